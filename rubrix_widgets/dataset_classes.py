@@ -1,0 +1,236 @@
+"""``DatasetFor*``: lists of records of one task, with pandas and Hugging Face bridges.
+
+    >>> ds = rb.DatasetForTextClassification.from_datasets(hf_dataset, text="sentence",
+    ...                                                    annotation="label")
+    >>> rb.log(ds, name="sst2")
+    >>> rb.load("sst2").records  # or DatasetForTextClassification.from_pandas(rb.load("sst2"))
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import pandas as pd
+
+from . import rules
+from .record_table import _objects, records_from_frame
+from .records import TextClassificationRecord, Text2TextRecord, TokenClassificationRecord
+from .tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
+
+
+class DatasetBase:
+    """A list of records of one task."""
+
+    task: str = ""
+    _record_class: type = object
+
+    def __init__(self, records: Iterable[Any] | None = None):
+        self._records: list[Any] = []
+        for record in records or []:
+            self._records.append(self._check(record))
+
+    def _check(self, record: Any) -> Any:
+        if not isinstance(record, self._record_class):
+            raise ValueError(
+                f"{type(self).__name__} holds {self._record_class.__name__} objects, "
+                f"not {type(record).__name__}"
+            )
+        return record
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._records)
+
+    def __getitem__(self, key: int | slice):
+        if isinstance(key, slice):
+            return type(self)(self._records[key])
+        return self._records[key]
+
+    def __setitem__(self, key: int, record: Any) -> None:
+        self._records[key] = self._check(record)
+
+    def __delitem__(self, key: int | slice) -> None:
+        del self._records[key]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} records)"
+
+    # -- pandas -------------------------------------------------------------------------
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per record, columns in ``rb.load`` order."""
+        columns = spec(self.task).load_columns
+        data = {}
+        for name in columns:
+            values = [getattr(r, name) for r in self._records]
+            data[name] = values if name == "multi_label" else _objects(values)
+        frame = pd.DataFrame(data, columns=list(columns))
+        frame.attrs["task"] = self.task
+        return frame
+
+    @classmethod
+    def from_pandas(cls, dataframe: pd.DataFrame):
+        """Records from a DataFrame (as returned by ``to_pandas`` or ``rb.load``)."""
+        known = set(cls._record_class.model_fields) | {"text", "tags"}
+        unknown = [c for c in dataframe.columns if c not in known]
+        if unknown:
+            warnings.warn(f"columns {unknown} are not {cls.task} record fields and are ignored",
+                          UserWarning, stacklevel=2)
+        return cls(records_from_frame(dataframe.drop(columns=unknown), cls.task))
+
+    # -- Hugging Face datasets ------------------------------------------------------------
+    def to_datasets(self):
+        """A ``datasets.Dataset`` with one column per record field."""
+        datasets = _import_datasets()
+        frame = self.to_pandas()
+        data: dict[str, list[Any]] = {}
+        for name in self._record_class.model_fields:
+            values = frame[name].tolist()
+            data[name] = [_hf_value(name, v, self.task) for v in values]
+        ids = data["id"]
+        if not all(isinstance(i, int) for i in ids):
+            data["id"] = [None if i is None else str(i) for i in ids]
+        data["metadata"] = [m or None for m in data["metadata"]]
+        try:
+            return datasets.Dataset.from_dict(data)
+        except Exception as exc:  # noqa: BLE001 - pyarrow cannot type every metadata mix
+            warnings.warn(f"metadata is dropped: it could not be typed as a column ({exc})",
+                          UserWarning, stacklevel=2)
+            data.pop("metadata")
+            return datasets.Dataset.from_dict(data)
+
+    @classmethod
+    def from_datasets(cls, dataset: Any, **columns: str | Sequence[str] | None):
+        """Records from a ``datasets.Dataset``.
+
+        Keywords map record fields to columns, e.g. ``text="sentence",
+        annotation="label"``; ``inputs`` and ``metadata`` take a list of
+        columns. ClassLabel columns are turned into label names.
+        """
+        datasets = _import_datasets()
+        if isinstance(dataset, datasets.DatasetDict):
+            raise ValueError(f"{cls.__name__}.from_datasets needs one split, e.g. dataset['train']; "
+                             f"this DatasetDict has {list(dataset)}")
+        fields = set(cls._record_class.model_fields) | {"text", "tags"}
+        unknown_keys = [k for k in columns if k not in fields]
+        if unknown_keys:
+            raise ValueError(f"{unknown_keys} are not {cls.task} record fields; use {sorted(fields)}")
+        features = dataset.features
+        frame = dataset.to_pandas()
+        for column in frame.columns:
+            feature = features.get(column)
+            frame[column] = _class_label_names(frame[column], feature, datasets)
+        out = pd.DataFrame(index=frame.index)
+        used: set[str] = set()
+        for field_name, source in columns.items():
+            if source is None:
+                continue
+            if field_name in ("inputs", "metadata") and not isinstance(source, str):
+                names = list(source)
+                used.update(names)
+                out[field_name] = [dict(zip(names, row, strict=True))
+                                   for row in frame[names].itertuples(index=False)]
+            else:
+                used.add(source)
+                out[field_name] = frame[source]
+        for column in frame.columns:
+            if column in used or column in out.columns:
+                continue
+            if column in fields:
+                out[column] = frame[column]
+            else:
+                warnings.warn(f"column {column!r} is not a {cls.task} field and is ignored; map it "
+                              f"with a keyword, e.g. metadata=[{column!r}]", UserWarning, stacklevel=2)
+        if cls.task == TEXT_CLASSIFICATION and "inputs" in out.columns and "text" in out.columns:
+            out = out.drop(columns=["text"])
+        return cls(records_from_frame(out, cls.task))
+
+
+def _import_datasets():
+    try:
+        import datasets
+    except ImportError:
+        raise ImportError(
+            "this needs the Hugging Face datasets package: pip install 'rubrix_widgets[datasets]'"
+        ) from None
+    return datasets
+
+
+def _class_label_names(series: pd.Series, feature: Any, datasets) -> pd.Series:
+    """ClassLabel ints (and lists of them) become label names; -1 becomes None."""
+    label = feature.feature if isinstance(feature, datasets.Sequence) else feature
+    if isinstance(feature, list) and feature:
+        label = feature[0]
+    if not isinstance(label, datasets.ClassLabel):
+        return series
+
+    def name(value):
+        if value is None or value == -1:
+            return None
+        return label.int2str(int(value))
+
+    def convert(value):
+        if hasattr(value, "tolist"):
+            value = value.tolist()
+        if isinstance(value, list):
+            return [name(v) for v in value if name(v) is not None]
+        return None if rules.is_missing(value) else name(value)
+
+    return series.map(convert).astype(object)
+
+
+def _hf_value(field: str, value: Any, task: str) -> Any:
+    if value is None:
+        return None
+    if field == "prediction" and task == TEXT_CLASSIFICATION:
+        return [{"label": label, "score": score} for label, score in value]
+    if field == "prediction" and task == TEXT2TEXT:
+        return [{"text": text, "score": score} for text, score in value]
+    if field in ("prediction", "annotation") and task == TOKEN_CLASSIFICATION:
+        keys = ("label", "start", "end", "score")
+        return [dict(zip(keys, span + ((None,) if len(span) == 3 else ()), strict=True))
+                for span in value]
+    if field == "explanation":
+        return {k: [a.model_dump() for a in v] for k, v in value.items()}
+    if field == "event_timestamp" and rules.is_missing(value):
+        return None
+    return value
+
+
+class DatasetForTextClassification(DatasetBase):
+    task = TEXT_CLASSIFICATION
+    _record_class = TextClassificationRecord
+
+
+class DatasetForTokenClassification(DatasetBase):
+    task = TOKEN_CLASSIFICATION
+    _record_class = TokenClassificationRecord
+
+
+class DatasetForText2Text(DatasetBase):
+    task = TEXT2TEXT
+    _record_class = Text2TextRecord
+
+
+DATASET_CLASSES = {
+    cls.task: cls
+    for cls in (DatasetForTextClassification, DatasetForTokenClassification, DatasetForText2Text)
+}
+
+
+def read_datasets(dataset: Any, task: str, **columns: Any) -> DatasetBase:
+    """``DatasetFor<task>.from_datasets(dataset, **columns)``."""
+    return _class_for(task).from_datasets(dataset, **columns)
+
+
+def read_pandas(dataframe: pd.DataFrame, task: str) -> DatasetBase:
+    """``DatasetFor<task>.from_pandas(dataframe)``."""
+    return _class_for(task).from_pandas(dataframe)
+
+
+def _class_for(task: str) -> type[DatasetBase]:
+    spec(task)
+    return DATASET_CLASSES[task]

@@ -1,0 +1,421 @@
+"""The validation rules of records, as plain functions.
+
+The pydantic record models and the column-wise DataFrame path both call
+these, so a rule is written once and both paths agree. Each function takes
+one field's raw value and returns its normal form, or raises ``ValueError``
+naming the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import numbers
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+STATUSES = ("Default", "Edited", "Discarded", "Validated")
+SCORE_SUM_TOLERANCE = 1e-3
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN and pandas' NA/NaT: the ways a DataFrame cell says "nothing"."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(value != value)  # numpy nan / NaT scalars
+    except (TypeError, ValueError):
+        return False
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- scalars -----------------------------------------------------------------
+def to_float(value: Any, field: str) -> float:
+    if isinstance(value, bool) or isinstance(value, str | bytes):
+        raise ValueError(f"{field}: {_short(value)} is not a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field}: {_short(value)} is not a number") from None
+    if math.isnan(number):
+        raise ValueError(f"{field}: NaN is not a valid score")
+    return number
+
+
+def to_int(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ValueError(f"{field}: {_short(value)} is not an integer")
+    return int(value.__index__())
+
+
+def check_id(value: Any) -> int | str | None:
+    """Record ids are int or str; numpy ints become int, UUIDs become str."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("id: an empty string is not a valid id; use None to get a new uuid")
+        return value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bool):
+        raise ValueError(f"id: {value!r} is not a valid id; ids are int or str")
+    if hasattr(value, "__index__"):
+        return int(value.__index__())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"id: {_short(value)} is not a valid id; ids are int or str")
+
+
+def check_label(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{field}: label {_short(value)} is not a str")
+    if not value.strip():
+        raise ValueError(f"{field}: label names must not be empty")
+    if "\x00" in value:
+        raise ValueError(f"{field}: label {_short(value)} contains a NUL character")
+    return value
+
+
+def check_agent(value: Any, field: str) -> str | None:
+    if is_missing(value):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{field}: {_short(value)} is not a str")
+    return value
+
+
+def check_status(value: Any, has_annotation: bool) -> str:
+    if is_missing(value):
+        return "Validated" if has_annotation else "Default"
+    if value not in STATUSES:
+        raise ValueError(f"status {_short(value)} is not one of {', '.join(STATUSES)}")
+    return value
+
+
+def check_event_timestamp(value: Any) -> dt.datetime | None:
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"event_timestamp: {_short(value)} is not an ISO date, e.g. 2021-05-04T10:00:00"
+            ) from None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    raise ValueError(f"event_timestamp: {_short(value)} is not a datetime")
+
+
+# -- metadata --------------------------------------------------------------------
+def _plain(value: Any, where: str) -> Any:
+    """Turn numpy/pandas values into JSON-ready Python values, keeping their types."""
+    if value is None or isinstance(value, bool | int | float | str):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None if math.isnan(value) else value
+        return value
+    if isinstance(value, Mapping):
+        return {_metadata_key(k, where): _plain(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return _plain(float(value), where)
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _plain(value.tolist(), where)
+    if hasattr(value, "item") and not isinstance(value, Sequence):
+        return _plain(value.item(), where)
+    if isinstance(value, Sequence | set | frozenset) and not isinstance(value, str | bytes):
+        return [_plain(v, where) for v in value]
+    raise ValueError(
+        f"{where}: {_short(value)} of type {type(value).__name__} cannot be stored; "
+        "metadata values are str, int, float, bool, None, lists or dicts of those"
+    )
+
+
+def _metadata_key(key: Any, where: str) -> str:
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"{where}: key {_short(key)} must be a non-empty str")
+    return key
+
+
+def check_metadata(value: Any) -> dict[str, Any]:
+    if value is None or (not isinstance(value, Mapping) and is_missing(value)):
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"metadata: {_short(value)} is not a dict")
+    return _plain(value, "metadata")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+
+
+# -- text classification -----------------------------------------------------------
+def check_inputs(inputs: Any, text: Any = None) -> dict[str, str | list[str]]:
+    if is_missing(inputs) if not isinstance(inputs, Mapping | list | tuple) else False:
+        inputs = None
+    if is_missing(text) if not isinstance(text, list | tuple) else False:
+        text = None
+    if inputs is None and text is None:
+        raise ValueError("inputs: give the record's text, as text='...' or inputs={'text': '...'}")
+    if inputs is None:
+        inputs = text
+    elif text is not None and not (isinstance(inputs, Mapping) and inputs.get("text") == text):
+        if not (isinstance(inputs, str | list | tuple) and inputs == text):
+            raise ValueError("text and inputs disagree: give one of them, or the same text in both")
+    if isinstance(inputs, str | list | tuple):
+        inputs = {"text": inputs}
+    if not isinstance(inputs, Mapping):
+        raise ValueError(f"inputs: {_short(inputs)} is not a str, a list of str or a dict")
+    if not inputs:
+        raise ValueError("inputs: the dict is empty; give at least one text")
+    normal: dict[str, str | list[str]] = {}
+    for key, value in inputs.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"inputs: key {_short(key)} must be a non-empty str")
+        if isinstance(value, str):
+            normal[key] = value
+        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            normal[key] = list(value)
+        else:
+            raise ValueError(f"inputs.{key}: {_short(value)} is not a str or a list of str")
+    return normal
+
+
+def check_text_prediction(value: Any, multi_label: bool) -> list[tuple[str, float]] | None:
+    if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
+        return None
+    if isinstance(value, Mapping) or isinstance(value, str):
+        raise ValueError(f"prediction: {_short(value)} is not a list of (label, score) pairs")
+    pairs: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    total = 0.0
+    for item in value:
+        if isinstance(item, Mapping):
+            label, score = item.get("label"), item.get("score")
+        else:
+            try:
+                label, score = item
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"prediction: {_short(item)} is not a (label, score) pair"
+                ) from None
+        label = check_label(label, "prediction")
+        score = to_float(score, f"prediction score of {label!r}")
+        if not 0.0 <= score <= 1.0:
+            raise ValueError(f"prediction: score {score!r} of {label!r} is outside [0, 1]")
+        if label in seen:
+            raise ValueError(f"prediction: label {label!r} appears more than once")
+        seen.add(label)
+        total += score
+        pairs.append((label, score))
+    if not pairs:
+        return None
+    if not multi_label and total > 1.0 + SCORE_SUM_TOLERANCE:
+        raise ValueError(
+            f"prediction: scores of a single-label record sum to {total:.4g}, above 1; "
+            "use multi_label=True for independent scores"
+        )
+    pairs.sort(key=lambda pair: -pair[1])
+    return pairs
+
+
+def check_text_annotation(value: Any, multi_label: bool) -> str | list[str] | None:
+    if value is None or (not isinstance(value, list | tuple | set) and is_missing(value)):
+        return None
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        value = value.tolist()
+    if isinstance(value, str):
+        labels = [value]
+    elif isinstance(value, list | tuple | set | frozenset):
+        labels = list(value)
+    else:
+        raise ValueError(f"annotation: {_short(value)} is not a label or a list of labels")
+    labels = [check_label(label, "annotation") for label in labels]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"annotation: {_short(labels)} repeats a label")
+    if multi_label:
+        return labels
+    if not labels:
+        return None
+    if len(labels) > 1:
+        raise ValueError(
+            f"annotation: {_short(labels)} has {len(labels)} labels but the record is "
+            "single-label; use multi_label=True"
+        )
+    return labels[0]
+
+
+def check_explanation(value: Any, inputs: Mapping[str, Any]) -> dict[str, list[Any]] | None:
+    if value is None or (not isinstance(value, Mapping) and is_missing(value)):
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError("explanation: must be a dict of input key -> list of TokenAttributions")
+    unknown = [key for key in value if key not in inputs]
+    if unknown:
+        raise ValueError(
+            f"explanation: keys {unknown} are not input keys; allowed keys are {list(inputs)}"
+        )
+    return dict(value)
+
+
+# -- token classification ------------------------------------------------------------
+def tokenize(text: str) -> list[str]:
+    """Split text into words and single punctuation marks (used when no tokens are given)."""
+    return _TOKEN_RE.findall(text)
+
+
+def token_offsets(text: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """Character (start, end) of every token, which must appear in order in ``text``."""
+    offsets = []
+    cursor = 0
+    for k, token in enumerate(tokens):
+        if not isinstance(token, str) or not token:
+            raise ValueError(f"tokens[{k}]: {_short(token)} is not a non-empty str")
+        start = text.find(token, cursor)
+        if start < 0:
+            raise ValueError(
+                f"tokens[{k}]: token {token!r} is not found in the text after position "
+                f"{cursor}; tokens must appear in order in the text"
+            )
+        end = start + len(token)
+        offsets.append((start, end))
+        cursor = end
+    return offsets
+
+
+def check_spans(
+    value: Any,
+    text: str,
+    offsets: Sequence[tuple[int, int]],
+    field: str,
+    allow_score: bool,
+) -> list[tuple] | None:
+    """Validate (label, start, end[, score]) spans against the token boundaries."""
+    if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
+        return None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    starts = {start for start, _ in offsets}
+    ends = {end for _, end in offsets}
+    spans: list[tuple] = []
+    for item in value:
+        if isinstance(item, Mapping):
+            item = tuple(item[k] for k in ("label", "start", "end", "score") if k in item)
+        if not isinstance(item, list | tuple) or len(item) not in ((3, 4) if allow_score else (3,)):
+            shape = "(label, start, end) or (label, start, end, score)" if allow_score else (
+                "(label, start, end)"
+            )
+            raise ValueError(f"{field}: {_short(item)} is not a {shape} span")
+        label = check_label(item[0], field)
+        start, end = to_int(item[1], f"{field} start"), to_int(item[2], f"{field} end")
+        where = f"{field}: span ({label!r}, {start}, {end})"
+        if not 0 <= start < end <= len(text):
+            raise ValueError(
+                f"{where} must satisfy 0 <= start < end <= {len(text)} (the text's length)"
+            )
+        if start not in starts:
+            raise ValueError(f"{where} does not start at a token start ({text[start:end]!r})")
+        if end not in ends:
+            raise ValueError(f"{where} does not end at a token end ({text[start:end]!r})")
+        if len(item) == 4:
+            score = to_float(item[3], f"{field} score")
+            if not 0.0 <= score <= 1.0:
+                raise ValueError(f"{where}: score {score!r} is outside [0, 1]")
+            spans.append((label, start, end, score))
+        else:
+            spans.append((label, start, end))
+    return spans
+
+
+def tags_to_spans(tags: Sequence[str], offsets: Sequence[tuple[int, int]]) -> list[tuple]:
+    """IOB/BIOES/BILOU tags ("B-PER", "I-PER", "O") to (label, start, end) spans."""
+    if len(tags) != len(offsets):
+        raise ValueError(f"tags: {len(tags)} tags for {len(offsets)} tokens; give one per token")
+    spans: list[tuple] = []
+    label, start, end = None, 0, 0
+    for tag, (tok_start, tok_end) in zip(tags, offsets, strict=True):
+        prefix, _, name = tag.partition("-") if tag != "O" else ("O", "", "")
+        if not name and prefix not in ("O", ""):
+            prefix, name = "B", prefix
+        continues = prefix in ("I", "L", "E") and label == name
+        if label is not None and not continues:
+            spans.append((label, start, end))
+            label = None
+        if prefix == "O":
+            continue
+        if not continues:
+            label, start = name, tok_start
+        end = tok_end
+        if prefix in ("L", "E", "U", "S"):
+            spans.append((label, start, end))
+            label = None
+    if label is not None:
+        spans.append((label, start, end))
+    return spans
+
+
+# -- text2text ---------------------------------------------------------------------
+def check_text2text_prediction(value: Any) -> list[tuple[str, float]] | None:
+    if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
+        return None
+    if isinstance(value, str):
+        value = [value]
+    pairs: list[tuple[str, float]] = []
+    for item in value:
+        if isinstance(item, str):
+            pairs.append((item, 1.0))
+            continue
+        if isinstance(item, Mapping):
+            item = (item.get("text"), 1.0 if item.get("score") is None else item.get("score"))
+        try:
+            text, score = item
+        except (TypeError, ValueError):
+            raise ValueError(f"prediction: {_short(item)} is not a str or a (text, score) pair") from None
+        if not isinstance(text, str):
+            raise ValueError(f"prediction: {_short(text)} is not a str")
+        score = to_float(score, "prediction score")
+        if not 0.0 <= score <= 1.0:
+            raise ValueError(f"prediction: score {score!r} of {_short(text)} is outside [0, 1]")
+        pairs.append((text, score))
+    if not pairs:
+        return None
+    pairs.sort(key=lambda pair: -pair[1])
+    return pairs
+
+
+def check_text2text_annotation(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and is_missing(value)):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"annotation: {_short(value)} is not a str")
+    return value
+
+
+def check_text(value: Any, field: str = "text") -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{field}: {_short(value)} is not a str")
+    if not value.strip():
+        raise ValueError(f"{field}: the text is empty or only whitespace")
+    return value

@@ -1,0 +1,164 @@
+"""The tantivy index of one dataset: derived from its records, rebuilt when in doubt.
+
+``index/rb_state.json`` records which dataset version the index reflects;
+it is written after tantivy commits. When it is missing, unreadable or
+behind the manifest (a writer died between the two), the store rebuilds
+the index from the records, never the other way round.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import tantivy
+
+from ..errors import QuerySyntaxError, RubrixWidgetsError
+from ..store.files import atomic_write_text
+from .index_schema import MIN_SLOTS, build_schema, documents, register_tokenizers
+from .query_ast import Node
+from .query_compiler import QueryCompiler
+
+STATE_FILE = "rb_state.json"
+INDEX_DIR = "index"
+_FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
+WRITER_HEAP = 128_000_000
+
+
+def engine_failure(exc: BaseException, what: str) -> RubrixWidgetsError:
+    """tantivy panics are BaseExceptions; turn them into an error users can catch."""
+    return RubrixWidgetsError(f"the search engine failed while {what}: {exc}")
+
+
+class SearchIndex:
+    def __init__(self, dataset_folder: Path, task: str):
+        self.path = dataset_folder / INDEX_DIR
+        self.task = task
+        self.index: tantivy.Index | None = None
+        self.state: dict[str, Any] | None = None
+
+    # -- state ---------------------------------------------------------------------
+    def read_state(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.path / STATE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def is_current(self, version: int, slot_of: dict[str, int]) -> bool:
+        """Open (or re-open) the index; True if it reflects ``version`` and these inputs."""
+        state = self.read_state()
+        if state is None or state.get("version") != version or state.get("task") != self.task:
+            return False
+        if any(key not in state.get("slot_of", {}) for key in slot_of):
+            return False
+        if self.index is None or self.state != state:
+            try:
+                index = tantivy.Index.open(str(self.path))
+                register_tokenizers(index)
+                index.reload()
+                index.searcher()
+            except BaseException as exc:  # noqa: BLE001 - a corrupt index panics
+                if isinstance(exc, _FATAL):
+                    raise
+                return False
+            self.index, self.state = index, state
+        return True
+
+    @property
+    def slot_of(self) -> dict[str, int]:
+        return dict(self.state["slot_of"]) if self.state else {}
+
+    # -- writing -------------------------------------------------------------------
+    def rebuild(self, table: pa.Table, version: int, input_keys: list[str], progress=None) -> None:
+        """Index ``table`` (all live records) from scratch in a new folder, then swap it in."""
+        slot_of = {key: k for k, key in enumerate(input_keys)}
+        slots = max(MIN_SLOTS, len(slot_of))
+        fresh = self.path.with_name(f".{INDEX_DIR}-{uuid.uuid4().hex[:8]}")
+        fresh.mkdir()
+        try:
+            index = tantivy.Index(build_schema(self.task, slots), path=str(fresh))
+            register_tokenizers(index)
+            self._add(index, table, [], slot_of, progress)
+            state = {"version": version, "task": self.task, "slots": slots, "slot_of": slot_of}
+            atomic_write_text(fresh / STATE_FILE, json.dumps(state))
+            trash = self.path.with_name(f".{INDEX_DIR}-old-{uuid.uuid4().hex[:8]}")
+            if self.path.exists():
+                self.path.rename(trash)
+            fresh.rename(self.path)
+            shutil.rmtree(trash, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        self.index = None
+        if not self.is_current(version, slot_of):
+            raise RubrixWidgetsError(f"the rebuilt search index at {self.path} cannot be opened")
+
+    def apply(self, delta: pa.Table, replaced: np.ndarray, version: int, progress=None) -> None:
+        """Replace the documents of ``replaced`` seqs and add ``delta``'s records."""
+        assert self.index is not None and self.state is not None
+        self._add(self.index, delta, replaced, self.slot_of, progress)
+        state = {**self.state, "version": version}
+        atomic_write_text(self.path / STATE_FILE, json.dumps(state))
+        self.state = state
+
+    def _add(self, index, table, replaced, slot_of, progress) -> None:
+        threads = 2 if len(table) > 20_000 else 1
+        try:
+            with index.writer(heap_size=WRITER_HEAP, num_threads=threads) as writer:
+                for seq in replaced:
+                    writer.delete_documents_by_term("_seq", int(seq))
+                step = 0
+                for k, doc in enumerate(documents(table, self.task, slot_of), 1):
+                    writer.add_document(doc)
+                    if progress is not None and k - step >= 10_000:
+                        progress(k - step)
+                        step = k
+                if progress is not None:
+                    progress(len(table) - step)
+                writer.commit()
+            index.reload()
+        except BaseException as exc:
+            if isinstance(exc, _FATAL | RubrixWidgetsError | OSError):
+                raise
+            raise engine_failure(exc, "indexing records") from exc
+
+    # -- reading -------------------------------------------------------------------
+    def compiler(self, query_text: str = "") -> QueryCompiler:
+        assert self.index is not None
+        return QueryCompiler(self.index, self.task, self.slot_of, query_text)
+
+    def search(
+        self, node: Node, query_text: str, limit: int | None, offset: int = 0, searcher=None
+    ) -> tuple[np.ndarray, int]:
+        """Seqs of matching records in first-logged order (a page of them) and the total."""
+        assert self.index is not None
+        compiled = self.compiler(query_text).compile(node)
+        searcher = searcher or self.index.searcher()
+        wanted = searcher.num_docs if limit is None else limit
+        try:
+            result = searcher.search(
+                compiled, max(1, wanted), count=True, order_by_field="_seq",
+                order=tantivy.Order.Asc, offset=offset,
+            )
+        except ValueError as exc:
+            raise QuerySyntaxError(f"could not run this query: {exc}", query_text) from None
+        except BaseException as exc:
+            if isinstance(exc, _FATAL):
+                raise
+            raise engine_failure(exc, "searching") from exc
+        hits = result.hits if wanted > 0 else []
+        seqs = np.fromiter((h[0] for h in hits), dtype=np.int64, count=len(hits))
+        return seqs, int(result.count)
+
+
+def remove_stale_builds(dataset_folder: Path) -> None:
+    """Delete index folders left by rebuilds that were interrupted."""
+    for path in dataset_folder.glob(f".{INDEX_DIR}-*"):
+        with contextlib.suppress(OSError):
+            shutil.rmtree(path)

@@ -1,0 +1,334 @@
+"""One dataset on disk: atomic upserts, consistent views, snapshots.
+
+Folder layout::
+
+    <name>/dataset.json          the manifest; replacing it commits a write
+    <name>/records/part-*.arrow  immutable record files (see record_parts)
+    <name>/index/                tantivy index, derived from the records
+    <name>/snapshots/*.parquet   frozen copies
+    <name>/.lock                 writers hold it exclusively, readers shared
+
+A write: take the lock, write the new part, replace the manifest (commit),
+update the index, mark the index with the manifest version, delete files no
+manifest refers to. A crash before the commit leaves the old dataset; after
+it, the index is rebuilt on next use. Readers take the lock only long
+enough to grab the manifest, the open part files and an index searcher;
+all three are immutable snapshots, so reading then needs no lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import uuid
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import tantivy
+
+from ..errors import NotFoundError, StorageError
+from ..search.index_schema import input_keys_of
+from ..search.query_parser import parse_query
+from ..search.search_index import SearchIndex, remove_stale_builds
+from ..tasks import spec
+from . import locks
+from .files import atomic_write, is_temp, storage_errors
+from .manifest import Manifest, Part, Snapshot, read_manifest, utcnow, write_manifest
+from .record_parts import LiveRows, read_part, write_part
+
+MAX_PARTS = 12
+ID_LOOKUP_VIA_INDEX = 2_000
+RECORDS_DIR = "records"
+SNAPSHOTS_DIR = "snapshots"
+
+
+@dataclass
+class DatasetView:
+    """A consistent, immutable view of a dataset at one version."""
+
+    manifest: Manifest
+    live: LiveRows
+    index: SearchIndex
+    searcher: tantivy.Searcher
+
+    @property
+    def task(self) -> str:
+        return self.manifest.task
+
+    def table(self) -> pa.Table:
+        return self.live.table()
+
+    def search(
+        self, query: str | None, limit: int | None = None, offset: int = 0
+    ) -> tuple[np.ndarray, int, list[str]]:
+        """Seqs of the records matching ``query`` (first-logged order), the total, warnings."""
+        parsed = parse_query(query)
+        seqs, total = self.index.search(parsed.node, query or "", limit, offset, self.searcher)
+        return seqs, total, parsed.warnings
+
+
+class _Cached:
+    """What one process keeps open per dataset between calls."""
+
+    def __init__(self, uid: str, task: str, folder: Path):
+        self.uid = uid
+        self.version = -1
+        self.files: list[str] = []
+        self.live = LiveRows(schema=spec(task).schema)
+        self.index = SearchIndex(folder, task)
+
+
+_cache: dict[Path, _Cached] = {}
+_cache_guard = threading.Lock()
+
+
+class DatasetStore:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    # -- reading ---------------------------------------------------------------------
+    def exists(self) -> bool:
+        return (self.folder / "dataset.json").exists()
+
+    def manifest(self) -> Manifest:
+        try:
+            return read_manifest(self.folder)
+        except FileNotFoundError:
+            raise NotFoundError(f"dataset {self.folder.name!r} does not exist") from None
+
+    def view(self) -> DatasetView:
+        if not self.folder.is_dir():
+            raise NotFoundError(f"dataset {self.folder.name!r} does not exist")
+        with locks.shared(self.folder):
+            manifest = self.manifest()
+            cached = self._current(manifest)
+            if not cached.index.is_current(manifest.version, self._slot_of(manifest)):
+                with locks.exclusive(self.folder):
+                    manifest = self.manifest()
+                    cached = self._current(manifest)
+                    self._ensure_index(manifest, cached)
+            return DatasetView(manifest, cached.live, cached.index, cached.index.index.searcher())
+
+    @staticmethod
+    def _slot_of(manifest: Manifest) -> dict[str, int]:
+        return {key: k for k, key in enumerate(manifest.input_keys)}
+
+    def _current(self, manifest: Manifest) -> _Cached:
+        """The process cache brought to ``manifest`` (reading only the new parts)."""
+        key = self.folder.resolve()
+        with _cache_guard:
+            cached = _cache.get(key)
+            if cached is None or cached.uid != manifest.uid:
+                cached = _cache[key] = _Cached(manifest.uid, manifest.task, self.folder)
+        if cached.version == manifest.version:
+            return cached
+        files = [p.file for p in manifest.parts]
+        if files[: len(cached.files)] == cached.files:
+            new = files[len(cached.files):]
+            live = cached.live
+        else:
+            new, live = files, LiveRows(schema=spec(manifest.task).schema)
+        tables = [read_part(self.folder / f) for f in new]
+        cached.live = live.extended(new, tables)
+        cached.files, cached.version = files, manifest.version
+        if cached.live.size != manifest.records:
+            raise StorageError(
+                f"dataset {manifest.name!r}: the manifest counts {manifest.records} records but "
+                f"its files hold {cached.live.size}; the dataset is damaged"
+            )
+        return cached
+
+    def _ensure_index(self, manifest: Manifest, cached: _Cached, progress=None) -> None:
+        """Under the exclusive lock: rebuild the index if it does not match the records."""
+        if cached.index.is_current(manifest.version, self._slot_of(manifest)):
+            return
+        remove_stale_builds(self.folder)
+        if cached.index.read_state() is not None or manifest.version > 0:
+            warnings.warn(
+                f"the search index of dataset {manifest.name!r} was missing or out of date "
+                "(an earlier write was interrupted, or the folder was copied by hand); "
+                "rebuilding it from the records",
+                UserWarning,
+                stacklevel=4,
+            )
+        with storage_errors(self.folder):
+            cached.index.rebuild(cached.live.table(), manifest.version, manifest.input_keys, progress)
+
+    # -- writing ---------------------------------------------------------------------
+    def create(self, name: str, task: str, settings: dict | None = None) -> Manifest:
+        with storage_errors(self.folder):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with locks.exclusive(self.folder):
+                if self.exists():
+                    return self.manifest()
+                (self.folder / RECORDS_DIR).mkdir(exist_ok=True)
+                manifest = Manifest(name=name, task=task, settings=settings, uid=uuid.uuid4().hex)
+                write_manifest(self.folder, manifest)
+                return manifest
+
+    def update_info(self, change: Callable[[Manifest], Manifest]) -> Manifest:
+        """Change tags, metadata, settings (no records) under the lock."""
+        with locks.exclusive(self.folder):
+            manifest = change(self.manifest())
+            manifest.updated_at = utcnow()
+            write_manifest(self.folder, manifest)
+            return manifest
+
+    def write(
+        self,
+        batch: pa.Table,
+        check: Callable[[Manifest], None] | None = None,
+        info: Callable[[Manifest], Manifest] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Upsert ``batch`` (stored schema minus bookkeeping) by id; return rows written."""
+        batch = _last_per_id(batch)
+        with locks.exclusive(self.folder), storage_errors(self.folder):
+            manifest = self.manifest()
+            if check is not None:
+                check(manifest)
+            cached = self._current(manifest)
+            self._ensure_index(manifest, cached)
+            seqs = self._lookup(batch, manifest, cached)
+            replaced = seqs[seqs >= 0]
+            new = seqs < 0
+            seqs[new] = manifest.records + np.arange(int(new.sum()), dtype=np.int64)
+            order = np.argsort(seqs, kind="stable")
+            delta = _with_bookkeeping(batch, seqs, manifest.task).take(pa.array(order))
+
+            version = manifest.version + 1
+            file = f"{RECORDS_DIR}/part-{version:08d}-{uuid.uuid4().hex[:8]}.arrow"
+            write_part(self.folder / file, delta)
+            old_status = cached.live.rows(replaced).column("status").to_pylist() if len(replaced) else []
+            live = cached.live.extended([file], [delta])
+            parts = [*manifest.parts, Part(file, len(delta))]
+            parts, live = self._compact(parts, live)
+
+            counts = Counter(manifest.status_counts)
+            counts.subtract(old_status)
+            counts.update(delta.column("status").to_pylist())
+            keys = list(dict.fromkeys([*manifest.input_keys, *input_keys_of(delta, manifest.task)]))
+            updated = dataclasses.replace(
+                manifest, version=version, parts=parts, records=live.size,
+                status_counts={k: v for k, v in counts.items() if v}, input_keys=keys,
+                updated_at=utcnow(),
+            )
+            if info is not None:
+                updated = info(updated)
+            write_manifest(self.folder, updated)  # the commit
+
+            cached.live, cached.version = live, version
+            cached.files = [p.file for p in parts]
+            if keys != manifest.input_keys or len(replaced) * 2 > max(manifest.records, 1):
+                cached.index.rebuild(live.table(), version, keys, progress)
+            else:
+                cached.index.apply(delta, replaced, version, progress)
+            self._collect_garbage(parts)
+        return len(batch)
+
+    def _lookup(self, batch: pa.Table, manifest: Manifest, cached: _Cached) -> np.ndarray:
+        """Existing seq of each batch id, or -1 for new ids."""
+        found = np.full(len(batch), -1, dtype=np.int64)
+        if manifest.records == 0 or len(batch) == 0:
+            return found
+        ids = batch.column("id")
+        if len(batch) <= ID_LOOKUP_VIA_INDEX:
+            searcher = cached.index.index.searcher()
+            query = tantivy.Query.term_set_query(cached.index.index.schema, "id", ids.to_pylist())
+            hits = searcher.search(query, len(batch), order_by_field="_seq").hits
+            seqs = [h[0] for h in hits]
+            live_ids = cached.live.rows(seqs).column("id").to_pylist() if seqs else []
+            where = dict(zip(live_ids, seqs, strict=True))
+            found[:] = [where.get(i, -1) for i in ids.to_pylist()]
+            return found
+        positions = pc.index_in(ids, value_set=cached.live.column("id"))
+        return positions.fill_null(-1).to_numpy().astype(np.int64)
+
+    def _compact(self, parts: list[Part], live: LiveRows) -> tuple[list[Part], LiveRows]:
+        """Keep the number of part files small: merge the tail, or everything."""
+        if len(parts) <= MAX_PARTS:
+            return parts, live
+        head_rows = parts[0].rows
+        tail_rows = sum(p.rows for p in parts[1:])
+        tag = uuid.uuid4().hex[:8]
+        if tail_rows * 5 >= head_rows:
+            merged = live.table()
+            file = f"{RECORDS_DIR}/compact-{tag}.arrow"
+            write_part(self.folder / file, merged)
+            new_parts = [Part(file, len(merged))]
+        else:
+            tail_seqs = np.unique(np.concatenate([t.column("_seq").to_numpy() for t in live.tables[1:]]))
+            merged = live.rows(tail_seqs)
+            file = f"{RECORDS_DIR}/tail-{tag}.arrow"
+            write_part(self.folder / file, merged)
+            new_parts = [parts[0], Part(file, len(merged))]
+        fresh = LiveRows(schema=live.schema).extended(
+            [p.file for p in new_parts], [read_part(self.folder / p.file) for p in new_parts]
+        )
+        return new_parts, fresh
+
+    def _collect_garbage(self, parts: list[Part]) -> None:
+        keep = {Path(p.file).name for p in parts}
+        for path in (self.folder / RECORDS_DIR).iterdir():
+            if path.name not in keep or is_temp(path.name):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    # -- snapshots ---------------------------------------------------------------------
+    def create_snapshot(self) -> Snapshot:
+        with locks.exclusive(self.folder), storage_errors(self.folder):
+            view_table = self._current(self.manifest()).live.table()
+            (self.folder / SNAPSHOTS_DIR).mkdir(exist_ok=True)
+
+            def change(manifest: Manifest) -> Manifest:
+                next_id = max((s.id for s in manifest.snapshots), default=0) + 1
+                file = f"{SNAPSHOTS_DIR}/snapshot-{next_id}-{uuid.uuid4().hex[:8]}.parquet"
+                atomic_write(self.folder / file,
+                             lambda tmp: pq.write_table(view_table, tmp, compression="zstd"))
+                snap = Snapshot(id=next_id, created_at=utcnow(), records=len(view_table), file=file)
+                return dataclasses.replace(manifest, snapshots=[*manifest.snapshots, snap])
+
+            manifest = self.update_info(change)
+            return manifest.snapshots[-1]
+
+    def snapshot_table(self, snapshot_id: int) -> tuple[Snapshot, pa.Table]:
+        manifest = self.manifest()
+        for snap in manifest.snapshots:
+            if str(snap.id) == str(snapshot_id):
+                try:
+                    return snap, pq.read_table(self.folder / snap.file)
+                except (OSError, pa.ArrowInvalid) as exc:
+                    raise StorageError(f"snapshot file {self.folder / snap.file} is damaged: {exc}") from exc
+        known = ", ".join(str(s.id) for s in manifest.snapshots) or "none"
+        raise NotFoundError(
+            f"dataset {manifest.name!r} has no snapshot {snapshot_id!r}; its snapshots are: {known}"
+        )
+
+
+def _last_per_id(batch: pa.Table) -> pa.Table:
+    """Within one call, the last record with an id wins (as consecutive upserts would)."""
+    ids = batch.column("id").to_numpy(zero_copy_only=False)
+    duplicated = pd.Index(ids).duplicated(keep="last")
+    if not duplicated.any():
+        return batch
+    return batch.filter(pa.array(~duplicated))
+
+
+def _with_bookkeeping(batch: pa.Table, seqs: np.ndarray, task: str) -> pa.Table:
+    now = pa.scalar(utcnow(), type=pa.timestamp("us", tz="UTC"))
+    columns = {
+        "_seq": pa.array(seqs, type=pa.int64()),
+        "last_updated": pa.repeat(now, len(batch)) if len(batch) else pa.array([], now.type),
+    }
+    schema = spec(task).schema
+    arrays = [columns[f.name] if f.name in columns else batch.column(f.name) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)

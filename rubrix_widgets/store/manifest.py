@@ -1,0 +1,113 @@
+"""``dataset.json``: the one file that says what a dataset is, right now.
+
+A write creates new part files, then replaces this file atomically; that
+rename is the commit. A dataset exists when its manifest exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import StorageError
+from .files import atomic_write_text
+
+MANIFEST = "dataset.json"
+FORMAT = 1
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+@dataclass
+class Part:
+    file: str
+    rows: int
+
+
+@dataclass
+class Snapshot:
+    """A frozen copy of a dataset's records; load it with ``rb.load(name, snapshot=id)``."""
+
+    id: int
+    created_at: dt.datetime
+    records: int
+    file: str
+
+    def __repr__(self) -> str:
+        return f"Snapshot(id={self.id}, created_at={self.created_at.isoformat()}, records={self.records})"
+
+
+@dataclass
+class Manifest:
+    name: str
+    task: str
+    uid: str = ""  # changes when a dataset is deleted and created again
+    version: int = 0
+    created_at: dt.datetime = field(default_factory=utcnow)
+    updated_at: dt.datetime = field(default_factory=utcnow)
+    tags: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] | None = None
+    parts: list[Part] = field(default_factory=list)
+    records: int = 0
+    status_counts: dict[str, int] = field(default_factory=dict)
+    input_keys: list[str] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
+
+    @property
+    def annotated(self) -> int:
+        """Records with a human decision: validated or discarded."""
+        return self.status_counts.get("Validated", 0) + self.status_counts.get("Discarded", 0)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["format"] = FORMAT
+        data["created_at"] = _iso(self.created_at)
+        data["updated_at"] = _iso(self.updated_at)
+        for snap in data["snapshots"]:
+            snap["created_at"] = _iso(snap["created_at"])
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        fmt = data.pop("format", FORMAT)
+        if fmt > FORMAT:
+            raise StorageError(
+                f"this dataset was written by a newer rubrix_widgets (format {fmt}); upgrade to read it"
+            )
+        data["created_at"] = dt.datetime.fromisoformat(data["created_at"])
+        data["updated_at"] = dt.datetime.fromisoformat(data["updated_at"])
+        data["parts"] = [Part(**p) for p in data["parts"]]
+        data["snapshots"] = [
+            Snapshot(**{**s, "created_at": dt.datetime.fromisoformat(s["created_at"])})
+            for s in data["snapshots"]
+        ]
+        return cls(**data)
+
+
+def manifest_path(folder: Path) -> Path:
+    return folder / MANIFEST
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The dataset's manifest; FileNotFoundError if the dataset does not exist."""
+    path = manifest_path(folder)
+    text = path.read_text(encoding="utf-8")
+    try:
+        return Manifest.from_json(text)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StorageError(f"{path} is damaged ({exc}); the dataset cannot be read") from exc
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    atomic_write_text(manifest_path(folder), manifest.to_json())

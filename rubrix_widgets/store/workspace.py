@@ -1,0 +1,128 @@
+"""The workspace: a folder of datasets, one sub-folder each.
+
+Default location: ``$RUBRIX_WIDGETS_HOME`` if set, else ``~/.rubrix_widgets``;
+``rb.init(workspace=...)`` changes it for the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+from ..errors import AlreadyExistsError, NotFoundError, StorageError
+from . import locks
+from .dataset_store import DatasetStore
+from .files import storage_errors
+from .manifest import Manifest, read_manifest, utcnow, write_manifest
+
+NAME_PATTERN = r"^(?!-|_)[a-z0-9-_]+$"
+_NAME_RE = re.compile(NAME_PATTERN)
+MAX_NAME_LENGTH = 200
+DEFAULT_ANNOTATOR = "rubrix"
+
+_settings: dict[str, object] = {"workspace": None, "annotator": DEFAULT_ANNOTATOR}
+
+
+def set_workspace(path: str | os.PathLike | None) -> None:
+    _settings["workspace"] = None if path is None else Path(path).expanduser()
+
+
+def set_annotator(name: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"annotator {name!r} must be a non-empty str")
+    _settings["annotator"] = name
+
+
+def annotator() -> str:
+    return str(_settings["annotator"])
+
+
+def root() -> Path:
+    """The workspace folder (created on first use)."""
+    configured = _settings["workspace"]
+    if configured is None:
+        env = os.environ.get("RUBRIX_WIDGETS_HOME")
+        configured = Path(env).expanduser() if env else Path.home() / ".rubrix_widgets"
+    path = Path(configured)
+    if not path.is_dir():
+        with storage_errors(path):
+            path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def check_name(name: object) -> str:
+    """Dataset names follow Rubrix's rule, so they are also safe folder names."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f"dataset name {name!r} is empty or not a str; names match {NAME_PATTERN} "
+            "(lowercase letters, digits, - and _, not starting with - or _)"
+        )
+    if not _NAME_RE.match(name) or len(name) > MAX_NAME_LENGTH:
+        raise ValueError(
+            f"dataset name {name!r} is not allowed; names match {NAME_PATTERN} "
+            f"(lowercase letters, digits, - and _, not starting with - or _, at most "
+            f"{MAX_NAME_LENGTH} characters)"
+        )
+    return name
+
+
+def store(name: str) -> DatasetStore:
+    return DatasetStore(root() / check_name(name))
+
+
+def existing(name: str) -> DatasetStore:
+    dataset = store(name)
+    if not dataset.exists():
+        known = ", ".join(m.name for m in list_datasets()) or "none yet"
+        raise NotFoundError(f"dataset {name!r} does not exist in {root()}; datasets: {known}")
+    return dataset
+
+
+def list_datasets() -> list[Manifest]:
+    out = []
+    for folder in sorted(root().iterdir()):
+        if folder.is_dir() and not folder.name.startswith(".") and _NAME_RE.match(folder.name):
+            with contextlib.suppress(FileNotFoundError):
+                out.append(read_manifest(folder))
+    return out
+
+
+def delete(name: str) -> None:
+    dataset = existing(name)
+    trash = root() / f".trash-{uuid.uuid4().hex[:8]}"
+    with locks.exclusive(dataset.folder), storage_errors(dataset.folder):
+        dataset.folder.rename(trash)
+    locks.forget(dataset.folder)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def copy(source: str, target: str) -> None:
+    src = existing(source)
+    dst = store(target)
+    if dst.exists():
+        raise AlreadyExistsError(f"dataset {target!r} already exists; delete it first or pick another name")
+    staging = root() / f".copy-{uuid.uuid4().hex[:8]}"
+    try:
+        with locks.shared(src.folder), storage_errors(staging):
+            shutil.copytree(
+                src.folder, staging,
+                ignore=shutil.ignore_patterns(".lock", ".tmp-*", ".index-*"),
+            )
+        manifest = read_manifest(staging)
+        now = utcnow()
+        write_manifest(staging, dataclasses.replace(
+            manifest, name=target, uid=uuid.uuid4().hex, created_at=now, updated_at=now,
+        ))
+        try:
+            staging.rename(dst.folder)
+        except OSError:
+            if dst.folder.exists():
+                raise AlreadyExistsError(f"dataset {target!r} already exists") from None
+            raise StorageError(f"could not create {dst.folder}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

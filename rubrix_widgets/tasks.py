@@ -1,0 +1,127 @@
+"""The three Rubrix tasks: their names, record classes and stored columns.
+
+Records are stored column-wise in Arrow. Columns starting with ``_`` and
+``last_updated`` are bookkeeping kept by the store; the others are the
+record's fields in a form that loads back exactly (JSON text for free-form
+dicts, lists of structs for predictions and spans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from .records import (
+    RECORD_CLASSES,
+    Text2TextRecord,
+    TextClassificationRecord,
+    TokenClassificationRecord,
+)
+
+TEXT_CLASSIFICATION = "TextClassification"
+TOKEN_CLASSIFICATION = "TokenClassification"
+TEXT2TEXT = "Text2Text"
+TASKS = (TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, TEXT2TEXT)
+
+_COMMON_HEAD = [
+    pa.field("_seq", pa.int64(), nullable=False),
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("id_int", pa.int64()),
+]
+_COMMON_TAIL = [
+    pa.field("prediction_agent", pa.string()),
+    pa.field("annotation_agent", pa.string()),
+    pa.field("metadata", pa.large_string()),
+    pa.field("status", pa.string(), nullable=False),
+    pa.field("event_timestamp", pa.timestamp("us")),
+    pa.field("last_updated", pa.timestamp("us", tz="UTC")),
+]
+
+LABEL_SCORE = pa.struct([("label", pa.string()), ("score", pa.float64())])
+SPAN = pa.struct([("label", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+SCORED_SPAN = pa.struct(
+    [("label", pa.string()), ("start", pa.int32()), ("end", pa.int32()), ("score", pa.float64())]
+)
+TEXT_SCORE = pa.struct([("text", pa.large_string()), ("score", pa.float64())])
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    record_class: type
+    schema: pa.Schema
+    load_columns: tuple[str, ...]
+
+    @property
+    def record_fields(self) -> tuple[str, ...]:
+        return tuple(self.record_class.model_fields)
+
+
+def _schema(*fields: pa.Field) -> pa.Schema:
+    return pa.schema([*_COMMON_HEAD, *fields, *_COMMON_TAIL])
+
+
+SPECS: dict[str, TaskSpec] = {
+    TEXT_CLASSIFICATION: TaskSpec(
+        TEXT_CLASSIFICATION,
+        TextClassificationRecord,
+        _schema(
+            pa.field("text", pa.large_string()),
+            pa.field("inputs", pa.large_string()),
+            pa.field("prediction", pa.list_(LABEL_SCORE)),
+            pa.field("annotation", pa.list_(pa.string())),
+            pa.field("multi_label", pa.bool_(), nullable=False),
+            pa.field("explanation", pa.large_string()),
+        ),
+        (
+            "inputs", "prediction", "annotation", "prediction_agent", "annotation_agent",
+            "multi_label", "explanation", "id", "metadata", "status", "event_timestamp", "text",
+        ),
+    ),
+    TOKEN_CLASSIFICATION: TaskSpec(
+        TOKEN_CLASSIFICATION,
+        TokenClassificationRecord,
+        _schema(
+            pa.field("text", pa.large_string(), nullable=False),
+            pa.field("tokens", pa.list_(pa.string()), nullable=False),
+            pa.field("prediction", pa.list_(SCORED_SPAN)),
+            pa.field("annotation", pa.list_(SPAN)),
+        ),
+        (
+            "text", "tokens", "prediction", "prediction_agent", "annotation", "annotation_agent",
+            "id", "metadata", "status", "event_timestamp",
+        ),
+    ),
+    TEXT2TEXT: TaskSpec(
+        TEXT2TEXT,
+        Text2TextRecord,
+        _schema(
+            pa.field("text", pa.large_string(), nullable=False),
+            pa.field("prediction", pa.list_(TEXT_SCORE)),
+            pa.field("annotation", pa.large_string()),
+        ),
+        (
+            "text", "prediction", "prediction_agent", "annotation", "annotation_agent",
+            "id", "metadata", "status", "event_timestamp",
+        ),
+    ),
+}
+assert set(SPECS) == set(RECORD_CLASSES)
+
+
+def spec(task: str) -> TaskSpec:
+    try:
+        return SPECS[task]
+    except KeyError:
+        raise ValueError(f"task {task!r} is not one of {', '.join(TASKS)}") from None
+
+
+def task_of_record(record: object) -> str:
+    task = getattr(type(record), "task", None)
+    if task not in SPECS:
+        raise ValueError(
+            f"{type(record).__name__} is not a record; log TextClassificationRecord, "
+            "TokenClassificationRecord or Text2TextRecord objects, a DatasetFor*, or a DataFrame"
+        )
+    return task
