@@ -97,6 +97,11 @@ def _finish(columns: dict[str, list[Any]], task: str) -> pa.Table:
             None if a is None else [a] if isinstance(a, str) else a for a in columns["annotation"]
         ]
         columns["explanation"] = [_explanation_json(e) for e in columns["explanation"]]
+    if task == TOKEN_CLASSIFICATION:  # a span without a score is stored with a null score
+        columns["prediction"] = [
+            None if spans is None else [s if len(s) == 4 else (*s, None) for s in spans]
+            for spans in columns["prediction"]
+        ]
     schema = batch_schema(task)
     arrays = [pa.array(columns[f.name], type=f.type) for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema)
@@ -123,6 +128,8 @@ def _column(df: pd.DataFrame, name: str, n: int) -> list[Any]:
 
 def _row_error(df: pd.DataFrame, row: int, exc: Exception) -> ValueError:
     ident = df["id"].iloc[row] if "id" in df.columns else None
+    if hasattr(ident, "item"):
+        ident = ident.item()
     which = f"row {row}" + (f" (id={ident!r})" if not rules.is_missing(ident) else "")
     return ValueError(f"{which}: {exc}")
 

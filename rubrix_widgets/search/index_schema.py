@@ -60,7 +60,7 @@ def slot_field(slot: int) -> str:
 
 def build_schema(task: str, slots: int) -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    sb.add_unsigned_field("_seq", indexed=True, fast=True)
+    sb.add_integer_field("_seq", indexed=True, fast=True)
     for slot in range(slots):
         sb.add_text_field(slot_field(slot), tokenizer_name=TEXT_TOKENIZER)
     for name in KEYWORD_FIELDS:
@@ -145,7 +145,7 @@ def documents(
     Document = tantivy.Document
     for i in range(n):
         doc = Document()
-        doc.add_unsigned("_seq", col["_seq"][i])
+        doc.add_integer("_seq", col["_seq"][i])
         doc.add_text("id", col["id"][i])
         if col["id_int"][i] is not None:
             doc.add_integer("id_num", col["id_int"][i])

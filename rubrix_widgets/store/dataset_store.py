@@ -315,12 +315,13 @@ class DatasetStore:
 
 
 def _last_per_id(batch: pa.Table) -> pa.Table:
-    """Within one call, the last record with an id wins (as consecutive upserts would)."""
+    """Within one call the last record with an id wins; it takes the first one's place."""
     ids = batch.column("id").to_numpy(zero_copy_only=False)
-    duplicated = pd.Index(ids).duplicated(keep="last")
-    if not duplicated.any():
+    codes, uniques = pd.factorize(ids)
+    if len(uniques) == len(ids):
         return batch
-    return batch.filter(pa.array(~duplicated))
+    last = pd.Series(np.arange(len(ids))).groupby(codes, sort=True).last().to_numpy()
+    return batch.take(pa.array(last))
 
 
 def _with_bookkeeping(batch: pa.Table, seqs: np.ndarray, task: str) -> pa.Table:

@@ -1,0 +1,212 @@
+"""The store's promises: atomic writes, a derived index, crash and concurrency safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import rubrix_widgets as rb
+from rubrix_widgets.store import dataset_store
+
+WORKERS = Path(__file__).with_name("workers.py")
+
+
+def tc(i, **kw):
+    return rb.TextClassificationRecord(text=f"record {i}", id=i, **kw)
+
+
+def start(*args: str) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, str(WORKERS), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=os.environ.copy(),
+    )
+    assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    return proc
+
+
+def folder(workspace: Path, name: str) -> Path:
+    return workspace / name
+
+
+# -- the index is derived data ------------------------------------------------------------
+def test_a_deleted_index_is_rebuilt_from_records_with_a_warning(workspace):
+    rb.log([tc(i, annotation="a" if i % 3 == 0 else None) for i in range(30)], "idx")
+    shutil.rmtree(folder(workspace, "idx") / "index")
+    dataset_store._cache.clear()
+    with pytest.warns(UserWarning, match="rebuilding"):
+        hits = rb.load("idx", query="annotated_as:a")
+    assert hits.id.tolist() == list(range(0, 30, 3))
+
+
+def test_a_corrupt_index_is_rebuilt_from_records(workspace):
+    rb.log([tc(i) for i in range(10)], "corrupt")
+    index = folder(workspace, "corrupt") / "index"
+    for path in index.iterdir():
+        if path.suffix in (".idx", ".term", ".store") or path.name == "meta.json":
+            path.write_bytes(b"\x00garbage")
+    dataset_store._cache.clear()
+    with pytest.warns(UserWarning, match="rebuilding"):
+        assert len(rb.load("corrupt", query="record")) == 10
+
+
+def test_an_index_behind_the_records_is_rebuilt(workspace):
+    rb.log([tc(1)], "behind")
+    state = folder(workspace, "behind") / "index" / "rb_state.json"
+    old = state.read_text()
+    rb.log([tc(2)], "behind")
+    state.write_text(old)  # as if the process died between the commit and the index update
+    dataset_store._cache.clear()
+    with pytest.warns(UserWarning, match="rebuilding"):
+        assert rb.load("behind", query="record").id.tolist() == [1, 2]
+
+
+def test_a_truncated_records_file_is_a_clear_error_naming_the_file(workspace):
+    rb.log([tc(i) for i in range(100)], "trunc")
+    (part,) = (folder(workspace, "trunc") / "records").iterdir()
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    dataset_store._cache.clear()
+    with pytest.raises(rb.StorageError, match=part.name):
+        rb.load("trunc")
+
+
+def test_many_small_writes_are_compacted_and_stay_correct(workspace):
+    rb.log([tc(i) for i in range(50)], "compact")
+    for i in range(40):
+        rb.log(tc(i % 50, annotation=f"l{i}"), "compact")
+        rb.log(tc(100 + i), "compact")
+    parts = list((folder(workspace, "compact") / "records").iterdir())
+    assert len(parts) <= dataset_store.MAX_PARTS
+    df = rb.load("compact")
+    assert df.id.tolist() == list(range(50)) + list(range(100, 140))
+    assert df.set_index("id").annotation[39] == "l39"
+    assert rb.load("compact", query="annotated_as:l7").id.tolist() == [7]
+    dataset_store._cache.clear()  # a fresh process reads the same thing
+    assert rb.load("compact").equals(df)
+
+
+def test_a_fresh_process_sees_what_another_wrote(workspace):
+    rb.log([tc(1)], "shared")
+    rb.load("shared")  # warm this process's cache
+    code = ("import rubrix_widgets as rb; "
+            "rb.log(rb.TextClassificationRecord(text='other', id=2, annotation='x'), 'shared')")
+    subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy())
+    assert rb.load("shared").id.tolist() == [1, 2]
+    assert rb.load("shared", query="annotated_as:x").id.tolist() == [2]
+
+
+def test_read_only_workspace_gives_a_clear_error_and_keeps_data(workspace):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores file permissions; the full-disk test covers the error path")
+    rb.log([tc(1)], "ro")
+    os.chmod(folder(workspace, "ro") / "records", 0o500)
+    try:
+        with pytest.raises(rb.StorageError, match="permission"):
+            rb.log([tc(2)], "ro")
+    finally:
+        os.chmod(folder(workspace, "ro") / "records", 0o700)
+    assert rb.load("ro").id.tolist() == [1]
+
+
+def test_a_full_disk_gives_a_clear_error_and_keeps_data(workspace, monkeypatch):
+    import errno
+
+    from rubrix_widgets.store import record_parts
+
+    rb.log([tc(1)], "full")
+
+    def no_space(path, write):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(record_parts, "atomic_write", no_space)
+        with pytest.raises(rb.StorageError, match="disk is full.*intact"):
+            rb.log([tc(2)], "full")
+    assert rb.load("full").id.tolist() == [1]
+    rb.log([tc(3)], "full")
+    assert rb.load("full", query="record").id.tolist() == [1, 3]
+
+
+# -- crashes --------------------------------------------------------------------------------------
+def _check_whole(name: str, before: set, batch: set) -> str:
+    dataset_store._cache.clear()
+    df = rb.load(name)
+    ids = set(df.id)
+    assert ids in (before, before | batch), f"{len(ids - before)} of {len(batch)} new records"
+    searched = rb.load(name, query="record OR test")
+    assert set(searched.id) == ids, "the index does not agree with the records"
+    annotated = rb.load(name, query="annotated_as:batch")
+    assert set(annotated.id) == {i for i in ids if i >= 1000}
+    return "all" if ids == before | batch else "none"
+
+
+def _crash_runs(workspace: Path, runs: int, size: int) -> list[str]:
+    rb.log([tc(i) for i in range(50)], "crash")
+    before = set(range(50))
+    outcomes = []
+    rng = random.Random(7)
+    start_id = 1000
+    for _ in range(runs):
+        batch = set(range(start_id, start_id + size))
+        proc = start("big_log", "crash", str(start_id), str(size))
+        time.sleep(rng.uniform(0.0, 0.6 + size / 40_000))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with __import__("warnings").catch_warnings():
+            __import__("warnings").simplefilter("ignore")
+            outcome = _check_whole("crash", before, batch)
+        outcomes.append(outcome)
+        if outcome == "all":
+            before |= batch
+        start_id += size
+    return outcomes
+
+
+def test_kill_minus_9_during_log_leaves_none_or_all_of_the_call(workspace):
+    outcomes = _crash_runs(workspace, runs=6, size=20_000)
+    assert set(outcomes) <= {"none", "all"}
+
+
+@pytest.mark.slow
+def test_kill_minus_9_during_a_200k_log_twenty_times(workspace):
+    outcomes = _crash_runs(workspace, runs=20, size=200_000)
+    assert set(outcomes) <= {"none", "all"}
+    assert "none" in outcomes  # the kills did land mid-write
+
+
+# -- concurrency ----------------------------------------------------------------------------------
+def _race(count: int, seconds: float) -> None:
+    rb.log(tc(0), "race")
+    writers = [start("writer", "race", prefix, str(count)) for prefix in ("a", "b")]
+    reader = start("reader", "race", str(seconds))
+    for proc in writers:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+    out, err = reader.communicate(timeout=600)
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["problems"] == [] and report["loads"] > 0
+    dataset_store._cache.clear()
+    df = rb.load("race")
+    for prefix in ("a", "b"):
+        mine = df[df.id.astype(str).str.startswith(f"{prefix}-")]
+        assert len(mine) == count
+        annotated = rb.load("race", query=f"annotated_as:{prefix}")
+        assert len(annotated) == count // 2
+    assert len(rb.load("race", query="*")) == len(df) == 2 * count + 1
+
+
+def test_two_processes_writing_at_once_lose_nothing(workspace):
+    _race(count=60, seconds=3)
+
+
+@pytest.mark.slow
+def test_two_processes_thousand_operations_each(workspace):
+    _race(count=1000, seconds=20)

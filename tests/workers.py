@@ -1,0 +1,76 @@
+"""Processes the reliability tests start, kill and race (run as ``python workers.py CMD ...``).
+
+Each prints ``ready`` once it is about to do the work under test, so the
+parent can time a kill into the middle of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import rubrix_widgets as rb
+
+
+def big_log(name: str, start: int, count: int) -> None:
+    records = [
+        rb.TextClassificationRecord(
+            text=f"crash test record {i} about health news", id=i, annotation="batch",
+            prediction=[("batch", 0.7), ("other", 0.3)], metadata={"n": i},
+        )
+        for i in range(start, start + count)
+    ]
+    print("ready", flush=True)
+    rb.log(records, name)
+    print("done", flush=True)
+
+
+def writer(name: str, prefix: str, count: int) -> None:
+    """``count`` new records, one call each; after every odd one, annotate the one before."""
+    print("ready", flush=True)
+    for i in range(count):
+        rb.log(rb.TextClassificationRecord(text=f"{prefix} {i}", id=f"{prefix}-{i}"), name)
+        if i % 2 == 1:
+            rb.log(rb.TextClassificationRecord(text=f"{prefix} {i - 1}", id=f"{prefix}-{i - 1}",
+                                               annotation=prefix), name)
+    print("done", flush=True)
+
+
+def reader(name: str, seconds: float) -> None:
+    """Load repeatedly; report any view that is not a whole, consistent state."""
+    import time
+
+    problems, seen, last = [], 0, 0
+    print("ready", flush=True)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            # records only grow and gain annotations here, so what a search finds
+            # must be in any later full load
+            annotated = rb.load(name, query="_exists_:annotated_as")
+            df = rb.load(name)
+        except rb.NotFoundError:
+            continue
+        seen += 1
+        if len(df) < last:
+            problems.append(f"records went from {last} to {len(df)}")
+        last = len(df)
+        if df.text.isna().any() or df.id.duplicated().any():
+            problems.append("a record is incomplete or duplicated")
+        if not set(annotated.id) <= set(df.id):
+            problems.append("the index returned records the table does not have")
+        if annotated.annotation.isna().any():
+            problems.append("a search hit has no annotation")
+    print(json.dumps({"loads": seen, "problems": problems[:5]}), flush=True)
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    if command == "big_log":
+        big_log(args[0], int(args[1]), int(args[2]))
+    elif command == "writer":
+        writer(args[0], args[1], int(args[2]))
+    elif command == "reader":
+        reader(args[0], float(args[1]))
+    else:
+        raise SystemExit(f"unknown command {command}")
