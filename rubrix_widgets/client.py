@@ -17,9 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import tantivy
 
-from . import record_table
+from . import rules
 from .errors import NotFoundError
-from .record_table import RecordsFrame, frame_from_table, table_from_frame, table_from_records
+from .ingest import table_from_frame, table_from_records
+from .record_table import RecordsFrame, frame_from_table
 from .records import BulkResponse
 from .search.query_parser import parse_query
 from .settings import SETTINGS_CLASSES, _LabelSchemaSettings
@@ -176,7 +177,7 @@ def log(
         if tags:
             manifest.tags = {**manifest.tags, **{str(k): str(v) for k, v in tags.items()}}
         if metadata:
-            manifest.metadata = {**manifest.metadata, **record_table.rules.check_metadata(metadata)}
+            manifest.metadata = {**manifest.metadata, **rules.check_metadata(metadata)}
         return manifest
 
     if not dataset.exists():
@@ -251,7 +252,7 @@ def load(
 def _ids_query(ids: Any, schema) -> tantivy.Query:
     if isinstance(ids, str | int) or not isinstance(ids, Iterable):
         raise ValueError(f"ids must be a list of ids, not {type(ids).__name__}")
-    keys = [str(record_table.rules.check_id(i)) for i in ids if i is not None]
+    keys = [str(rules.check_id(i)) for i in ids if i is not None]
     return tantivy.Query.term_set_query(schema, "id", keys)
 
 

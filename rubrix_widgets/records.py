@@ -212,18 +212,7 @@ class TokenClassificationRecord(_Record):
         return data
 
     def _normalize(self) -> None:
-        text, tokens = self.text, self.tokens
-        if tokens is not None and hasattr(tokens, "tolist"):
-            tokens = tokens.tolist()
-        if text is None and tokens is None:
-            raise ValueError("text: give the record's text (and, optionally, its tokens)")
-        if text is None:
-            text = " ".join(tokens)
-        text = rules.check_text(text)
-        tokens = rules.tokenize(text) if tokens is None else list(tokens)
-        if not tokens:
-            raise ValueError("tokens: the text has no tokens")
-        offsets = rules.token_offsets(text, tokens)
+        text, tokens, offsets = rules.check_text_and_tokens(self.text, self.tokens)
         annotation = self.annotation
         if isinstance(annotation, _TagsPending):
             annotation = rules.tags_to_spans(annotation.tags, offsets)

@@ -9,13 +9,13 @@ naming the field, the value and what is allowed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import numbers
 import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import orjson
 
 STATUSES = ("Default", "Edited", "Discarded", "Validated")
 SCORE_SUM_TOLERANCE = 1e-3
@@ -86,8 +86,8 @@ def check_label(value: Any, field: str) -> str:
         raise ValueError(f"{field}: label {_short(value)} is not a str")
     if not value.strip():
         raise ValueError(f"{field}: label names must not be empty")
-    if "\x00" in value:
-        raise ValueError(f"{field}: label {_short(value)} contains a NUL character")
+    if "\x00" in value or "\x1f" in value:
+        raise ValueError(f"{field}: label {_short(value)} contains a control character (NUL or US)")
     return value
 
 
@@ -127,48 +127,32 @@ def check_event_timestamp(value: Any) -> dt.datetime | None:
 
 
 # -- metadata --------------------------------------------------------------------
-def _plain(value: Any, where: str) -> Any:
-    """Turn numpy/pandas values into JSON-ready Python values, keeping their types."""
-    if value is None or isinstance(value, bool | int | float | str):
-        if isinstance(value, float) and not math.isfinite(value):
-            return None if math.isnan(value) else value
-        return value
-    if isinstance(value, Mapping):
-        return {_metadata_key(k, where): _plain(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return _plain(float(value), where)
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return _plain(value.tolist(), where)
-    if hasattr(value, "item") and not isinstance(value, Sequence):
-        return _plain(value.item(), where)
-    if isinstance(value, Sequence | set | frozenset) and not isinstance(value, str | bytes):
-        return [_plain(v, where) for v in value]
-    raise ValueError(
-        f"{where}: {_short(value)} of type {type(value).__name__} cannot be stored; "
-        "metadata values are str, int, float, bool, None, lists or dicts of those"
-    )
-
-
-def _metadata_key(key: Any, where: str) -> str:
-    if not isinstance(key, str) or not key:
-        raise ValueError(f"{where}: key {_short(key)} must be a non-empty str")
-    return key
+_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 
 
 def check_metadata(value: Any) -> dict[str, Any]:
+    """Metadata is a dict of JSON values; numpy values and datetimes become plain values.
+
+    It is returned as it will load back (NaN becomes None, tuples lists).
+    """
     if value is None or (not isinstance(value, Mapping) and is_missing(value)):
         return {}
     if not isinstance(value, Mapping):
         raise ValueError(f"metadata: {_short(value)} is not a dict")
-    return _plain(value, "metadata")
+    try:
+        text = orjson.dumps(value if isinstance(value, dict) else dict(value), option=_JSON_OPTIONS)
+    except TypeError as exc:
+        raise ValueError(
+            f"metadata: {exc}; metadata values are str, int, float, bool, None, datetimes, "
+            "numpy values, and lists or dicts (with str keys) of those"
+        ) from None
+    if b'"":' in text:
+        raise ValueError("metadata: keys must be non-empty str")
+    return orjson.loads(text)
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
 
 
 # -- text classification -----------------------------------------------------------
@@ -284,6 +268,25 @@ def check_explanation(value: Any, inputs: Mapping[str, Any]) -> dict[str, list[A
 def tokenize(text: str) -> list[str]:
     """Split text into words and single punctuation marks (used when no tokens are given)."""
     return _TOKEN_RE.findall(text)
+
+
+def check_text_and_tokens(text: Any, tokens: Any) -> tuple[str, list[str], list[tuple[int, int]]]:
+    """Text and tokens of a token classification record, and each token's (start, end)."""
+    if tokens is not None and hasattr(tokens, "tolist") and not isinstance(tokens, str):
+        tokens = tokens.tolist()
+    if text is not None and not isinstance(text, str) and is_missing(text):
+        text = None
+    if tokens is not None and not isinstance(tokens, list | tuple) and is_missing(tokens):
+        tokens = None
+    if text is None and tokens is None:
+        raise ValueError("text: give the record's text (and, optionally, its tokens)")
+    if isinstance(tokens, str):
+        raise ValueError("tokens: give a list of str, not one str")
+    text = check_text(" ".join(tokens) if text is None else text)
+    tokens = tokenize(text) if tokens is None else list(tokens)
+    if not tokens:
+        raise ValueError("tokens: the text has no tokens")
+    return text, tokens, token_offsets(text, tokens)
 
 
 def token_offsets(text: str, tokens: Sequence[str]) -> list[tuple[int, int]]:

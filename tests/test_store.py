@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -37,6 +38,12 @@ def folder(workspace: Path, name: str) -> Path:
     return workspace / name
 
 
+def forget_open_files() -> None:
+    """Act as a new process: drop this one's open (memory-mapped) files before damaging them."""
+    dataset_store._cache.clear()
+    gc.collect()
+
+
 # -- the index is derived data ------------------------------------------------------------
 def test_a_deleted_index_is_rebuilt_from_records_with_a_warning(workspace):
     rb.log([tc(i, annotation="a" if i % 3 == 0 else None) for i in range(30)], "idx")
@@ -49,6 +56,7 @@ def test_a_deleted_index_is_rebuilt_from_records_with_a_warning(workspace):
 
 def test_a_corrupt_index_is_rebuilt_from_records(workspace):
     rb.log([tc(i) for i in range(10)], "corrupt")
+    forget_open_files()
     index = folder(workspace, "corrupt") / "index"
     for path in index.iterdir():
         if path.suffix in (".idx", ".term", ".store") or path.name == "meta.json":
@@ -71,6 +79,7 @@ def test_an_index_behind_the_records_is_rebuilt(workspace):
 
 def test_a_truncated_records_file_is_a_clear_error_naming_the_file(workspace):
     rb.log([tc(i) for i in range(100)], "trunc")
+    forget_open_files()
     (part,) = (folder(workspace, "trunc") / "records").iterdir()
     part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
     dataset_store._cache.clear()

@@ -18,14 +18,14 @@ Fields (the names users type map onto these in :mod:`query_compiler`):
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import tantivy
 
-from ..record_table import _nested_tuples, no_gc
+from ..record_table import nested_tuples, no_gc
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 TEXT_TOKENIZER = "rb_text"
@@ -49,9 +49,9 @@ KEYWORDS_ANALYZER = tantivy.TextAnalyzerBuilder(
     tantivy.Tokenizer.regex("[^\x1f]+")
 ).build()
 
-KEYWORD_FIELDS = (
-    "id", "status", "annotated_as", "predicted_as", "annotated_by", "predicted_by", "predicted",
-)
+KEYWORD_FIELDS = ("id", "status", "annotated_by", "predicted_by", "predicted")
+# Several exact values per record, indexed from one joined string.
+KEYWORD_LIST_FIELDS = ("annotated_as", "predicted_as", "_has")
 
 
 def slot_field(slot: int) -> str:
@@ -65,7 +65,8 @@ def build_schema(task: str, slots: int) -> tantivy.Schema:
         sb.add_text_field(slot_field(slot), tokenizer_name=TEXT_TOKENIZER)
     for name in KEYWORD_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw")
-    sb.add_text_field("_has", tokenizer_name="raw")
+    for name in KEYWORD_LIST_FIELDS:
+        sb.add_text_field(name, tokenizer_name=KEYWORDS_TOKENIZER)
     sb.add_integer_field("id_num", indexed=True, fast=True)
     sb.add_float_field("score", indexed=True, fast=True)
     sb.add_date_field("event_timestamp", indexed=True, fast=True)
@@ -87,14 +88,6 @@ def register_tokenizers(index: tantivy.Index) -> None:
     index.register_tokenizer(KEYWORDS_TOKENIZER, KEYWORDS_ANALYZER)
 
 
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
-
-
 def text_classification_derived(
     prediction: list[tuple[str, float]] | None, annotation: list[str] | None, multi_label: bool
 ) -> tuple[list[str], list[float], str | None]:
@@ -112,116 +105,189 @@ def text_classification_derived(
     return predicted_as, scores, predicted
 
 
+def _list(array: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _keywords(values: pa.Array) -> pa.Array:
+    """list<string> -> one string of keywords joined by the separator (null if empty)."""
+    joined = pc.binary_join(values, KEYWORD_SEPARATOR)
+    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+
+
+def _presence(columns: dict[str, pa.Array], n: int) -> list[str | None]:
+    """Per record, the names of the optional fields it has, joined (for ``_exists_``)."""
+    if not columns or n == 0:
+        return [None] * n
+    nothing = pa.scalar(None, pa.string())
+    parts = [pc.if_else(valid, name, nothing) for name, valid in columns.items()]
+    # null_handling="skip" drops all-null rows in pyarrow 26, so join with empty
+    # strings (the keyword tokenizer ignores empty pieces) and null the empty rows.
+    joined = pc.binary_join_element_wise(*parts, KEYWORD_SEPARATOR, null_handling="replace")
+    anything = parts[0].is_valid()
+    for part in parts[1:]:
+        anything = pc.or_(anything, part.is_valid())
+    return pc.if_else(anything, joined, nothing).to_pylist()
+
+
+def _text_classification_columns(table: pa.Table, col: dict, has: dict) -> None:
+    n = len(table)
+    prediction, annotation = _list(table.column("prediction")), _list(table.column("annotation"))
+    multi = table.column("multi_label").to_pylist()
+    top = pc.list_element(prediction, 0)
+    top_label, top_score = pc.struct_field(top, "label"), pc.struct_field(top, "score")
+    first_annotation = pc.list_element(annotation, 0)
+    single_ok = pc.and_(
+        pc.equal(top_label, first_annotation), pc.equal(pc.list_value_length(annotation), 1)
+    )
+    predicted = pc.if_else(single_ok, "ok", "ko")  # null unless both exist
+    col["predicted_as"] = top_label.to_pylist()
+    col["score"] = top_score.to_pylist()
+    col["predicted"] = predicted.to_pylist()
+    col["annotated_as"] = _keywords(annotation).to_pylist()
+    if any(multi):
+        pairs = nested_tuples(prediction, ("label", "score"))
+        labels = annotation.to_pylist()
+        for i in (i for i in range(n) if multi[i]):
+            predicted_as, scores, ok = text_classification_derived(pairs[i], labels[i], True)
+            col["predicted_as"][i] = KEYWORD_SEPARATOR.join(predicted_as) or None
+            col["score"][i] = scores
+            col["predicted"][i] = ok
+    has["prediction"] = pc.is_valid(prediction)
+    has["predicted_as"] = pa.array([v is not None for v in col["predicted_as"]])
+    has["score"] = has["prediction"]
+    has["annotation"] = pc.is_valid(annotation)
+    has["annotated_as"] = has["annotation"]
+    has["predicted"] = pc.is_valid(predicted) if not any(multi) else pa.array(
+        [v is not None for v in col["predicted"]])
+    has["explanation"] = pc.is_valid(table.column("explanation"))
+    has["inputs.text"] = pc.is_null(table.column("inputs"))
+    col["multi_label"] = multi
+    col["text"] = table.column("text").to_pylist()
+    col["inputs"] = table.column("inputs").to_pylist()
+
+
+def _token_classification_columns(table: pa.Table, col: dict, has: dict) -> None:
+    prediction = nested_tuples(table.column("prediction"), ("label", "start", "end", "score"))
+    annotation = nested_tuples(table.column("annotation"), ("label", "start", "end"))
+    col["text"] = table.column("text").to_pylist()
+    col["tokens"] = _keywords(_list(table.column("tokens"))).to_pylist()
+    col["predicted_as"], col["annotated_as"], col["score"], col["predicted"] = [], [], [], []
+    for spans, gold in zip(prediction, annotation, strict=True):
+        col["predicted_as"].append(KEYWORD_SEPARATOR.join(sorted({s[0] for s in spans or ()})) or None)
+        col["annotated_as"].append(KEYWORD_SEPARATOR.join(sorted({s[0] for s in gold or ()})) or None)
+        col["score"].append([s[3] for s in spans or () if s[3] is not None])
+        col["predicted"].append(
+            None if spans is None or gold is None
+            else "ok" if {s[:3] for s in spans} == set(gold) else "ko"
+        )
+    has["prediction"] = pc.is_valid(table.column("prediction"))
+    has["annotation"] = pc.is_valid(table.column("annotation"))
+    has["predicted_as"] = pa.array([v is not None for v in col["predicted_as"]])
+    has["annotated_as"] = pa.array([v is not None for v in col["annotated_as"]])
+    has["score"] = pa.array([bool(v) for v in col["score"]])
+    has["predicted"] = pa.array([v is not None for v in col["predicted"]])
+
+
+def _text2text_columns(table: pa.Table, col: dict, has: dict) -> None:
+    prediction = nested_tuples(table.column("prediction"), ("text", "score"))
+    col["text"] = table.column("text").to_pylist()
+    col["prediction_texts"] = [[t for t, _ in p] if p else () for p in prediction]
+    col["score"] = [[s for _, s in p] if p else [] for p in prediction]
+    col["annotation"] = table.column("annotation").to_pylist()
+    has["prediction"] = has["score"] = pc.is_valid(table.column("prediction"))
+    has["annotation"] = pc.is_valid(table.column("annotation"))
+
+
 def documents(
     table: pa.Table, task: str, slot_of: dict[str, int]
 ) -> Iterator[tantivy.Document]:
-    """One tantivy document per row of a stored records table."""
+    """One tantivy document per row of a stored records table.
+
+    Everything that can be computed column-wise is, so the per-record loop
+    only hands prepared values to tantivy.
+    """
     n = len(table)
+    col: dict = {}
+    has: dict[str, pa.Array] = {}
     with no_gc():
-        col = {name: table.column(name).to_pylist() for name in (
-            "_seq", "id", "id_int", "status", "prediction_agent", "annotation_agent", "metadata",
-        )}
-        col["event_timestamp"] = table.column("event_timestamp").to_pylist()
-        col["last_updated"] = table.column("last_updated").to_pylist()
+        for name in ("_seq", "id", "id_int", "status", "prediction_agent", "annotation_agent",
+                     "metadata", "event_timestamp"):
+            col[name] = table.column(name).to_pylist()
+        has["predicted_by"] = pc.is_valid(table.column("prediction_agent"))
+        has["annotated_by"] = pc.is_valid(table.column("annotation_agent"))
+        has["event_timestamp"] = pc.is_valid(table.column("event_timestamp"))
+        updated = table.column("last_updated")
+        same_time = n > 0 and pc.min_max(updated)["min"] == pc.min_max(updated)["max"]
+        col["last_updated"] = [updated[0].as_py()] * n if same_time else updated.to_pylist()
         if task == TEXT_CLASSIFICATION:
-            col["text"] = table.column("text").to_pylist()
-            col["inputs"] = table.column("inputs").to_pylist()
-            col["prediction"] = _nested_tuples(table.column("prediction"), ("label", "score"))
-            col["annotation"] = table.column("annotation").to_pylist()
-            col["multi_label"] = table.column("multi_label").to_pylist()
-            col["explanation"] = table.column("explanation").is_valid().to_pylist()
+            _text_classification_columns(table, col, has)
         elif task == TOKEN_CLASSIFICATION:
-            col["text"] = table.column("text").to_pylist()
-            col["tokens"] = table.column("tokens").to_pylist()
-            col["prediction"] = _nested_tuples(
-                table.column("prediction"), ("label", "start", "end", "score")
-            )
-            col["annotation"] = _nested_tuples(table.column("annotation"), ("label", "start", "end"))
+            _token_classification_columns(table, col, has)
         else:
-            col["text"] = table.column("text").to_pylist()
-            col["prediction"] = _nested_tuples(table.column("prediction"), ("text", "score"))
-            col["annotation"] = table.column("annotation").to_pylist()
+            _text2text_columns(table, col, has)
+        presence = _presence(has, n)
     text_slot = slot_field(slot_of.get("text", 0))
     Document = tantivy.Document
+    seqs, ids, id_ints, statuses = col["_seq"], col["id"], col["id_int"], col["status"]
+    predicted_by, annotated_by, metadata = col["prediction_agent"], col["annotation_agent"], col["metadata"]
+    event_ts, last_updated, texts = col["event_timestamp"], col["last_updated"], col["text"]
+    predicted_as, annotated_as = col.get("predicted_as"), col.get("annotated_as")
+    scores, predicted = col.get("score"), col.get("predicted")
     for i in range(n):
         doc = Document()
-        doc.add_integer("_seq", col["_seq"][i])
-        doc.add_text("id", col["id"][i])
-        if col["id_int"][i] is not None:
-            doc.add_integer("id_num", col["id_int"][i])
-        doc.add_text("status", col["status"][i])
-        has = []
-        if col["prediction_agent"][i] is not None:
-            doc.add_text("predicted_by", col["prediction_agent"][i])
-            has.append("predicted_by")
-        if col["annotation_agent"][i] is not None:
-            doc.add_text("annotated_by", col["annotation_agent"][i])
-            has.append("annotated_by")
-        if col["metadata"][i] is not None:
-            doc.add_json("metadata", col["metadata"][i])
-        if col["event_timestamp"][i] is not None:
-            doc.add_date("event_timestamp", _utc(col["event_timestamp"][i]))
-            has.append("event_timestamp")
-        doc.add_date("last_updated", _utc(col["last_updated"][i]))
-        prediction, annotation = col["prediction"][i], col["annotation"][i]
+        doc.add_integer("_seq", seqs[i])
+        doc.add_text("id", ids[i])
+        if id_ints[i] is not None:
+            doc.add_integer("id_num", id_ints[i])
+        doc.add_text("status", statuses[i])
+        doc.add_date("last_updated", last_updated[i])
+        if predicted_by[i] is not None:
+            doc.add_text("predicted_by", predicted_by[i])
+        if annotated_by[i] is not None:
+            doc.add_text("annotated_by", annotated_by[i])
+        if metadata[i] is not None:
+            doc.add_json("metadata", metadata[i])
+        if event_ts[i] is not None:
+            doc.add_date("event_timestamp", event_ts[i])
+        extra_presence = None
         if task == TEXT_CLASSIFICATION:
             inputs_json = col["inputs"][i]
             if inputs_json is None:
-                doc.add_text(text_slot, col["text"][i])
-                has.append("inputs.text")
+                doc.add_text(text_slot, texts[i])
             else:
-                for key, value in json.loads(inputs_json).items():
+                inputs = json.loads(inputs_json)
+                extra_presence = KEYWORD_SEPARATOR.join(f"inputs.{key}" for key in inputs)
+                for key, value in inputs.items():
                     field = slot_field(slot_of[key])
-                    has.append(f"inputs.{key}")
                     for piece in [value] if isinstance(value, str) else value:
                         doc.add_text(field, piece)
-            multi = col["multi_label"][i]
-            doc.add_boolean("multi_label", multi)
-            predicted_as, scores, predicted = text_classification_derived(
-                prediction, annotation, multi
-            )
-            if col["explanation"][i]:
-                has.append("explanation")
-            annotated_as = annotation or []
-        elif task == TOKEN_CLASSIFICATION:
-            doc.add_text(text_slot, col["text"][i])
-            doc.add_text("tokens", KEYWORD_SEPARATOR.join(col["tokens"][i]))
-            predicted_as = sorted({span[0] for span in prediction or ()})
-            scores = [span[3] for span in prediction or () if span[3] is not None]
-            annotated_as = sorted({span[0] for span in annotation or ()})
-            predicted = None
-            if prediction is not None and annotation is not None:
-                same = {s[:3] for s in prediction} == set(annotation)
-                predicted = "ok" if same else "ko"
+            doc.add_boolean("multi_label", col["multi_label"][i])
         else:
-            doc.add_text(text_slot, col["text"][i])
-            scores = [score for _, score in prediction or ()]
-            for text, _ in prediction or ():
-                doc.add_text("prediction", text)
-            if annotation is not None:
-                doc.add_text("annotation", annotation)
-            predicted_as, annotated_as, predicted = [], [], None
-        for label in predicted_as:
-            doc.add_text("predicted_as", label)
-        for label in annotated_as:
-            doc.add_text("annotated_as", label)
-        if predicted_as:
-            has.append("predicted_as")
-        if annotated_as:
-            has.append("annotated_as")
-        for score in scores:
+            doc.add_text(text_slot, texts[i])
+            if task == TOKEN_CLASSIFICATION:
+                doc.add_text("tokens", col["tokens"][i])
+            else:
+                for text in col["prediction_texts"][i]:
+                    doc.add_text("prediction", text)
+                if col["annotation"][i] is not None:
+                    doc.add_text("annotation", col["annotation"][i])
+        if predicted_as is not None and predicted_as[i] is not None:
+            doc.add_text("predicted_as", predicted_as[i])
+        if annotated_as is not None and annotated_as[i] is not None:
+            doc.add_text("annotated_as", annotated_as[i])
+        score = scores[i]
+        if score.__class__ is float:
             doc.add_float("score", score)
-        if prediction is not None:
-            has.append("prediction")
-            if scores:
-                has.append("score")
-        if annotation is not None:
-            has.append("annotation")
-        if predicted is not None:
-            doc.add_text("predicted", predicted)
-            has.append("predicted")
-        for name in has:
-            doc.add_text("_has", name)
+        elif score:
+            for value in score:
+                doc.add_float("score", value)
+        if predicted is not None and predicted[i] is not None:
+            doc.add_text("predicted", predicted[i])
+        if presence[i] is not None:
+            doc.add_text("_has", presence[i])
+        if extra_presence:
+            doc.add_text("_has", extra_presence)
         yield doc
 
 

@@ -124,7 +124,7 @@ class SearchIndex:
                 writer.commit()
             index.reload()
         except BaseException as exc:
-            if isinstance(exc, _FATAL | RubrixWidgetsError | OSError):
+            if isinstance(exc, (*_FATAL, RubrixWidgetsError, OSError)):
                 raise
             raise engine_failure(exc, "indexing records") from exc
 

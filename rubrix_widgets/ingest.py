@@ -1,0 +1,480 @@
+"""Records and DataFrames in, checked Arrow tables out: the bulk write path.
+
+Every column is first converted and checked column-wise with Arrow
+(milliseconds for a million rows). If that fast path meets anything it
+cannot vouch for (a wrong type, a score out of range, a numpy scalar
+pyarrow refuses), the column is redone row by row with the rule functions
+of :mod:`rubrix_widgets.rules`, which either normalise the odd values or
+raise the precise error naming the row and field. So both paths accept
+exactly the same input, and errors read the same.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import rules
+from .record_table import BOOKKEEPING, no_gc
+from .records import TokenAttributions
+from .tasks import LABEL_SCORE, TEXT2TEXT, TEXT_CLASSIFICATION, TEXT_SCORE, TOKEN_CLASSIFICATION, spec
+
+_FRAME_ONLY = {TEXT_CLASSIFICATION: {"text"}, TOKEN_CLASSIFICATION: {"tags"}}
+_IGNORED = {"metrics", "search_keywords", "last_updated"}
+_BAD_LABEL = r"^\s*$|[\x00\x1f]"
+_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+
+
+class _Fallback(Exception):
+    """The fast path cannot vouch for a column: redo it row by row."""
+
+
+def batch_schema(task: str) -> pa.Schema:
+    return pa.schema([f for f in spec(task).schema if f.name not in BOOKKEEPING])
+
+
+# -- entry points ------------------------------------------------------------------------
+def table_from_frame(df: pd.DataFrame, task: str, fast: bool = True) -> pa.Table:
+    """Check a DataFrame with the record rules and build its Arrow table."""
+    task_spec = spec(task)
+    known = set(task_spec.record_fields) | _FRAME_ONLY.get(task, set()) | _IGNORED
+    unknown = [str(c) for c in df.columns if c not in known]
+    if unknown:
+        warnings.warn(
+            f"columns {unknown} are not {task} record fields and are ignored; known fields are "
+            f"{list(task_spec.record_fields)}. To keep them, put them in a 'metadata' column of dicts",
+            UserWarning, stacklevel=4,
+        )
+    if df.columns.duplicated().any():
+        raise ValueError(f"the DataFrame has duplicate columns: {list(df.columns[df.columns.duplicated()])}")
+    columns = {name: df[name].reset_index(drop=True) for name in df.columns if name in known}
+    ids = columns.get("id")
+    return _Builder(columns, len(df), task, ids, fast).table()
+
+
+def table_from_records(records: Sequence[Any], task: str) -> pa.Table:
+    """Arrow table of record objects (already checked by their model), in order."""
+    with no_gc():
+        columns = {
+            name: pd.Series([getattr(r, name) for r in records], dtype=object)
+            for name in spec(task).record_fields
+        }
+    return _Builder(columns, len(records), task, columns["id"], fast=True).table()
+
+
+# -- the builder ---------------------------------------------------------------------------
+class _Builder:
+    def __init__(self, columns: dict[str, pd.Series], n: int, task: str, ids, fast: bool):
+        self.columns, self.n, self.task, self.ids, self.fast = columns, n, task, ids, fast
+        self.out: dict[str, pa.Array] = {}
+
+    # helpers
+    def given(self, name: str) -> pd.Series | None:
+        column = self.columns.get(name)
+        if column is None or (column.dtype == object and column.isna().all() and not _has_lists(column)):
+            return None
+        return column
+
+    def rows(self, name: str, check: Callable[..., Any], *extra: Sequence[Any]) -> list[Any]:
+        """Run a rule on every row; a failure names the row (and its id)."""
+        column = self.columns.get(name)
+        values = [None] * self.n if column is None else column.tolist()
+        out = []
+        for row, args in enumerate(zip(values, *extra, strict=True)):
+            try:
+                out.append(check(*args))
+            except ValueError as exc:
+                raise self.row_error(row, exc) from None
+        return out
+
+    def row_error(self, row: int, exc: Exception) -> ValueError:
+        ident = None if self.ids is None else self.ids.iloc[row]
+        if hasattr(ident, "item"):
+            ident = ident.item()
+        which = f"row {row}" + (f" (id={ident!r})" if not rules.is_missing(ident) else "")
+        return ValueError(f"{which}: {exc}")
+
+    def attempt(self, fast: Callable[[], Any], slow: Callable[[], Any]) -> Any:
+        if self.fast:
+            try:
+                return fast()
+            except (_Fallback, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError,
+                    OverflowError):
+                pass
+        return slow()
+
+    # columns
+    def table(self) -> pa.Table:
+        with no_gc():
+            self.build_ids()
+            self.out["metadata"] = self.attempt(self.fast_metadata, self.slow_metadata)
+            self.out["event_timestamp"] = self.attempt(self.fast_timestamps, self.slow_timestamps)
+            self.out["prediction_agent"] = self.strings(
+                "prediction_agent", lambda v: rules.check_agent(v, "prediction_agent"))
+            {TEXT_CLASSIFICATION: self.text_classification, TOKEN_CLASSIFICATION: self.tokens,
+             TEXT2TEXT: self.text2text}[self.task]()
+            self.build_status_and_annotator()
+        schema = batch_schema(self.task)
+        return pa.Table.from_arrays([self.out[f.name] for f in schema], schema=schema)
+
+    def strings(self, name: str, check: Callable[[Any], str | None], large: bool = False) -> pa.Array:
+        kind = pa.large_string() if large else pa.string()
+        column = self.given(name)
+        if column is None:
+            return pa.nulls(self.n, kind)
+        return self.attempt(
+            lambda: pa.array(column, type=kind, from_pandas=True),
+            lambda: pa.array(self.rows(name, check), type=kind),
+        )
+
+    def build_ids(self) -> None:
+        def fast():
+            column = self.given("id")
+            if column is None:
+                return _uuid4s(self.n), pa.nulls(self.n, pa.int64())
+            if pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+                ints = pa.array(column, type=pa.int64())
+                return pc.cast(ints, pa.string()), ints
+            array = pa.array(column, from_pandas=True)
+            if pa.types.is_integer(array.type) and array.null_count == 0:
+                return pc.cast(array, pa.string()), pc.cast(array, pa.int64())
+            if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+                if array.null_count or pc.any(pc.match_substring_regex(array, r"^\s*$")).as_py():
+                    raise _Fallback
+                return pc.cast(array, pa.string()), pa.nulls(self.n, pa.int64())
+            raise _Fallback
+
+        def slow():
+            values = self.rows("id", rules.check_id)
+            missing = [i for i, v in enumerate(values) if v is None]
+            fresh = _uuid4s(len(missing)).to_pylist()
+            for i, value in zip(missing, fresh, strict=True):
+                values[i] = value
+            as_int = [v if isinstance(v, int) else None for v in values]
+            return pa.array([str(v) for v in values], pa.string()), pa.array(as_int, pa.int64())
+
+        self.out["id"], self.out["id_int"] = self.attempt(fast, slow)
+
+    def fast_metadata(self) -> pa.Array:
+        column = self.given("metadata")
+        if column is None:
+            return pa.nulls(self.n, pa.large_string())
+        dumps = orjson.dumps
+        encoded = []
+        for value in column:
+            if value is None or value == {}:
+                encoded.append(None)
+            elif type(value) is dict:
+                text = dumps(value, option=_JSON_OPTIONS)
+                if b'"":' in text or b"NaN" in text or b"Infinity" in text:
+                    raise _Fallback
+                encoded.append(text)
+            else:
+                raise _Fallback
+        return pc.cast(pa.array(encoded, pa.large_binary()), pa.large_string())
+
+    def slow_metadata(self) -> pa.Array:
+        values = self.rows("metadata", rules.check_metadata)
+        return pa.array([rules.dumps(v) if v else None for v in values], pa.large_string())
+
+    def fast_timestamps(self) -> pa.Array:
+        column = self.given("event_timestamp")
+        kind = pa.timestamp("us")
+        if column is None:
+            return pa.nulls(self.n, kind)
+        if not pd.api.types.is_datetime64_any_dtype(column.dtype):
+            raise _Fallback
+        if getattr(column.dt, "tz", None) is not None:
+            column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+        return pc.cast(pa.array(column, from_pandas=True), kind)
+
+    def slow_timestamps(self) -> pa.Array:
+        values = self.rows("event_timestamp", rules.check_event_timestamp)
+        return pa.array([_naive_utc(v) for v in values], pa.timestamp("us"))
+
+    def build_status_and_annotator(self) -> None:
+        has_annotation = pc.is_valid(self.out["annotation"])
+        derived = pc.if_else(has_annotation, "Validated", "Default")
+        column = self.given("status")
+
+        def fast():
+            if column is None:
+                return pc.cast(derived, pa.string())
+            given = pa.array(column, type=pa.string(), from_pandas=True)
+            if not pc.all(pc.is_in(given.drop_null(), pa.array(rules.STATUSES))).as_py():
+                raise _Fallback
+            return pc.coalesce(given, derived)
+
+        flags = has_annotation.to_pylist()
+        self.out["status"] = self.attempt(
+            fast, lambda: pa.array(self.rows("status", rules.check_status, flags), pa.string())
+        )
+        agents = self.strings("annotation_agent", lambda v: rules.check_agent(v, "annotation_agent"))
+        dropped = pc.sum(pc.and_(pc.is_valid(agents), pc.invert(has_annotation))).as_py() or 0
+        if dropped:
+            warnings.warn(f"annotation_agent is dropped on {dropped} records without an annotation",
+                          UserWarning, stacklevel=5)
+            agents = pc.if_else(has_annotation, agents, pa.scalar(None, pa.string()))
+        self.out["annotation_agent"] = agents
+
+    # -- text classification -----------------------------------------------------------------
+    def text_classification(self) -> None:
+        multi_column = self.given("multi_label")
+        self.multi = (
+            np.zeros(self.n, dtype=bool) if multi_column is None
+            else np.array([bool(v) and not rules.is_missing(v) for v in multi_column], dtype=bool)
+        )
+        self.out["multi_label"] = pa.array(self.multi, pa.bool_())
+        self.out["text"], self.out["inputs"], inputs = self.attempt(self.fast_inputs, self.slow_inputs)
+        self.out["annotation"] = self.attempt(self.fast_annotation, self.slow_annotation)
+        self.out["prediction"] = self.attempt(self.fast_prediction, self.slow_prediction)
+        self.out["explanation"] = self.explanations(inputs)
+
+    def fast_inputs(self):
+        texts, inputs = self.given("text"), self.given("inputs")
+        if texts is None or (inputs is not None and not _inputs_are_text(inputs, texts)):
+            raise _Fallback
+        array = pa.array(texts, type=pa.large_string())
+        if array.null_count:
+            raise _Fallback
+        return array, pa.nulls(self.n, pa.large_string()), None
+
+    def slow_inputs(self):
+        texts, inputs = self.columns.get("text"), self.columns.get("inputs")
+        if inputs is not None and texts is not None:
+            values = self.rows("inputs", rules.check_inputs, texts.tolist())
+        elif inputs is not None:
+            values = self.rows("inputs", rules.check_inputs)
+        else:
+            values = self.rows("text", rules.check_inputs)
+        split = [_split_inputs(v) for v in values]
+        return (pa.array([t for t, _ in split], pa.large_string()),
+                pa.array([j for _, j in split], pa.large_string()), values)
+
+    def fast_annotation(self) -> pa.Array:
+        column = self.given("annotation")
+        kind = pa.list_(pa.string())
+        if column is None:
+            return pa.nulls(self.n, kind)
+        if self.multi.any():
+            if not self.multi.all():
+                raise _Fallback
+            lists = pa.array(column, type=kind, from_pandas=True)
+            lists = pc.if_else(pc.is_null(lists), pa.scalar(None, kind), lists)
+            _check_labels(pc.list_flatten(lists))
+            if _duplicates_within_rows(lists, pc.list_flatten(lists)):
+                raise _Fallback
+            return lists
+        labels = pa.array(column, type=pa.string(), from_pandas=True)
+        _check_labels(labels.drop_null())
+        return _wrap_in_lists(labels)
+
+    def slow_annotation(self) -> pa.Array:
+        values = self.rows("annotation", rules.check_text_annotation, self.multi.tolist())
+        return pa.array([None if v is None else [v] if isinstance(v, str) else v for v in values],
+                        pa.list_(pa.string()))
+
+    def fast_prediction(self) -> pa.Array:
+        column = self.given("prediction")
+        kind = pa.list_(LABEL_SCORE)
+        if column is None:
+            return pa.nulls(self.n, kind)
+        lists = pa.array(column, type=kind, from_pandas=True)
+        flat = pc.list_flatten(lists)
+        labels, scores = flat.field("label"), flat.field("score")
+        _check_labels(labels)
+        if scores.null_count or not _all_in_unit_interval(scores):
+            raise _Fallback
+        if _duplicates_within_rows(lists, labels):
+            raise _Fallback
+        rows = pc.list_parent_indices(lists).to_numpy()
+        sums = np.bincount(rows, weights=scores.to_numpy(), minlength=self.n)
+        if (sums[~self.multi] > 1.0 + rules.SCORE_SUM_TOLERANCE).any():
+            raise _Fallback
+        return _sorted_by_score(_empty_as_null(lists), "score")
+
+    def slow_prediction(self) -> pa.Array:
+        values = self.rows("prediction", rules.check_text_prediction, self.multi.tolist())
+        return pa.array(values, pa.list_(LABEL_SCORE))
+
+    def explanations(self, inputs: list | None) -> pa.Array:
+        if self.given("explanation") is None:
+            return pa.nulls(self.n, pa.large_string())
+        if inputs is None:
+            inputs = [{"text": None}] * self.n
+        values = self.rows("explanation", rules.check_explanation, inputs)
+        return pa.array([_explanation_json(v) for v in values], pa.large_string())
+
+    # -- token classification ---------------------------------------------------------------
+    def tokens(self) -> None:
+        texts, tokens, offsets = [], [], []
+        text_values = self.columns["text"].tolist() if "text" in self.columns else [None] * self.n
+        token_values = self.columns["tokens"].tolist() if "tokens" in self.columns else [None] * self.n
+        for row, (text, toks) in enumerate(zip(text_values, token_values, strict=True)):
+            try:
+                text, toks, offs = rules.check_text_and_tokens(text, toks)
+            except ValueError as exc:
+                raise self.row_error(row, exc) from None
+            texts.append(text)
+            tokens.append(toks)
+            offsets.append(offs)
+        annotations = self.columns.get("annotation")
+        annotations = [None] * self.n if annotations is None else annotations.tolist()
+        if "tags" in self.columns:
+            annotations = [
+                rules.tags_to_spans(list(t), o) if a is None and not _missing_list(t) else a
+                for a, t, o in zip(annotations, self.columns["tags"].tolist(), offsets, strict=True)
+            ]
+        self.columns["annotation"] = pd.Series(annotations, dtype=object)
+        annotation = self.rows("annotation", lambda v, t, o: rules.check_spans(
+            v, t, o, "annotation", allow_score=False), texts, offsets)
+        prediction = self.rows("prediction", lambda v, t, o: rules.check_spans(
+            v, t, o, "prediction", allow_score=True), texts, offsets)
+        prediction = [None if spans is None else [s if len(s) == 4 else (*s, None) for s in spans]
+                      for spans in prediction]
+        schema = spec(TOKEN_CLASSIFICATION).schema
+        self.out["text"] = pa.array(texts, pa.large_string())
+        self.out["tokens"] = pa.array(tokens, schema.field("tokens").type)
+        self.out["annotation"] = pa.array(annotation, schema.field("annotation").type)
+        self.out["prediction"] = pa.array(prediction, schema.field("prediction").type)
+
+    # -- text2text -----------------------------------------------------------------------------
+    def text2text(self) -> None:
+        def fast_text():
+            array = pa.array(self.given("text"), type=pa.large_string())
+            if array.null_count or pc.any(pc.match_substring_regex(array, r"^\s*$")).as_py():
+                raise _Fallback
+            return array
+
+        self.out["text"] = self.attempt(
+            fast_text, lambda: pa.array(self.rows("text", rules.check_text), pa.large_string()))
+        self.out["annotation"] = self.strings("annotation", rules.check_text2text_annotation, large=True)
+
+        def fast_prediction():
+            column = self.given("prediction")
+            if column is None:
+                return pa.nulls(self.n, pa.list_(TEXT_SCORE))
+            lists = pa.array(column, type=pa.list_(TEXT_SCORE), from_pandas=True)
+            scores = pc.list_flatten(lists).field("score")
+            if scores.null_count or not _all_in_unit_interval(scores):
+                raise _Fallback
+            return _sorted_by_score(_empty_as_null(lists), "score")
+
+        self.out["prediction"] = self.attempt(fast_prediction, lambda: pa.array(
+            self.rows("prediction", rules.check_text2text_prediction), pa.list_(TEXT_SCORE)))
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _has_lists(column: pd.Series) -> bool:
+    return any(isinstance(v, list | tuple | dict | np.ndarray) for v in column.head(1))
+
+
+def _missing_list(value: Any) -> bool:
+    return value is None or (not isinstance(value, list | tuple | np.ndarray) and rules.is_missing(value))
+
+
+def _inputs_are_text(inputs: pd.Series, texts: pd.Series) -> bool:
+    return all(type(d) is dict and len(d) == 1 and d.get("text") == t
+               for d, t in zip(inputs, texts, strict=True))
+
+
+def _check_labels(labels: pa.Array) -> None:
+    if labels.null_count or pc.any(pc.match_substring_regex(labels, _BAD_LABEL)).as_py():
+        raise _Fallback
+
+
+def _all_in_unit_interval(scores: pa.Array) -> bool:
+    values = scores.to_numpy(zero_copy_only=False)
+    return bool(np.all((values >= 0.0) & (values <= 1.0)))  # False for NaN too
+
+
+def _duplicates_within_rows(lists: pa.Array, labels: pa.Array) -> bool:
+    if len(labels) == 0:
+        return False
+    rows = pc.list_parent_indices(lists).to_numpy()
+    codes = pc.dictionary_encode(labels).indices.to_numpy().astype(np.int64)
+    keys = np.sort(rows * (int(codes.max()) + 1) + codes)
+    return bool(np.any(keys[1:] == keys[:-1]))
+
+
+def _wrap_in_lists(labels: pa.Array) -> pa.Array:
+    valid = pc.is_valid(labels).to_numpy(zero_copy_only=False)
+    offsets = np.concatenate([[0], np.cumsum(valid)]).astype(np.int32)
+    mask = pa.array(~valid)
+    return pa.ListArray.from_arrays(pa.array(offsets), labels.drop_null(), mask=mask)
+
+
+def _empty_as_null(lists: pa.Array) -> pa.Array:
+    empty = pc.equal(pc.list_value_length(lists), 0)
+    if not pc.any(empty).as_py():
+        return lists
+    return pc.if_else(empty, pa.scalar(None, lists.type), lists)
+
+
+def _sorted_by_score(lists: pa.Array, field: str) -> pa.Array:
+    """Items of each list sorted by score, highest first (stable for ties)."""
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    flat = lists.values
+    start = lists.offsets[0].as_py()
+    stop = lists.offsets[-1].as_py()
+    flat = flat.slice(start, stop - start)
+    if len(flat) == 0:
+        return lists
+    scores = flat.field(field).to_numpy(zero_copy_only=False)
+    owners = np.repeat(np.arange(len(lists)), np.diff(lists.offsets.to_numpy()))
+    order = np.lexsort((-scores, owners))
+    if np.array_equal(order, np.arange(len(order))):
+        return lists
+    offsets = pc.subtract(lists.offsets, start)
+    return pa.ListArray.from_arrays(offsets, flat.take(pa.array(order)), mask=pc.is_null(lists))
+
+
+def _uuid4s(n: int) -> pa.Array:
+    """n random uuid4 strings, built column-wise."""
+    raw = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    hexdigits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    chars = np.empty((n, 32), dtype=np.uint8)
+    chars[:, 0::2] = hexdigits[raw >> 4]
+    chars[:, 1::2] = hexdigits[raw & 0x0F]
+    dash = np.full((n, 1), ord("-"), dtype=np.uint8)
+    parts = [chars[:, :8], dash, chars[:, 8:12], dash, chars[:, 12:16], dash, chars[:, 16:20],
+             dash, chars[:, 20:]]
+    text = np.ascontiguousarray(np.hstack(parts)).view("S36").ravel()
+    return pc.cast(pa.array(text, pa.binary(36)), pa.string())
+
+
+def _naive_utc(moment):
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(__import__("datetime").timezone.utc).replace(tzinfo=None)
+
+
+def _split_inputs(inputs: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Store ``{"text": str}`` as the text alone; anything else as JSON (plus its single text)."""
+    if len(inputs) == 1:
+        ((key, value),) = inputs.items()
+        if key == "text" and isinstance(value, str):
+            return value, None
+        return (value if isinstance(value, str) else None), rules.dumps(inputs)
+    return None, rules.dumps(inputs)
+
+
+def _explanation_json(explanation: dict[str, list[Any]] | None) -> str | None:
+    if not explanation:
+        return None
+    return rules.dumps({
+        key: [(a if isinstance(a, TokenAttributions) else TokenAttributions.model_validate(a)).model_dump()
+              for a in values]
+        for key, values in explanation.items()
+    })
