@@ -276,7 +276,8 @@ def _filter_table(table: pa.Table, task: str, query, ids, limit) -> pa.Table:
     """Query a snapshot: index it in memory with the same schema and compiler."""
     if query is None and ids is None:
         return table if limit is None else table.slice(0, limit)
-    from .search.index_schema import MIN_SLOTS, build_schema, documents, input_keys_of, register_tokenizers
+    from .search.index_documents import documents, input_keys_of
+    from .search.index_schema import MIN_SLOTS, build_schema, register_tokenizers
     from .search.query_compiler import QueryCompiler
 
     keys = input_keys_of(table, task)

@@ -30,6 +30,15 @@ def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
 
 
 def _shift(moment: dt.datetime, amount: int, unit: str) -> dt.datetime:
+    """``moment`` moved by ``amount`` units, clamped to the representable range."""
+    try:
+        return _shift_unclamped(moment, amount, unit)
+    except (OverflowError, ValueError):
+        limit = dt.datetime.max if amount > 0 else dt.datetime.min
+        return limit.replace(tzinfo=moment.tzinfo)
+
+
+def _shift_unclamped(moment: dt.datetime, amount: int, unit: str) -> dt.datetime:
     if unit == "y":
         return _add_months(moment, 12 * amount)
     if unit == "M":

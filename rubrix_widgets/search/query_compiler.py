@@ -23,7 +23,15 @@ from tantivy import FieldType, Occur, Query
 from ..errors import QuerySyntaxError
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 from .dates import parse_date
-from .index_schema import TEXT_ANALYZER, slot_field
+from .index_schema import (
+    JSON_INPUTS,
+    KEYWORD_NAMES,
+    SYMBOLS_ANALYZER,
+    TEXT_ANALYZER,
+    micros,
+    presence,
+    slot_field,
+)
 from .query_ast import (
     And,
     Exists,
@@ -39,16 +47,26 @@ from .query_ast import (
     Wildcard,
 )
 
-TEXT, KEYWORD, NUMBER, INTEGER, BOOLEAN, DATE, METADATA, TOKENS = (
-    "text", "keyword", "number", "integer", "boolean", "date", "metadata", "tokens",
+TEXT, KEYWORD, NUMBER, INTEGER, DATE, METADATA, TOKENS = (
+    "text", "keyword", "number", "integer", "date", "metadata", "tokens",
 )
 _CANONICAL = {
     "status": {s.lower(): s for s in ("Default", "Edited", "Discarded", "Validated")},
     "predicted": {"ok": "ok", "ko": "ko"},
+    "multi_label": {"true": "true", "false": "false"},
 }
 _ALWAYS_PRESENT = {"id", "status", "text", "words", "last_updated", "multi_label", "tokens"}
+_OPTIONAL = {"annotated_as", "predicted_as", "annotated_by", "predicted_by", "predicted", "score",
+             "event_timestamp", "annotation", "prediction", "explanation"}
 _PARSER_SPECIALS = re.compile(r'([+\-!(){}\[\]^"~*?:\\/<>=&| ])')
 MAX_EXPANSIONS = 10_000
+
+
+@dataclass(frozen=True)
+class _KwTerm:
+    """An exact ``kw`` token, for negations the compiler builds itself."""
+
+    token: str
 
 
 @dataclass(frozen=True)
@@ -111,15 +129,14 @@ class QueryCompiler:
                 known = ", ".join(f"inputs.{k}" for k in self.slot_of) or "none yet"
                 raise self.error(f"unknown input {name!r}; this dataset's inputs are: {known}", pos)
             return FieldRef(TEXT, (slot_field(self.slot_of[key]),), name)
-        if name in ("annotated_as", "predicted_as", "annotated_by", "predicted_by", "status",
-                    "predicted", "id"):
-            return FieldRef(KEYWORD, (name,), name)
+        if name == "id":
+            return FieldRef(KEYWORD, ("id",), name)
+        if name in KEYWORD_NAMES and (name != "multi_label" or self.task == TEXT_CLASSIFICATION):
+            return FieldRef(KEYWORD, ("kw",), name)
         if name == "score":
             return FieldRef(NUMBER, ("score",), name)
         if name in ("event_timestamp", "last_updated"):
             return FieldRef(DATE, (name,), name)
-        if name == "multi_label" and self.task == TEXT_CLASSIFICATION:
-            return FieldRef(BOOLEAN, (name,), name)
         if name == "tokens" and self.task == TOKEN_CLASSIFICATION:
             return FieldRef(TOKENS, (name,), name)
         if name in ("annotation", "prediction") and self.task == TEXT2TEXT:
@@ -155,6 +172,8 @@ class QueryCompiler:
     def leaf(self, node) -> Query:
         if isinstance(node, MatchAll):
             return Query.all_query()
+        if isinstance(node, _KwTerm):
+            return Query.term_query(self.schema, "kw", node.token)
         if isinstance(node, Exists):
             return self.exists(node)
         ref = self.resolve(node.field, node.pos)
@@ -163,7 +182,6 @@ class QueryCompiler:
             KEYWORD: self.keyword_leaf,
             TOKENS: self.keyword_leaf,
             NUMBER: self.number_leaf,
-            BOOLEAN: self.boolean_leaf,
             DATE: self.date_leaf,
             METADATA: self.metadata_leaf,
         }[ref.kind]
@@ -182,25 +200,42 @@ class QueryCompiler:
             return Query.all_query()
         if name.startswith("inputs."):
             self.resolve(name, node.pos)
-        else:
-            known = {"annotated_as", "predicted_as", "annotated_by", "predicted_by", "predicted",
-                     "score", "event_timestamp", "annotation", "prediction", "explanation"}
-            if name not in known:
-                self.resolve(name, node.pos)  # raises for unknown fields
-        return Query.term_query(self.schema, "_has", name)
+            has_key = Query.term_query(self.schema, "kw", presence(name))
+            if name != "inputs.text":
+                return has_key
+            plain = self._conjunction((Not(_KwTerm(presence(JSON_INPUTS))),))
+            return Query.boolean_query([(Occur.Should, has_key), (Occur.Should, plain)])
+        if name not in _OPTIONAL:
+            self.resolve(name, node.pos)  # raises for unknown fields
+        if name in ("score", "event_timestamp") or (
+            name == "prediction" and self.task != TOKEN_CLASSIFICATION
+        ):
+            return Query.exists_query("score" if name == "prediction" else name)
+        if name == "annotation" and self.task == TEXT2TEXT:
+            return Query.term_query(self.schema, "kw", presence("annotation"))
+        if name == "explanation":
+            return Query.term_query(self.schema, "kw", presence("explanation"))
+        keyword_name = {"annotation": "annotated_as", "prediction": "predicted_as"}.get(name, name)
+        return Query.regex_query(self.schema, "kw", re.escape(f"{keyword_name}:") + ".*")
 
     def text_leaf(self, ref: FieldRef, node) -> Query:
         if isinstance(node, Term | Phrase):
             words = TEXT_ANALYZER.analyze(node.text)
-            if not words:
-                return Query.empty_query()
+            symbols = SYMBOLS_ANALYZER.analyze(node.text) if ref.fields[0].startswith("in_") else []
             slop = node.slop if isinstance(node, Phrase) else 0
+            clauses = [Query.term_query(self.schema, "symbols", s) for s in dict.fromkeys(symbols)]
             if len(words) == 1:
-                return self._any([Query.term_query(self.schema, f, words[0]) for f in ref.fields])
-            return self._any([Query.phrase_query(self.schema, f, words, slop) for f in ref.fields])
+                clauses.append(self._any([Query.term_query(self.schema, f, words[0]) for f in ref.fields]))
+            elif words:
+                clauses.append(self._any([Query.phrase_query(self.schema, f, words, slop)
+                                          for f in ref.fields]))
+            if not clauses:
+                return Query.empty_query()
+            return clauses[0] if len(clauses) == 1 else Query.boolean_query(
+                [(Occur.Must, q) for q in clauses])
         if isinstance(node, Wildcard):
             pattern = wildcard_regex(node.segments, lower=True)
-            return self._any([Query.regex_query(self.schema, f, pattern) for f in ref.fields])
+            return self._any([self._regex(f, pattern, node.pos) for f in ref.fields])
         if isinstance(node, Regex):
             return self._any([self._regex(f, node.pattern, node.pos) for f in ref.fields])
         if isinstance(node, Fuzzy):
@@ -221,19 +256,31 @@ class QueryCompiler:
 
     def keyword_leaf(self, ref: FieldRef, node) -> Query:
         field = ref.fields[0]
+        # values of the shared ``kw`` field carry their name: ``status:Validated``
+        prefix = f"{ref.name}:" if field == "kw" else ""
         if isinstance(node, Term | Phrase):
-            value = _CANONICAL.get(field, {}).get(node.text.lower(), node.text)
+            allowed = _CANONICAL.get(ref.name)
+            if allowed is not None and node.text.lower() not in allowed:
+                values = ", ".join(dict.fromkeys(allowed.values()))
+                raise self.error(f"{ref.name} is one of {values}, not {node.text!r}", node.pos)
+            value = allowed[node.text.lower()] if allowed else node.text
             if ref.kind == TOKENS and isinstance(node, Phrase):
-                words = node.text.split()
-                return Query.phrase_query(self.schema, field, words, node.slop)
-            return Query.term_query(self.schema, field, value)
+                return Query.phrase_query(self.schema, field, node.text.split(), node.slop)
+            if ref.name == "multi_label" and value == "false":  # only "true" is indexed
+                return self._conjunction((Not(_KwTerm("multi_label:true")),))
+            return Query.term_query(self.schema, field, prefix + value)
         if isinstance(node, Wildcard):
-            return self._regex(field, wildcard_regex(node.segments, lower=False), node.pos)
+            pattern = re.escape(prefix) + wildcard_regex(node.segments, lower=False)
+            return self._regex(field, pattern, node.pos)
         if isinstance(node, Regex):
-            return self._regex(field, node.pattern, node.pos)
+            return self._regex(field, f"{re.escape(prefix)}(?:{node.pattern})", node.pos)
         if isinstance(node, Fuzzy):
-            return Query.fuzzy_term_query(self.schema, field, node.text, node.distance, True)
-        if isinstance(node, Range) and field == "id":
+            fuzzy = Query.fuzzy_term_query(self.schema, field, prefix + node.text, node.distance, True)
+            if not prefix:
+                return fuzzy
+            same_name = self._regex(field, re.escape(prefix) + ".*", node.pos)
+            return Query.boolean_query([(Occur.Must, fuzzy), (Occur.Must, same_name)])
+        if isinstance(node, Range) and ref.name == "id":
             return self.number_leaf(FieldRef(INTEGER, ("id_num",), "id"), node)
         raise self.error(f"{ref.name} takes exact values; ranges work on score, dates, ids "
                          "and metadata", node.pos)
@@ -242,14 +289,19 @@ class QueryCompiler:
         if text is None:
             return None
         try:
-            return int(text) if ref.kind == INTEGER else float(text)
+            value = int(text) if ref.kind == INTEGER else float(text)
         except ValueError:
             kind = "an integer" if ref.kind == INTEGER else "a number"
             raise self.error(f"{ref.name} takes numbers: {text!r} is not {kind}", pos) from None
+        if ref.kind == INTEGER and not -(2**63) <= value < 2**63:
+            raise self.error(f"{ref.name}: {text} is outside the 64-bit integer range", pos)
+        if value != value:
+            raise self.error(f"{ref.name}: NaN is not a number to search for", pos)
+        return value
 
     def number_leaf(self, ref: FieldRef, node) -> Query:
         field_type = FieldType.Integer if ref.kind == INTEGER else FieldType.Float
-        if isinstance(node, Term):
+        if isinstance(node, Term | Phrase):
             value = self._number(ref, node.text, node.pos)
             return Query.range_query(self.schema, ref.fields[0], field_type, value, value)
         if isinstance(node, Range):
@@ -261,36 +313,30 @@ class QueryCompiler:
             )
         raise self.error(f"{ref.name} takes a number or a range, as in score:[0.5 TO 1]", node.pos)
 
-    def boolean_leaf(self, ref: FieldRef, node) -> Query:
-        text = getattr(node, "text", "").lower()
-        if isinstance(node, Term) and text in ("true", "false"):
-            return Query.term_query(self.schema, ref.fields[0], text == "true")
-        raise self.error(f"{ref.name} is true or false", node.pos)
-
     def _date(self, text: str, pos: int):
         try:
             return parse_date(text)
-        except ValueError as exc:
-            raise self.error(str(exc), pos) from None
+        except (ValueError, OverflowError) as exc:
+            message = str(exc) if isinstance(exc, ValueError) else f"{text!r} is out of the date range"
+            raise self.error(message, pos) from None
 
     def date_leaf(self, ref: FieldRef, node) -> Query:
+        """Dates are indexed as microseconds since the epoch (UTC)."""
         field = ref.fields[0]
-        if isinstance(node, Term):
+        if isinstance(node, Term | Phrase):
             start, end = self._date(node.text, node.pos)
-            return Query.range_query(self.schema, field, FieldType.Date, start, end, True, False)
+            return Query.range_query(self.schema, field, FieldType.Integer,
+                                     micros(start), micros(end), True, False)
         if isinstance(node, Range):
             lower = upper = None
-            include_lower = include_upper = True
             if node.lower is not None:
                 start, end = self._date(node.lower, node.pos)
-                lower = start if node.include_lower else end
+                lower = micros(start if node.include_lower else end)
             if node.upper is not None:
                 start, end = self._date(node.upper, node.pos)
-                upper, include_upper = (end, False) if node.include_upper else (start, False)
-            return Query.range_query(
-                self.schema, field, FieldType.Date, lower, upper,
-                include_lower, include_upper or upper is None,
-            )
+                upper = micros(end if node.include_upper else start)
+            return Query.range_query(self.schema, field, FieldType.Integer, lower, upper,
+                                     True, upper is None)
         raise self.error(f"{ref.name} takes a date or a range of dates, as in "
                          f"{ref.name}:[2021-01-01 TO now]", node.pos)
 
@@ -307,10 +353,19 @@ class QueryCompiler:
         if isinstance(node, Term | Phrase):
             return self._parse(f'{field}:"{_quote(node.text)}"', node.pos)
         if isinstance(node, Range):
-            lower = "*" if node.lower is None else _escape(node.lower)
-            upper = "*" if node.upper is None else _escape(node.upper)
-            left, right = "[" if node.include_lower else "{", "]" if node.include_upper else "}"
-            return self._parse(f"{field}:{left}{lower} TO {upper}{right}", node.pos)
+            # tantivy 0.27 panics on two-sided float ranges over JSON fast fields
+            # (metadata.x:[0.1 TO 0.5]); one-sided ranges work, so intersect two.
+            sides = []
+            if node.lower is not None:
+                left = "[" if node.include_lower else "{"
+                sides.append(self._parse(f"{field}:{left}{_bound(node.lower)} TO *]", node.pos))
+            if node.upper is not None:
+                right = "]" if node.include_upper else "}"
+                sides.append(self._parse(f"{field}:[* TO {_bound(node.upper)}{right}", node.pos))
+            if not sides:
+                return Query.exists_query(path, json_subpaths=True)
+            return sides[0] if len(sides) == 1 else Query.boolean_query(
+                [(Occur.Must, q) for q in sides])
         if isinstance(node, Wildcard | Regex | Fuzzy):
             return self._metadata_expansion(path, node)
         raise self.error(f"cannot search {ref.name} this way", getattr(node, "pos", None))
@@ -340,6 +395,14 @@ class QueryCompiler:
             Query.all_query(), {"v": {"terms": {"field": path, "size": MAX_EXPANSIONS}}}
         )
         return [b["key"] for b in result["v"]["buckets"] if isinstance(b["key"], str)]
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _bound(bound: str) -> str:
+    """A range bound for tantivy's parser: numbers as they are, anything else escaped."""
+    return bound.lstrip("+") if _NUMBER.match(bound) else _escape(bound)
 
 
 def _quote(text: str) -> str:

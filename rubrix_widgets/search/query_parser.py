@@ -104,7 +104,7 @@ class _Parser:
                 if word in ("&&", "||"):
                     return word
                 nxt = self.s[end] if end < len(self.s) else ""
-                if nxt == "" or nxt.isspace() or nxt == "(":
+                if nxt == "" or nxt.isspace() or nxt in "()":
                     return word
         return None
 

@@ -21,7 +21,8 @@ import tantivy
 
 from ..errors import QuerySyntaxError, RubrixWidgetsError
 from ..store.files import atomic_write_text
-from .index_schema import MIN_SLOTS, build_schema, documents, register_tokenizers
+from .index_documents import documents
+from .index_schema import MIN_SLOTS, build_schema, register_tokenizers
 from .query_ast import Node
 from .query_compiler import QueryCompiler
 

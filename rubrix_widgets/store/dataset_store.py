@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 import tantivy
 
 from ..errors import NotFoundError, StorageError
-from ..search.index_schema import input_keys_of
+from ..search.index_documents import input_keys_of
 from ..search.query_parser import parse_query
 from ..search.search_index import SearchIndex, remove_stale_builds
 from ..tasks import spec

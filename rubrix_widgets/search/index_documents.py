@@ -1,0 +1,215 @@
+"""Stored records -> tantivy documents, computed column-wise.
+
+Only what a query cannot infer goes into ``kw``: ``_exists_:annotated_by``
+is a regex over ``annotated_by:*`` terms, ``_exists_:score`` a fast-field
+exists query; presence tokens are kept for the rare fields (explanation,
+inputs other than ``text``).
+
+Everything that can be derived with Arrow compute is (the ``kw`` keyword
+string, predicted_as, ok/ko, presence flags, timestamps as integers), so
+the per-record loop only hands prepared values to tantivy. Multi-label and
+token classification rows need per-record set logic and get it in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import tantivy
+
+from ..record_table import nested_tuples, no_gc
+from ..tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+from .index_schema import (
+    JSON_INPUTS,
+    KEYWORD_SEPARATOR,
+    SYMBOL_PATTERN,
+    keyword,
+    presence,
+    slot_field,
+    text_classification_derived,
+)
+
+_NULL = pa.scalar(None, pa.string())
+
+
+def _array(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _prefixed(values: pa.Array, name: str) -> pa.Array:
+    """``name:value`` per row (null stays null)."""
+    return pc.binary_join_element_wise(pa.scalar(f"{name}:"), pc.cast(values, pa.string()), "")
+
+
+def _prefixed_list(lists: pa.Array, name: str) -> pa.Array:
+    """A list of labels per row -> ``name:a<sep>name:b`` per row."""
+    lists = _array(lists)
+    if len(lists) == 0:
+        return pa.array([], pa.string())
+    flat = _prefixed(pc.list_flatten(lists), name)
+    offsets = pc.subtract(lists.offsets, lists.offsets[0])
+    rebuilt = pa.ListArray.from_arrays(offsets, flat, mask=pc.is_null(lists))
+    return pc.binary_join(rebuilt, KEYWORD_SEPARATOR)
+
+
+def _flag(valid: pa.Array, name: str) -> pa.Array:
+    return pc.if_else(valid, presence(name), _NULL)
+
+
+def _join(parts: list[pa.Array]) -> list[str]:
+    # null_handling="skip" drops all-null rows in pyarrow 26; empty pieces are
+    # harmless because the keyword tokenizer ignores them.
+    return pc.binary_join_element_wise(
+        *parts, KEYWORD_SEPARATOR, null_handling="replace"
+    ).to_pylist()
+
+
+def _python_keywords(name: str, labels) -> str | None:
+    return KEYWORD_SEPARATOR.join(keyword(name, label) for label in labels) or None
+
+
+def _text_classification(table: pa.Table, col: dict, parts: list) -> None:
+    n = len(table)
+    prediction, annotation = _array(table.column("prediction")), _array(table.column("annotation"))
+    multi = table.column("multi_label")
+    top = pc.list_element(prediction, 0)
+    top_label, top_score = pc.struct_field(top, "label"), pc.struct_field(top, "score")
+    single_ok = pc.and_(pc.equal(top_label, pc.list_element(annotation, 0)),
+                        pc.equal(pc.list_value_length(annotation), 1))
+    predicted = pc.if_else(single_ok, "ok", "ko")  # null unless both exist
+    predicted_as = _prefixed(top_label, "predicted_as")
+    col["score"] = top_score.to_pylist()
+    if pc.any(multi).as_py():
+        # multi-label rows: predicted_as = labels scoring >= 0.5, every score searchable
+        flags = multi.to_pylist()
+        pairs = nested_tuples(prediction, ("label", "score"))
+        gold = annotation.to_pylist()
+        as_list, ok_list = predicted_as.to_pylist(), predicted.to_pylist()
+        for i in (i for i in range(n) if flags[i]):
+            labels, scores, ok = text_classification_derived(pairs[i], gold[i], True)
+            as_list[i] = _python_keywords("predicted_as", labels)
+            ok_list[i] = ok
+            col["score"][i] = scores
+        predicted_as, predicted = pa.array(as_list, pa.string()), pa.array(ok_list, pa.string())
+    parts += [
+        predicted_as, _prefixed_list(annotation, "annotated_as"), _prefixed(predicted, "predicted"),
+        pc.if_else(multi, "multi_label:true", _NULL),
+        _flag(pc.is_valid(table.column("explanation")), "explanation"),
+    ]
+    col["inputs"] = table.column("inputs").to_pylist()
+
+
+def _token_classification(table: pa.Table, col: dict, parts: list) -> None:
+    prediction = nested_tuples(table.column("prediction"), ("label", "start", "end", "score"))
+    annotation = nested_tuples(table.column("annotation"), ("label", "start", "end"))
+    col["tokens"] = pc.binary_join(_array(table.column("tokens")), KEYWORD_SEPARATOR).to_pylist()
+    keywords, scores = [], []
+    for spans, gold in zip(prediction, annotation, strict=True):
+        words = [keyword("predicted_as", label) for label in sorted({s[0] for s in spans or ()})]
+        words += [keyword("annotated_as", label) for label in sorted({s[0] for s in gold or ()})]
+        if spans is not None and gold is not None:
+            same = {s[:3] for s in spans} == set(gold)
+            words.append(keyword("predicted", "ok" if same else "ko"))
+        scores.append([s[3] for s in spans or () if s[3] is not None])
+        keywords.append(KEYWORD_SEPARATOR.join(words))
+    col["score"] = scores
+    parts.append(pa.array(keywords, pa.string()))
+
+
+def _text2text(table: pa.Table, col: dict, parts: list) -> None:
+    prediction = nested_tuples(table.column("prediction"), ("text", "score"))
+    col["prediction_texts"] = [[t for t, _ in p] if p else () for p in prediction]
+    col["score"] = [[s for _, s in p] if p else [] for p in prediction]
+    col["annotation"] = table.column("annotation").to_pylist()
+    parts.append(_flag(pc.is_valid(table.column("annotation")), "annotation"))
+
+
+def documents(table: pa.Table, task: str, slot_of: dict[str, int]) -> Iterator[tantivy.Document]:
+    """One tantivy document per row of a stored records table."""
+    n = len(table)
+    if n == 0:
+        return
+    col: dict = {}
+    with no_gc():
+        for name in ("_seq", "id", "id_int", "metadata", "text"):
+            col[name] = table.column(name).to_pylist()
+        col["symbols"] = pc.fill_null(
+            pc.match_substring_regex(table.column("text"), SYMBOL_PATTERN), False).to_pylist()
+        col["event_timestamp"] = pc.cast(table.column("event_timestamp"), pa.int64()).to_pylist()
+        updated = pc.cast(table.column("last_updated"), pa.int64())
+        low_high = pc.min_max(updated)
+        same = low_high["min"] == low_high["max"]
+        col["last_updated"] = [low_high["min"].as_py()] * n if same else updated.to_pylist()
+        predicted_by, annotated_by = table.column("prediction_agent"), table.column("annotation_agent")
+        parts = [
+            _prefixed(table.column("status"), "status"),
+            _prefixed(predicted_by, "predicted_by"), _prefixed(annotated_by, "annotated_by"),
+        ]
+        {TEXT_CLASSIFICATION: _text_classification, TOKEN_CLASSIFICATION: _token_classification}.get(
+            task, _text2text)(table, col, parts)
+        keywords = _join([_array(p) for p in parts])
+    text_slot = slot_field(slot_of.get("text", 0))
+    Document = tantivy.Document  # noqa: N806 - a local alias for the hot loop
+    seqs, ids, id_ints, metadata = col["_seq"], col["id"], col["id_int"], col["metadata"]
+    stamps, updated_at, texts, scores = col["event_timestamp"], col["last_updated"], col["text"], col["score"]
+    inputs, symbols = col.get("inputs"), col["symbols"]
+    for i in range(n):
+        doc = Document()
+        doc.add_integer("_seq", seqs[i])
+        doc.add_text("id", ids[i])
+        if id_ints[i] is not None:
+            doc.add_integer("id_num", id_ints[i])
+        doc.add_text("kw", keywords[i])
+        doc.add_integer("last_updated", updated_at[i])
+        if stamps[i] is not None:
+            doc.add_integer("event_timestamp", stamps[i])
+        if metadata[i] is not None:
+            doc.add_json("metadata", metadata[i])
+        if inputs is not None and inputs[i] is not None:
+            _add_inputs(doc, json.loads(inputs[i]), slot_of)
+        else:
+            doc.add_text(text_slot, texts[i])
+            if symbols[i]:
+                doc.add_text("symbols", texts[i])
+        score = scores[i]
+        if score.__class__ is float:
+            doc.add_float("score", score)
+        elif score:
+            for value in score:
+                doc.add_float("score", value)
+        if task == TOKEN_CLASSIFICATION:
+            doc.add_text("tokens", col["tokens"][i])
+        elif task != TEXT_CLASSIFICATION:
+            for text in col["prediction_texts"][i]:
+                doc.add_text("prediction", text)
+            if col["annotation"][i] is not None:
+                doc.add_text("annotation", col["annotation"][i])
+        yield doc
+
+
+def _add_inputs(doc: tantivy.Document, inputs: dict, slot_of: dict[str, int]) -> None:
+    """Records whose inputs are not just ``{"text": ...}`` say which keys they have."""
+    names = [presence(JSON_INPUTS), *(presence(f"inputs.{key}") for key in inputs)]
+    doc.add_text("kw", KEYWORD_SEPARATOR.join(names))
+    for key, value in inputs.items():
+        field = slot_field(slot_of[key])
+        for piece in [value] if isinstance(value, str) else value:
+            doc.add_text(field, piece)
+            doc.add_text("symbols", piece)
+
+
+def input_keys_of(table: pa.Table, task: str) -> list[str]:
+    """Input keys used by a records table, in order of first appearance."""
+    if task != TEXT_CLASSIFICATION:
+        return ["text"]
+    keys: dict[str, None] = {}
+    inputs = table.column("inputs")
+    if inputs.null_count < len(table):
+        for value in inputs.drop_null().to_pylist():
+            keys.update(dict.fromkeys(json.loads(value)))
+    if inputs.null_count:
+        keys = {"text": None, **keys}
+    return list(keys)
