@@ -23,6 +23,7 @@ from .ingest import table_from_frame, table_from_records
 from .record_table import RecordsFrame, frame_from_table
 from .records import BulkResponse
 from .search.query_parser import parse_query
+from .search.search_index import run_search
 from .settings import SETTINGS_CLASSES, _LabelSchemaSettings
 from .store import workspace as ws
 from .store.dataset_store import DatasetStore
@@ -236,16 +237,15 @@ def load(
     if query is None and ids is None:
         table = view.table()
         return frame_from_table(table if limit is None else table.slice(0, limit), view.task, name)
-    id_filter = _ids_query(ids, view.index.index.schema) if ids is not None else None
-    parsed = parse_query(query)
-    for message in parsed.warnings:
+    compiled, messages = view.index.compile(query)
+    for message in messages:
         warnings.warn(message, UserWarning, stacklevel=2)
-    compiled = view.index.compiler(query or "").compile(parsed.node)
-    if id_filter is not None:
-        compiled = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, compiled), (tantivy.Occur.Must, id_filter)]
-        )
-    seqs = _search_seqs(view.searcher, compiled, limit, query or "")
+    if ids is not None:
+        compiled = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, compiled),
+            (tantivy.Occur.Must, _ids_query(ids, view.index.index.schema)),
+        ])
+    seqs, _ = run_search(view.searcher, compiled, limit, count=False, query_text=query or "")
     return frame_from_table(view.live.rows(seqs), view.task, name)
 
 
@@ -254,22 +254,6 @@ def _ids_query(ids: Any, schema) -> tantivy.Query:
         raise ValueError(f"ids must be a list of ids, not {type(ids).__name__}")
     keys = [str(rules.check_id(i)) for i in ids if i is not None]
     return tantivy.Query.term_set_query(schema, "id", keys)
-
-
-def _search_seqs(searcher, compiled, limit, query_text) -> np.ndarray:
-    from .search.search_index import engine_failure
-
-    wanted = searcher.num_docs if limit is None else limit
-    if wanted == 0:
-        return np.zeros(0, dtype=np.int64)
-    try:
-        result = searcher.search(compiled, wanted, count=False, order_by_field="_seq",
-                                 order=tantivy.Order.Asc)
-    except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
-            raise
-        raise engine_failure(exc, f"searching {query_text!r}") from exc
-    return np.fromiter((h[0] for h in result.hits), dtype=np.int64, count=len(result.hits))
 
 
 def _filter_table(table: pa.Table, task: str, query, ids, limit) -> pa.Table:
@@ -294,7 +278,7 @@ def _filter_table(table: pa.Table, task: str, query, ids, limit) -> pa.Table:
         compiled = tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, compiled), (tantivy.Occur.Must, _ids_query(ids, index.schema))]
         )
-    seqs = _search_seqs(index.searcher(), compiled, limit, query or "")
+    seqs, _ = run_search(index.searcher(), compiled, limit, count=False, query_text=query or "")
     order = np.argsort(table.column("_seq").to_numpy())
     positions = order[np.searchsorted(table.column("_seq").to_numpy(), seqs, sorter=order)]
     return table.take(pa.array(positions))

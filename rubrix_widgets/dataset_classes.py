@@ -12,7 +12,9 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import orjson
 import pandas as pd
+import pyarrow as pa
 
 from . import rules
 from .record_table import _objects, records_from_frame
@@ -83,24 +85,30 @@ class DatasetBase:
 
     # -- Hugging Face datasets ------------------------------------------------------------
     def to_datasets(self):
-        """A ``datasets.Dataset`` with one column per record field."""
+        """A ``datasets.Dataset`` with one column per record field.
+
+        Dict columns (inputs, metadata, explanation) become struct columns when
+        Arrow can hold them exactly; when records disagree on keys or types,
+        the column is written as JSON text under ``<field>_json`` instead, so
+        ``from_datasets`` restores the records exactly.
+        """
         datasets = _import_datasets()
         frame = self.to_pandas()
         data: dict[str, list[Any]] = {}
+        multi = self.task == TEXT_CLASSIFICATION and bool(frame["multi_label"].any())
         for name in self._record_class.model_fields:
-            values = frame[name].tolist()
-            data[name] = [_hf_value(name, v, self.task) for v in values]
-        ids = data["id"]
-        if not all(isinstance(i, int) for i in ids):
-            data["id"] = [None if i is None else str(i) for i in ids]
-        data["metadata"] = [m or None for m in data["metadata"]]
-        try:
-            return datasets.Dataset.from_dict(data)
-        except Exception as exc:  # noqa: BLE001 - pyarrow cannot type every metadata mix
-            warnings.warn(f"metadata is dropped: it could not be typed as a column ({exc})",
-                          UserWarning, stacklevel=2)
-            data.pop("metadata")
-            return datasets.Dataset.from_dict(data)
+            values = [_hf_value(name, v, self.task) for v in frame[name].tolist()]
+            if name == "annotation" and multi:  # one shape for single- and multi-label rows
+                values = [[v] if isinstance(v, str) else v for v in values]
+            if name == "metadata":
+                values = [m or None for m in values]
+            if name == "id" and not all(isinstance(i, int) for i in values if i is not None):
+                values = [None if i is None else str(i) for i in values]
+            if name in _DICT_FIELDS and not _arrow_keeps(values):
+                data[f"{name}_json"] = [None if v is None else rules.dumps(v) for v in values]
+            else:
+                data[name] = values
+        return datasets.Dataset.from_dict(data)
 
     @classmethod
     def from_datasets(cls, dataset: Any, **columns: str | Sequence[str] | None):
@@ -120,15 +128,19 @@ class DatasetBase:
             raise ValueError(f"{unknown_keys} are not {cls.task} record fields; use {sorted(fields)}")
         features = dataset.features
         frame = dataset.to_pandas()
-        for column in frame.columns:
-            feature = features.get(column)
-            frame[column] = _class_label_names(frame[column], feature, datasets)
+        for column in list(frame.columns):
+            frame[column] = _class_label_names(frame[column], features.get(column), datasets)
+            base = column[: -len("_json")]
+            if column.endswith("_json") and base in _DICT_FIELDS and base not in frame.columns:
+                frame[base] = [None if v is None else orjson.loads(v) for v in frame.pop(column)]
         out = pd.DataFrame(index=frame.index)
         used: set[str] = set()
         for field_name, source in columns.items():
             if source is None:
                 continue
-            if field_name in ("inputs", "metadata") and not isinstance(source, str):
+            if field_name == "multi_label" and isinstance(source, bool):
+                out[field_name] = source
+            elif field_name in ("inputs", "metadata") and not isinstance(source, str):
                 names = list(source)
                 used.update(names)
                 out[field_name] = [dict(zip(names, row, strict=True))
@@ -144,9 +156,34 @@ class DatasetBase:
             else:
                 warnings.warn(f"column {column!r} is not a {cls.task} field and is ignored; map it "
                               f"with a keyword, e.g. metadata=[{column!r}]", UserWarning, stacklevel=2)
-        if cls.task == TEXT_CLASSIFICATION and "inputs" in out.columns and "text" in out.columns:
-            out = out.drop(columns=["text"])
+        if cls.task == TEXT_CLASSIFICATION:
+            if "inputs" in out.columns:
+                if "text" in out.columns:
+                    out = out.drop(columns=["text"])
+                # struct columns give every record every key; absent keys come back as None
+                out["inputs"] = [_without_nones(v) for v in out["inputs"]]
+            source = columns.get("annotation") or "annotation"
+            if "multi_label" not in out.columns and isinstance(source, str) and isinstance(
+                features.get(source), datasets.Sequence | list
+            ):
+                out["multi_label"] = True
         return cls(records_from_frame(out, cls.task))
+
+
+_DICT_FIELDS = ("inputs", "metadata", "explanation")
+
+
+def _arrow_keeps(values: list[Any]) -> bool:
+    """True if Arrow type inference gives these values back exactly (types included)."""
+    try:
+        back = pa.array(values).to_pylist()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        return False
+    return all(rules.dumps(a) == rules.dumps(b) for a, b in zip(values, back, strict=True))
+
+
+def _without_nones(value: Any) -> Any:
+    return {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
 
 
 def _import_datasets():
@@ -189,10 +226,12 @@ def _hf_value(field: str, value: Any, task: str) -> Any:
         return [{"label": label, "score": score} for label, score in value]
     if field == "prediction" and task == TEXT2TEXT:
         return [{"text": text, "score": score} for text, score in value]
-    if field in ("prediction", "annotation") and task == TOKEN_CLASSIFICATION:
+    if field == "prediction" and task == TOKEN_CLASSIFICATION:
         keys = ("label", "start", "end", "score")
         return [dict(zip(keys, span + ((None,) if len(span) == 3 else ()), strict=True))
                 for span in value]
+    if field == "annotation" and task == TOKEN_CLASSIFICATION:
+        return [dict(zip(("label", "start", "end"), span, strict=True)) for span in value]
     if field == "explanation":
         return {k: [a.model_dump() for a in v] for k, v in value.items()}
     if field == "event_timestamp" and rules.is_missing(value):

@@ -43,11 +43,15 @@ class TokenAttributions(BaseModel):
             return {}
         if not isinstance(value, dict):
             raise ValueError("attributions must be a dict of label -> float")
-        return {str(k): rules.to_float(v, f"attribution of {k!r}") for k, v in value.items()}
+        # None means "no attribution for this label" (e.g. after a columnar round trip)
+        return {str(k): rules.to_float(v, f"attribution of {k!r}")
+                for k, v in value.items() if v is not None}
 
 
 class BulkResponse(BaseModel):
     """What :func:`rubrix_widgets.log` did: records processed and failed."""
+
+    model_config = ConfigDict(extra="forbid")
 
     dataset: str
     processed: int

@@ -17,9 +17,18 @@ from typing import Any
 
 import orjson
 
+from ._unicode_marks import COMBINING_MARKS
+
 STATUSES = ("Default", "Edited", "Discarded", "Validated")
 SCORE_SUM_TOLERANCE = 1e-3
-_TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+# Combining marks, joiners and emoji skin tones continue the character before them.
+_MARKS = f"[{COMBINING_MARKS}\U0001F3FB-\U0001F3FF]"
+_WORD_MARKS = f"[{COMBINING_MARKS}\u200c\u200d]"
+_TOKEN_RE = re.compile(
+    r"[\U0001F1E6-\U0001F1FF]{2}"  # a flag: two regional indicators
+    rf"|(?:\w{_WORD_MARKS}*)+"  # a word, with its combining marks
+    rf"|[^\w\s]{_MARKS}*(?:\u200d[^\w\s]{_MARKS}*)*"  # a symbol or a joined emoji sequence
+)
 
 
 def is_missing(value: Any) -> bool:
@@ -88,7 +97,7 @@ def check_label(value: Any, field: str) -> str:
         raise ValueError(f"{field}: label names must not be empty")
     if "\x00" in value or "\x1f" in value:
         raise ValueError(f"{field}: label {_short(value)} contains a control character (NUL or US)")
-    return value
+    return value if type(value) is str else str(value)
 
 
 def check_agent(value: Any, field: str) -> str | None:
@@ -117,6 +126,10 @@ def check_event_timestamp(value: Any) -> dt.datetime | None:
             raise ValueError(
                 f"event_timestamp: {_short(value)} is not an ISO date, e.g. 2021-05-04T10:00:00"
             ) from None
+    if getattr(getattr(value, "dtype", None), "kind", None) == "M":  # numpy datetime64
+        import pandas as pd
+
+        value = pd.Timestamp(value)
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
@@ -325,7 +338,8 @@ def check_spans(
     spans: list[tuple] = []
     for item in value:
         if isinstance(item, Mapping):
-            item = tuple(item[k] for k in ("label", "start", "end", "score") if k in item)
+            keys = ("label", "start", "end", "score")
+            item = tuple(item[k] for k in keys if item.get(k) is not None or k != "score")
         if not isinstance(item, list | tuple) or len(item) not in ((3, 4) if allow_score else (3,)):
             shape = "(label, start, end) or (label, start, end, score)" if allow_score else (
                 "(label, start, end)"

@@ -37,8 +37,7 @@ import tantivy
 
 from ..errors import NotFoundError, StorageError
 from ..search.index_documents import input_keys_of
-from ..search.query_parser import parse_query
-from ..search.search_index import SearchIndex, remove_stale_builds
+from ..search.search_index import SearchIndex, remove_stale_builds, run_search
 from ..tasks import spec
 from . import locks
 from .files import atomic_write, is_temp, storage_errors
@@ -71,9 +70,9 @@ class DatasetView:
         self, query: str | None, limit: int | None = None, offset: int = 0
     ) -> tuple[np.ndarray, int, list[str]]:
         """Seqs of the records matching ``query`` (first-logged order), the total, warnings."""
-        parsed = parse_query(query)
-        seqs, total = self.index.search(parsed.node, query or "", limit, offset, self.searcher)
-        return seqs, total, parsed.warnings
+        compiled, warnings_ = self.index.compile(query)
+        seqs, total = run_search(self.searcher, compiled, limit, offset, query_text=query or "")
+        return seqs, total, warnings_
 
 
 class _Cached:
