@@ -24,6 +24,7 @@ from .record_table import RecordsFrame, frame_from_table
 from .records import BulkResponse
 from .search.query_parser import parse_query
 from .search.search_index import run_search
+from .timing import timed
 from .settings import SETTINGS_CLASSES, _LabelSchemaSettings
 from .store import workspace as ws
 from .store.dataset_store import DatasetStore
@@ -161,7 +162,8 @@ def log(
         raise ValueError(f"chunk_size must be a positive int, not {chunk_size!r}")
     dataset = ws.store(name)
     existing_task = dataset.manifest().task if dataset.exists() else None
-    found, batch = _as_batch(records, task, existing_task)
+    with timed("log: check and convert records"):
+        found, batch = _as_batch(records, task, existing_task)
     if existing_task is not None and existing_task != found:
         raise ValueError(
             f"dataset {name!r} holds {existing_task} records; cannot log {found} records into it"

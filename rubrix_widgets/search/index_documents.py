@@ -127,8 +127,20 @@ def _text2text(table: pa.Table, col: dict, parts: list) -> None:
     parts.append(_flag(pc.is_valid(table.column("annotation")), "annotation"))
 
 
+CHUNK_ROWS = 50_000
+
+
 def documents(table: pa.Table, task: str, slot_of: dict[str, int]) -> Iterator[tantivy.Document]:
-    """One tantivy document per row of a stored records table."""
+    """One tantivy document per row of a stored records table.
+
+    Rows are prepared a chunk at a time, so the Python values alive at once
+    stay small whatever the size of the table.
+    """
+    for start in range(0, len(table), CHUNK_ROWS):
+        yield from _chunk_documents(table.slice(start, CHUNK_ROWS), task, slot_of)
+
+
+def _chunk_documents(table: pa.Table, task: str, slot_of: dict[str, int]) -> Iterator[tantivy.Document]:
     n = len(table)
     if n == 0:
         return

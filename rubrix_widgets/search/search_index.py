@@ -23,13 +23,15 @@ from ..errors import QuerySyntaxError, RubrixWidgetsError
 from ..store.files import atomic_write_text
 from .index_documents import documents
 from .index_schema import MIN_SLOTS, build_schema, register_tokenizers
+from ..timing import timed
 from .query_compiler import QueryCompiler
 from .query_parser import parse_query
 
 STATE_FILE = "rb_state.json"
 INDEX_DIR = "index"
 _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
-WRITER_HEAP = 128_000_000
+WRITER_HEAP = 64_000_000
+WRITER_HEAP_LARGE = 256_000_000
 COMPILED_CACHE_SIZE = 64
 
 
@@ -88,6 +90,7 @@ class SearchIndex:
             index = tantivy.Index(build_schema(self.task, slots), path=str(fresh))
             register_tokenizers(index)
             self._add(index, table, [], slot_of, progress)
+            del index
             state = {"version": version, "task": self.task, "slots": slots, "slot_of": slot_of}
             atomic_write_text(fresh / STATE_FILE, json.dumps(state))
             trash = self.path.with_name(f".{INDEX_DIR}-old-{uuid.uuid4().hex[:8]}")
@@ -99,7 +102,9 @@ class SearchIndex:
             shutil.rmtree(fresh, ignore_errors=True)
             raise
         self.index = None
-        if not self.is_current(version, slot_of):
+        with timed("index: open after rebuild"):
+            current = self.is_current(version, slot_of)
+        if not current:
             raise RubrixWidgetsError(f"the rebuilt search index at {self.path} cannot be opened")
 
     def apply(self, delta: pa.Table, replaced: np.ndarray, version: int, progress=None) -> None:
@@ -111,9 +116,12 @@ class SearchIndex:
         self.state = state
 
     def _add(self, index, table, replaced, slot_of, progress) -> None:
+        # Big batches get a bigger writer heap: fewer segments, so no merge to wait for.
+        big = len(table) > 100_000
         threads = 2 if len(table) > 20_000 else 1
+        heap = WRITER_HEAP_LARGE if big else WRITER_HEAP
         try:
-            with index.writer(heap_size=WRITER_HEAP, num_threads=threads) as writer:
+            with index.writer(heap_size=heap, num_threads=threads) as writer:
                 for seq in replaced:
                     writer.delete_documents_by_term("_seq", int(seq))
                 step = 0
@@ -124,7 +132,11 @@ class SearchIndex:
                         step = k
                 if progress is not None:
                     progress(len(table) - step)
-                writer.commit()
+                with timed("index: commit"):
+                    writer.commit()
+                merging = timed("index: wait for merges")
+                merging.__enter__()
+            merging.__exit__(None, None, None)
             index.reload()
         except BaseException as exc:
             if isinstance(exc, (*_FATAL, RubrixWidgetsError, OSError)):

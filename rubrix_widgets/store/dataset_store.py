@@ -42,6 +42,7 @@ from ..tasks import spec
 from . import locks
 from .files import atomic_write, is_temp, storage_errors
 from .manifest import Manifest, Part, Snapshot, read_manifest, utcnow, write_manifest
+from ..timing import timed
 from .record_parts import LiveRows, read_part, write_part
 
 MAX_PARTS = 12
@@ -197,16 +198,19 @@ class DatasetStore:
                 check(manifest)
             cached = self._current(manifest)
             self._ensure_index(manifest, cached)
-            seqs = self._lookup(batch, manifest, cached)
+            with timed("write: id lookup", rows=len(batch)):
+                seqs = self._lookup(batch, manifest, cached)
             replaced = seqs[seqs >= 0]
             new = seqs < 0
             seqs[new] = manifest.records + np.arange(int(new.sum()), dtype=np.int64)
-            order = np.argsort(seqs, kind="stable")
-            delta = _with_bookkeeping(batch, seqs, manifest.task).take(pa.array(order))
+            delta = _with_bookkeeping(batch, seqs, manifest.task)
+            if len(seqs) > 1 and not np.all(seqs[1:] > seqs[:-1]):
+                delta = delta.take(pa.array(np.argsort(seqs, kind="stable")))
 
             version = manifest.version + 1
             file = f"{RECORDS_DIR}/part-{version:08d}-{uuid.uuid4().hex[:8]}.arrow"
-            write_part(self.folder / file, delta)
+            with timed("write: records file", rows=len(delta)):
+                write_part(self.folder / file, delta)
             old_status = cached.live.rows(replaced).column("status").to_pylist() if len(replaced) else []
             live = cached.live.extended([file], [delta])
             parts = [*manifest.parts, Part(file, len(delta))]
@@ -227,10 +231,11 @@ class DatasetStore:
 
             cached.live, cached.version = live, version
             cached.files = [p.file for p in parts]
-            if keys != manifest.input_keys or len(replaced) * 2 > max(manifest.records, 1):
-                cached.index.rebuild(live.table(), version, keys, progress)
-            else:
-                cached.index.apply(delta, replaced, version, progress)
+            with timed("write: index", rows=len(delta)):
+                if keys != manifest.input_keys or len(replaced) * 2 > max(manifest.records, 1):
+                    cached.index.rebuild(live.table(), version, keys, progress)
+                else:
+                    cached.index.apply(delta, replaced, version, progress)
             self._collect_garbage(parts)
         return len(batch)
 
