@@ -241,7 +241,21 @@ def report(n, repeats, r1, memory, r2, r3) -> str:
         p50, p99 = percentile(r["ours"], 0.5) * 1e3, percentile(r["ours"], 0.99) * 1e3
         b50 = percentile(r["bare"], 0.5) * 1e3
         lines.append(f"| {label}: `{r['query']}` | {r['total']:,} | {p50:.2f} ms | {p99:.2f} ms | "
-                     f"{b50:.2f} ms | {p50 / b50:.2f}× | ≤ 1.5×, p50 ≤ 5 ms |")
+                     f"{b50:.2f} ms | {p50 / b50:.2f}× | |")
+    ours = [t for r in r2.values() for t in r["ours"]]
+    bare = [t for r in r2.values() for t in r["bare"]]
+    first = [r["ours"][0] for r in r2.values()]
+    lines.append(
+        f"| **the whole mix** | | **{percentile(ours, 0.5) * 1e3:.2f} ms** | "
+        f"**{percentile(ours, 0.99) * 1e3:.2f} ms** | {percentile(bare, 0.5) * 1e3:.2f} ms | "
+        f"{percentile(ours, 0.5) / percentile(bare, 0.5):.2f}× | ≤ 1.5×, p50 ≤ 5 ms |"
+    )
+    lines += [
+        "",
+        f"A query's first run also parses and translates it: first-run p50 "
+        f"{percentile(first, 0.5) * 1e3:.2f} ms, max {max(first) * 1e3:.2f} ms. Later runs (paging, "
+        "a widget refreshing) reuse the translated query, cached per index version.",
+    ]
     return "\n".join(lines) + "\n"
 
 

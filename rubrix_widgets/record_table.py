@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import rules
 from .records import TokenAttributions
@@ -37,14 +38,31 @@ def no_gc() -> Iterator[None]:
 
 
 # -- Arrow -> frame ------------------------------------------------------------------
+def pylist(values: pa.Array) -> list[Any]:
+    """``to_pylist``, sharing one str object per distinct string.
+
+    Labels and agents repeat a lot; building each distinct string once (and
+    not a million copies) halves the time and the memory.
+    """
+    if (
+        len(values) > 1000 and values.null_count == 0
+        and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type))
+    ):
+        encoded = pc.dictionary_encode(values)
+        if len(encoded.dictionary) * 4 < len(values):
+            return list(map(encoded.dictionary.to_pylist().__getitem__,
+                            encoded.indices.to_numpy().tolist()))
+    return values.to_pylist()
+
+
 def nested_tuples(array: pa.ChunkedArray | pa.Array, fields: Sequence[str]) -> list[Any]:
     """list<struct> -> [[tuple, ...] | None]: column-wise, not row by row."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
-    flat = array.flatten()
-    parts = [flat.field(name).to_pylist() for name in fields]
-    items = list(zip(*parts, strict=True))
-    offsets = array.offsets.to_numpy().tolist()
+    flat = array.flatten()  # the values of this (possibly sliced) array only
+    items = list(zip(*(pylist(flat.field(name)) for name in fields), strict=True))
+    offsets = array.offsets.to_numpy()
+    offsets = (offsets - offsets[0]).tolist()
     valid = array.is_valid().to_numpy(zero_copy_only=False).tolist()
     return [
         items[start:end] if ok else None
@@ -60,6 +78,10 @@ def _spans(array: pa.ChunkedArray | pa.Array, scored: bool) -> list[Any]:
         None if spans is None else [s if s[3] is not None else s[:3] for s in spans]
         for spans in rows
     ]
+
+
+def _strings(array: pa.ChunkedArray) -> list[Any]:
+    return pylist(array.combine_chunks()) if array.null_count == 0 else array.to_pylist()
 
 
 def _lists(array: pa.ChunkedArray | pa.Array) -> list[Any]:
@@ -95,10 +117,10 @@ def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> Rec
     with no_gc():
         cols: dict[str, Any] = {
             "id": _ids(table),
-            "prediction_agent": table.column("prediction_agent").to_pylist(),
-            "annotation_agent": table.column("annotation_agent").to_pylist(),
+            "prediction_agent": _strings(table.column("prediction_agent")),
+            "annotation_agent": _strings(table.column("annotation_agent")),
             "metadata": _json_column(table.column("metadata"), dict),
-            "status": table.column("status").to_pylist(),
+            "status": _strings(table.column("status")),
             "event_timestamp": table.column("event_timestamp").to_pandas(),
         }
         if task == TEXT_CLASSIFICATION:

@@ -71,6 +71,11 @@ class DatasetView:
         self, query: str | None, limit: int | None = None, offset: int = 0
     ) -> tuple[np.ndarray, int, list[str]]:
         """Seqs of the records matching ``query`` (first-logged order), the total, warnings."""
+        if query is None or not query.strip() or query.strip() in ("*", "*:*", '""'):
+            # everything: seqs are dense, so the page needs no search at all
+            total = self.live.size
+            stop = total if limit is None else min(total, offset + limit)
+            return np.arange(min(offset, stop), stop, dtype=np.int64), total, []
         compiled, warnings_ = self.index.compile(query)
         seqs, total = run_search(self.searcher, compiled, limit, offset, query_text=query or "")
         return seqs, total, warnings_
