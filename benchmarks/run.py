@@ -31,11 +31,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_data  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import tantivy  # noqa: E402
-
-import bench_data  # noqa: E402
 
 QUERIES = {
     "term (label)": "predicted_as:bbchealth",
@@ -61,7 +60,7 @@ def fmt(values: list[float], unit: str = "s", scale: float = 1.0) -> str:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 # -- W1 ----------------------------------------------------------------------------------
@@ -69,11 +68,19 @@ def baseline_write(frame, folder: Path) -> float:
     """What any writer must do at least: frame -> Arrow, Parquet file, text index."""
     from rubrix_widgets.tasks import LABEL_SCORE
 
-    schema = pa.schema([
-        ("id", pa.int64()), ("text", pa.large_string()), ("prediction", pa.list_(LABEL_SCORE)),
-        ("prediction_agent", pa.string()), ("annotation", pa.string()),
-        ("metadata", pa.struct([("source", pa.string()), ("length", pa.int64()), ("shard", pa.int64())])),
-    ])
+    schema = pa.schema(
+        [
+            ("id", pa.int64()),
+            ("text", pa.large_string()),
+            ("prediction", pa.list_(LABEL_SCORE)),
+            ("prediction_agent", pa.string()),
+            ("annotation", pa.string()),
+            (
+                "metadata",
+                pa.struct([("source", pa.string()), ("length", pa.int64()), ("shard", pa.int64())]),
+            ),
+        ]
+    )
     start = time.perf_counter()
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     pq.write_table(table, folder / "records.parquet")
@@ -110,8 +117,12 @@ def w1(frame, repeats: int, scratch: Path) -> dict:
         ours.append(ours_write(frame, workspace, "w1"))
         if r < repeats - 1:
             shutil.rmtree(workspace)
-    return {"base": base, "ours": ours, "ratio": [o / b for o, b in zip(ours, base, strict=True)],
-            "workspace": scratch / f"ws-{repeats - 1}"}
+    return {
+        "base": base,
+        "ours": ours,
+        "ratio": [o / b for o, b in zip(ours, base, strict=True)],
+        "workspace": scratch / f"ws-{repeats - 1}",
+    }
 
 
 def w1_memory(n: int) -> tuple[float, float]:
@@ -167,8 +178,9 @@ def w2(name: str, rounds: int) -> dict:
             _, total, _ = view.search(query, limit=50)
             ours.append(time.perf_counter() - start)
             start = time.perf_counter()
-            result = view.searcher.search(compiled, 50, count=True, order_by_field="_seq",
-                                          order=tantivy.Order.Asc)
+            result = view.searcher.search(
+                compiled, 50, count=True, order_by_field="_seq", order=tantivy.Order.Asc
+            )
             bare.append(time.perf_counter() - start)
             assert result.count == total
         results[label] = {"query": query, "total": total, "ours": ours, "bare": bare}
@@ -196,8 +208,12 @@ def w3(name: str, repeats: int, scratch: Path) -> dict:
         start = time.perf_counter()
         rb.load(name, query="health AND predicted_as:bbchealth", limit=50)
         limited.append(time.perf_counter() - start)
-    return {"ours": ours, "base": base, "ratio": [o / b for o, b in zip(ours, base, strict=True)],
-            "limited": limited}
+    return {
+        "ours": ours,
+        "base": base,
+        "ratio": [o / b for o, b in zip(ours, base, strict=True)],
+        "limited": limited,
+    }
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -207,9 +223,11 @@ def versions() -> str:
 
     import rubrix_widgets
 
-    return (f"rubrix_widgets {rubrix_widgets.__version__}, tantivy {tantivy.__version__}, "
-            f"pyarrow {pa.__version__}, pandas {pandas.__version__}, pydantic {pydantic.__version__}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"rubrix_widgets {rubrix_widgets.__version__}, tantivy {tantivy.__version__}, "
+        f"pyarrow {pa.__version__}, pandas {pandas.__version__}, pydantic {pydantic.__version__}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def report(n, repeats, r1, memory, r2, r3) -> str:
@@ -240,8 +258,10 @@ def report(n, repeats, r1, memory, r2, r3) -> str:
     for label, r in r2.items():
         p50, p99 = percentile(r["ours"], 0.5) * 1e3, percentile(r["ours"], 0.99) * 1e3
         b50 = percentile(r["bare"], 0.5) * 1e3
-        lines.append(f"| {label}: `{r['query']}` | {r['total']:,} | {p50:.2f} ms | {p99:.2f} ms | "
-                     f"{b50:.2f} ms | {p50 / b50:.2f}× | |")
+        lines.append(
+            f"| {label}: `{r['query']}` | {r['total']:,} | {p50:.2f} ms | {p99:.2f} ms | "
+            f"{b50:.2f} ms | {p50 / b50:.2f}× | |"
+        )
     ours = [t for r in r2.values() for t in r["ours"]]
     bare = [t for r in r2.values() for t in r["bare"]]
     first = [r["ours"][0] for r in r2.values()]
@@ -260,7 +280,9 @@ def report(n, repeats, r1, memory, r2, r3) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
@@ -281,7 +303,9 @@ def main() -> None:
         text = report(args.n, args.repeats, r1, memory, r2, r3)
         args.out.write_text(text)
         print(text)
-        print(f"peak RSS of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
+        print(
+            f"peak RSS of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

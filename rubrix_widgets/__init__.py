@@ -1,7 +1,8 @@
 """rubrix_widgets: explore and annotate NLP data inside the notebook, with no server.
 
     >>> import rubrix_widgets as rb
-    >>> rb.log(rb.TextClassificationRecord(text="Great movie!", prediction=[("pos", 0.9)]), "reviews")
+    >>> record = rb.TextClassificationRecord(text="Great movie!", prediction=[("pos", 0.9)])
+    >>> rb.log(record, "reviews")
     >>> rb.load("reviews", query="predicted_as:pos")
 
 Code written for the Rubrix client (``import rubrix as rb``) runs unchanged:

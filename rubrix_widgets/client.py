@@ -1,8 +1,8 @@
 """The Rubrix client API, served from a local workspace instead of a server.
 
-    >>> import rubrix_widgets as rb
-    >>> rb.log(records, name="news")
-    >>> df = rb.load("news", query="predicted:ko AND score:{0.9 TO *}")
+>>> import rubrix_widgets as rb
+>>> rb.log(records, name="news")
+>>> df = rb.load("news", query="predicted:ko AND score:{0.9 TO *}")
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from .record_table import RecordsFrame, frame_from_table
 from .records import BulkResponse
 from .search.query_parser import parse_query
 from .search.search_index import run_search
-from .timing import timed
 from .settings import SETTINGS_CLASSES, _LabelSchemaSettings
 from .store import workspace as ws
 from .store.dataset_store import DatasetStore
 from .store.manifest import Manifest, Snapshot
 from .tasks import TASKS, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec, task_of_record
+from .timing import timed
 
 PROGRESS_MIN_RECORDS = 5_000
 
@@ -110,12 +110,15 @@ def _check_labels(batch: pa.Table, task: str, settings: dict | None, name: str) 
         labels = pc.struct_field(pc.list_flatten(annotation), "label")
     else:
         return
-    outside = pc.unique(pc.filter(labels, pc.invert(pc.is_in(labels, pa.array(schema, pa.string())))))
+    outside = pc.unique(
+        pc.filter(labels, pc.invert(pc.is_in(labels, pa.array(schema, pa.string()))))
+    )
     if len(outside):
         label = outside[0].as_py()
         ids = batch.column("id").to_pylist()
         where = next(
-            i for i, anns in enumerate(annotation.to_pylist())
+            i
+            for i, anns in enumerate(annotation.to_pylist())
             if anns and label in [a if isinstance(a, str) else a["label"] for a in anns]
         )
         raise ValueError(
@@ -172,7 +175,8 @@ def log(
     def check(manifest: Manifest) -> None:
         if manifest.task != found:
             raise ValueError(
-                f"dataset {name!r} holds {manifest.task} records; cannot log {found} records into it"
+                f"dataset {name!r} holds {manifest.task} records; "
+                f"cannot log {found} records into it"
             )
         _check_labels(batch, found, manifest.settings, name)
 
@@ -243,10 +247,12 @@ def load(
     for message in messages:
         warnings.warn(message, UserWarning, stacklevel=2)
     if ids is not None:
-        compiled = tantivy.Query.boolean_query([
-            (tantivy.Occur.Must, compiled),
-            (tantivy.Occur.Must, _ids_query(ids, view.index.index.schema)),
-        ])
+        compiled = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, compiled),
+                (tantivy.Occur.Must, _ids_query(ids, view.index.index.schema)),
+            ]
+        )
     seqs, _ = run_search(view.searcher, compiled, limit, count=False, query_text=query or "")
     return frame_from_table(view.live.rows(seqs), view.task, name)
 
@@ -302,13 +308,27 @@ def datasets() -> pd.DataFrame:
     """All datasets of the workspace: name, task, tags, metadata, counts and dates."""
     rows = [
         {
-            "name": m.name, "task": m.task, "tags": m.tags, "metadata": m.metadata,
-            "records": m.records, "annotated": m.annotated,
-            "created_at": pd.Timestamp(m.created_at), "updated_at": pd.Timestamp(m.updated_at),
+            "name": m.name,
+            "task": m.task,
+            "tags": m.tags,
+            "metadata": m.metadata,
+            "records": m.records,
+            "annotated": m.annotated,
+            "created_at": pd.Timestamp(m.created_at),
+            "updated_at": pd.Timestamp(m.updated_at),
         }
         for m in ws.list_datasets()
     ]
-    columns = ["name", "task", "tags", "metadata", "records", "annotated", "created_at", "updated_at"]
+    columns = [
+        "name",
+        "task",
+        "tags",
+        "metadata",
+        "records",
+        "annotated",
+        "created_at",
+        "updated_at",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -336,8 +356,10 @@ def configure_dataset(name: str, settings: _LabelSchemaSettings) -> None:
         return
     current = dataset.manifest().task
     if current != task:
-        raise ValueError(f"dataset {name!r} holds {current} records; {type(settings).__name__} "
-                         f"is for {task} datasets (task type mismatch)")
+        raise ValueError(
+            f"dataset {name!r} holds {current} records; {type(settings).__name__} "
+            f"is for {task} datasets (task type mismatch)"
+        )
     _check_schema_covers(dataset, settings)
     dataset.update_info(lambda m: _with_settings(m, settings.to_dict()))
 
@@ -371,6 +393,17 @@ def load_dataset_settings(name: str) -> _LabelSchemaSettings | None:
 
 
 __all__ = [
-    "TASKS", "NotFoundError", "configure_dataset", "copy", "create_snapshot", "datasets",
-    "delete", "get_workspace", "init", "load", "load_dataset_settings", "log", "snapshots",
+    "TASKS",
+    "NotFoundError",
+    "configure_dataset",
+    "copy",
+    "create_snapshot",
+    "datasets",
+    "delete",
+    "get_workspace",
+    "init",
+    "load",
+    "load_dataset_settings",
+    "log",
+    "snapshots",
 ]

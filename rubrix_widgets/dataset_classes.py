@@ -1,9 +1,9 @@
 """``DatasetFor*``: lists of records of one task, with pandas and Hugging Face bridges.
 
-    >>> ds = rb.DatasetForTextClassification.from_datasets(hf_dataset, text="sentence",
-    ...                                                    annotation="label")
-    >>> rb.log(ds, name="sst2")
-    >>> rb.load("sst2").records  # or DatasetForTextClassification.from_pandas(rb.load("sst2"))
+>>> ds = rb.DatasetForTextClassification.from_datasets(hf_dataset, text="sentence",
+...                                                    annotation="label")
+>>> rb.log(ds, name="sst2")
+>>> rb.load("sst2").records  # or DatasetForTextClassification.from_pandas(rb.load("sst2"))
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from . import rules
 from .record_table import _objects, records_from_frame
-from .records import TextClassificationRecord, Text2TextRecord, TokenClassificationRecord
+from .records import Text2TextRecord, TextClassificationRecord, TokenClassificationRecord
 from .tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
 
 
@@ -79,8 +79,11 @@ class DatasetBase:
         known = set(cls._record_class.model_fields) | {"text", "tags"}
         unknown = [c for c in dataframe.columns if c not in known]
         if unknown:
-            warnings.warn(f"columns {unknown} are not {cls.task} record fields and are ignored",
-                          UserWarning, stacklevel=2)
+            warnings.warn(
+                f"columns {unknown} are not {cls.task} record fields and are ignored",
+                UserWarning,
+                stacklevel=2,
+            )
         return cls(records_from_frame(dataframe.drop(columns=unknown), cls.task))
 
     # -- Hugging Face datasets ------------------------------------------------------------
@@ -120,12 +123,16 @@ class DatasetBase:
         """
         datasets = _import_datasets()
         if isinstance(dataset, datasets.DatasetDict):
-            raise ValueError(f"{cls.__name__}.from_datasets needs one split, e.g. dataset['train']; "
-                             f"this DatasetDict has {list(dataset)}")
+            raise ValueError(
+                f"{cls.__name__}.from_datasets needs one split, e.g. dataset['train']; "
+                f"this DatasetDict has {list(dataset)}"
+            )
         fields = set(cls._record_class.model_fields) | {"text", "tags"}
         unknown_keys = [k for k in columns if k not in fields]
         if unknown_keys:
-            raise ValueError(f"{unknown_keys} are not {cls.task} record fields; use {sorted(fields)}")
+            raise ValueError(
+                f"{unknown_keys} are not {cls.task} record fields; use {sorted(fields)}"
+            )
         features = dataset.features
         frame = dataset.to_pandas()
         for column in list(frame.columns):
@@ -143,8 +150,10 @@ class DatasetBase:
             elif field_name in ("inputs", "metadata") and not isinstance(source, str):
                 names = list(source)
                 used.update(names)
-                out[field_name] = [dict(zip(names, row, strict=True))
-                                   for row in frame[names].itertuples(index=False)]
+                out[field_name] = [
+                    dict(zip(names, row, strict=True))
+                    for row in frame[names].itertuples(index=False)
+                ]
             else:
                 used.add(source)
                 out[field_name] = frame[source]
@@ -154,8 +163,12 @@ class DatasetBase:
             if column in fields:
                 out[column] = frame[column]
             else:
-                warnings.warn(f"column {column!r} is not a {cls.task} field and is ignored; map it "
-                              f"with a keyword, e.g. metadata=[{column!r}]", UserWarning, stacklevel=2)
+                warnings.warn(
+                    f"column {column!r} is not a {cls.task} field and is ignored; map it "
+                    f"with a keyword, e.g. metadata=[{column!r}]",
+                    UserWarning,
+                    stacklevel=2,
+                )
         if cls.task == TEXT_CLASSIFICATION:
             if "inputs" in out.columns:
                 if "text" in out.columns:
@@ -163,8 +176,10 @@ class DatasetBase:
                 # struct columns give every record every key; absent keys come back as None
                 out["inputs"] = [_without_nones(v) for v in out["inputs"]]
             source = columns.get("annotation") or "annotation"
-            if "multi_label" not in out.columns and isinstance(source, str) and isinstance(
-                features.get(source), datasets.Sequence | list
+            if (
+                "multi_label" not in out.columns
+                and isinstance(source, str)
+                and isinstance(features.get(source), datasets.Sequence | list)
             ):
                 out["multi_label"] = True
         return cls(records_from_frame(out, cls.task))
@@ -228,8 +243,10 @@ def _hf_value(field: str, value: Any, task: str) -> Any:
         return [{"text": text, "score": score} for text, score in value]
     if field == "prediction" and task == TOKEN_CLASSIFICATION:
         keys = ("label", "start", "end", "score")
-        return [dict(zip(keys, span + ((None,) if len(span) == 3 else ()), strict=True))
-                for span in value]
+        return [
+            dict(zip(keys, span + ((None,) if len(span) == 3 else ()), strict=True))
+            for span in value
+        ]
     if field == "annotation" and task == TOKEN_CLASSIFICATION:
         return [dict(zip(("label", "start", "end"), span, strict=True)) for span in value]
     if field == "explanation":

@@ -25,7 +25,14 @@ import pyarrow.compute as pc
 from . import rules
 from .record_table import BOOKKEEPING, no_gc
 from .records import TokenAttributions
-from .tasks import LABEL_SCORE, TEXT2TEXT, TEXT_CLASSIFICATION, TEXT_SCORE, TOKEN_CLASSIFICATION, spec
+from .tasks import (
+    LABEL_SCORE,
+    TEXT2TEXT,
+    TEXT_CLASSIFICATION,
+    TEXT_SCORE,
+    TOKEN_CLASSIFICATION,
+    spec,
+)
 
 _FRAME_ONLY = {TEXT_CLASSIFICATION: {"text"}, TOKEN_CLASSIFICATION: {"tags"}}
 _IGNORED = {"metrics", "search_keywords", "last_updated"}
@@ -50,11 +57,15 @@ def table_from_frame(df: pd.DataFrame, task: str, fast: bool = True) -> pa.Table
     if unknown:
         warnings.warn(
             f"columns {unknown} are not {task} record fields and are ignored; known fields are "
-            f"{list(task_spec.record_fields)}. To keep them, put them in a 'metadata' column of dicts",
-            UserWarning, stacklevel=4,
+            f"{list(task_spec.record_fields)}. To keep them, put them in a 'metadata' column "
+            "of dicts",
+            UserWarning,
+            stacklevel=4,
         )
     if df.columns.duplicated().any():
-        raise ValueError(f"the DataFrame has duplicate columns: {list(df.columns[df.columns.duplicated()])}")
+        raise ValueError(
+            f"the DataFrame has duplicate columns: {list(df.columns[df.columns.duplicated()])}"
+        )
     columns = {name: df[name].reset_index(drop=True) for name in df.columns if name in known}
     ids = columns.get("id")
     return _Builder(columns, len(df), task, ids, fast).table()
@@ -79,7 +90,9 @@ class _Builder:
     # helpers
     def given(self, name: str) -> pd.Series | None:
         column = self.columns.get(name)
-        if column is None or (column.dtype == object and column.isna().all() and not _has_lists(column)):
+        if column is None or (
+            column.dtype == object and column.isna().all() and not _has_lists(column)
+        ):
             return None
         return column
 
@@ -106,8 +119,14 @@ class _Builder:
         if self.fast:
             try:
                 return fast()
-            except (_Fallback, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError,
-                    OverflowError):
+            except (
+                _Fallback,
+                pa.ArrowInvalid,
+                pa.ArrowTypeError,
+                TypeError,
+                ValueError,
+                OverflowError,
+            ):
                 pass
         return slow()
 
@@ -118,14 +137,20 @@ class _Builder:
             self.out["metadata"] = self.attempt(self.fast_metadata, self.slow_metadata)
             self.out["event_timestamp"] = self.attempt(self.fast_timestamps, self.slow_timestamps)
             self.out["prediction_agent"] = self.strings(
-                "prediction_agent", lambda v: rules.check_agent(v, "prediction_agent"))
-            {TEXT_CLASSIFICATION: self.text_classification, TOKEN_CLASSIFICATION: self.tokens,
-             TEXT2TEXT: self.text2text}[self.task]()
+                "prediction_agent", lambda v: rules.check_agent(v, "prediction_agent")
+            )
+            {
+                TEXT_CLASSIFICATION: self.text_classification,
+                TOKEN_CLASSIFICATION: self.tokens,
+                TEXT2TEXT: self.text2text,
+            }[self.task]()
             self.build_status_and_annotator()
         schema = batch_schema(self.task)
         return pa.Table.from_arrays([self.out[f.name] for f in schema], schema=schema)
 
-    def strings(self, name: str, check: Callable[[Any], str | None], large: bool = False) -> pa.Array:
+    def strings(
+        self, name: str, check: Callable[[Any], str | None], large: bool = False
+    ) -> pa.Array:
         kind = pa.large_string() if large else pa.string()
         column = self.given(name)
         if column is None:
@@ -140,7 +165,9 @@ class _Builder:
             column = self.given("id")
             if column is None:
                 return _uuid4s(self.n), pa.nulls(self.n, pa.int64())
-            if pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+            if pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+                column.dtype
+            ):
                 ints = pa.array(column, type=pa.int64())
                 return pc.cast(ints, pa.string()), ints
             array = pa.array(column, from_pandas=True)
@@ -205,11 +232,16 @@ class _Builder:
         self.out["status"] = self.attempt(
             fast, lambda: pa.array(self.rows("status", rules.check_status, flags), pa.string())
         )
-        agents = self.strings("annotation_agent", lambda v: rules.check_agent(v, "annotation_agent"))
+        agents = self.strings(
+            "annotation_agent", lambda v: rules.check_agent(v, "annotation_agent")
+        )
         dropped = pc.sum(pc.and_(pc.is_valid(agents), pc.invert(has_annotation))).as_py() or 0
         if dropped:
-            warnings.warn(f"annotation_agent is dropped on {dropped} records without an annotation",
-                          UserWarning, stacklevel=5)
+            warnings.warn(
+                f"annotation_agent is dropped on {dropped} records without an annotation",
+                UserWarning,
+                stacklevel=5,
+            )
             agents = pc.if_else(has_annotation, agents, pa.scalar(None, pa.string()))
         self.out["annotation_agent"] = agents
 
@@ -217,11 +249,14 @@ class _Builder:
     def text_classification(self) -> None:
         multi_column = self.given("multi_label")
         self.multi = (
-            np.zeros(self.n, dtype=bool) if multi_column is None
+            np.zeros(self.n, dtype=bool)
+            if multi_column is None
             else np.array([bool(v) and not rules.is_missing(v) for v in multi_column], dtype=bool)
         )
         self.out["multi_label"] = pa.array(self.multi, pa.bool_())
-        self.out["text"], self.out["inputs"], inputs = self.attempt(self.fast_inputs, self.slow_inputs)
+        self.out["text"], self.out["inputs"], inputs = self.attempt(
+            self.fast_inputs, self.slow_inputs
+        )
         self.out["annotation"] = self.attempt(self.fast_annotation, self.slow_annotation)
         self.out["prediction"] = self.attempt(self.fast_prediction, self.slow_prediction)
         self.out["explanation"] = self.explanations(inputs)
@@ -244,8 +279,11 @@ class _Builder:
         else:
             values = self.rows("text", rules.check_inputs)
         split = [_split_inputs(v) for v in values]
-        return (pa.array([t for t, _ in split], pa.large_string()),
-                pa.array([j for _, j in split], pa.large_string()), values)
+        return (
+            pa.array([t for t, _ in split], pa.large_string()),
+            pa.array([j for _, j in split], pa.large_string()),
+            values,
+        )
 
     def fast_annotation(self) -> pa.Array:
         column = self.given("annotation")
@@ -267,8 +305,10 @@ class _Builder:
 
     def slow_annotation(self) -> pa.Array:
         values = self.rows("annotation", rules.check_text_annotation, self.multi.tolist())
-        return pa.array([None if v is None else [v] if isinstance(v, str) else v for v in values],
-                        pa.list_(pa.string()))
+        return pa.array(
+            [None if v is None else [v] if isinstance(v, str) else v for v in values],
+            pa.list_(pa.string()),
+        )
 
     def fast_prediction(self) -> pa.Array:
         column = self.given("prediction")
@@ -305,7 +345,9 @@ class _Builder:
     def tokens(self) -> None:
         texts, tokens, offsets = [], [], []
         text_values = self.columns["text"].tolist() if "text" in self.columns else [None] * self.n
-        token_values = self.columns["tokens"].tolist() if "tokens" in self.columns else [None] * self.n
+        token_values = (
+            self.columns["tokens"].tolist() if "tokens" in self.columns else [None] * self.n
+        )
         for row, (text, toks) in enumerate(zip(text_values, token_values, strict=True)):
             try:
                 text, toks, offs = rules.check_text_and_tokens(text, toks)
@@ -322,12 +364,22 @@ class _Builder:
                 for a, t, o in zip(annotations, self.columns["tags"].tolist(), offsets, strict=True)
             ]
         self.columns["annotation"] = pd.Series(annotations, dtype=object)
-        annotation = self.rows("annotation", lambda v, t, o: rules.check_spans(
-            v, t, o, "annotation", allow_score=False), texts, offsets)
-        prediction = self.rows("prediction", lambda v, t, o: rules.check_spans(
-            v, t, o, "prediction", allow_score=True), texts, offsets)
-        prediction = [None if spans is None else [s if len(s) == 4 else (*s, None) for s in spans]
-                      for spans in prediction]
+        annotation = self.rows(
+            "annotation",
+            lambda v, t, o: rules.check_spans(v, t, o, "annotation", allow_score=False),
+            texts,
+            offsets,
+        )
+        prediction = self.rows(
+            "prediction",
+            lambda v, t, o: rules.check_spans(v, t, o, "prediction", allow_score=True),
+            texts,
+            offsets,
+        )
+        prediction = [
+            None if spans is None else [s if len(s) == 4 else (*s, None) for s in spans]
+            for spans in prediction
+        ]
         schema = spec(TOKEN_CLASSIFICATION).schema
         self.out["text"] = pa.array(texts, pa.large_string())
         self.out["tokens"] = pa.array(tokens, schema.field("tokens").type)
@@ -343,8 +395,11 @@ class _Builder:
             return array
 
         self.out["text"] = self.attempt(
-            fast_text, lambda: pa.array(self.rows("text", rules.check_text), pa.large_string()))
-        self.out["annotation"] = self.strings("annotation", rules.check_text2text_annotation, large=True)
+            fast_text, lambda: pa.array(self.rows("text", rules.check_text), pa.large_string())
+        )
+        self.out["annotation"] = self.strings(
+            "annotation", rules.check_text2text_annotation, large=True
+        )
 
         def fast_prediction():
             column = self.given("prediction")
@@ -356,8 +411,12 @@ class _Builder:
                 raise _Fallback
             return _sorted_by_score(_empty_as_null(lists), "score")
 
-        self.out["prediction"] = self.attempt(fast_prediction, lambda: pa.array(
-            self.rows("prediction", rules.check_text2text_prediction), pa.list_(TEXT_SCORE)))
+        self.out["prediction"] = self.attempt(
+            fast_prediction,
+            lambda: pa.array(
+                self.rows("prediction", rules.check_text2text_prediction), pa.list_(TEXT_SCORE)
+            ),
+        )
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -387,10 +446,12 @@ def json_column(values) -> pa.Array:
         offsets[i + 1] = len(data)
     validity = None if valid.all() else pa.array(valid).buffers()[1]
     return pa.LargeStringArray.from_buffers(
-        len(values), pa.py_buffer(offsets), pa.py_buffer(data), validity,
+        len(values),
+        pa.py_buffer(offsets),
+        pa.py_buffer(data),
+        validity,
         null_count=int((~valid).sum()),
     )
-
 
 
 def _has_lists(column: pd.Series) -> bool:
@@ -398,12 +459,16 @@ def _has_lists(column: pd.Series) -> bool:
 
 
 def _missing_list(value: Any) -> bool:
-    return value is None or (not isinstance(value, list | tuple | np.ndarray) and rules.is_missing(value))
+    return value is None or (
+        not isinstance(value, list | tuple | np.ndarray) and rules.is_missing(value)
+    )
 
 
 def _inputs_are_text(inputs: pd.Series, texts: pd.Series) -> bool:
-    return all(type(d) is dict and len(d) == 1 and d.get("text") == t
-               for d, t in zip(inputs, texts, strict=True))
+    return all(
+        type(d) is dict and len(d) == 1 and d.get("text") == t
+        for d, t in zip(inputs, texts, strict=True)
+    )
 
 
 def _check_labels(labels: pa.Array) -> None:
@@ -472,8 +537,17 @@ def _uuid4s(n: int) -> pa.Array:
     chars[:, 0::2] = hexdigits[raw >> 4]
     chars[:, 1::2] = hexdigits[raw & 0x0F]
     dash = np.full((n, 1), ord("-"), dtype=np.uint8)
-    parts = [chars[:, :8], dash, chars[:, 8:12], dash, chars[:, 12:16], dash, chars[:, 16:20],
-             dash, chars[:, 20:]]
+    parts = [
+        chars[:, :8],
+        dash,
+        chars[:, 8:12],
+        dash,
+        chars[:, 12:16],
+        dash,
+        chars[:, 16:20],
+        dash,
+        chars[:, 20:],
+    ]
     text = np.ascontiguousarray(np.hstack(parts)).view("S36").ravel()
     return pc.cast(pa.array(text, pa.binary(36)), pa.string())
 
@@ -497,8 +571,14 @@ def _split_inputs(inputs: dict[str, Any]) -> tuple[str | None, str | None]:
 def _explanation_json(explanation: dict[str, list[Any]] | None) -> str | None:
     if not explanation:
         return None
-    return rules.dumps({
-        key: [(a if isinstance(a, TokenAttributions) else TokenAttributions.model_validate(a)).model_dump()
-              for a in values]
-        for key, values in explanation.items()
-    })
+    return rules.dumps(
+        {
+            key: [
+                (
+                    a if isinstance(a, TokenAttributions) else TokenAttributions.model_validate(a)
+                ).model_dump()
+                for a in values
+            ]
+            for key, values in explanation.items()
+        }
+    )

@@ -45,13 +45,15 @@ def pylist(values: pa.Array) -> list[Any]:
     not a million copies) halves the time and the memory.
     """
     if (
-        len(values) > 1000 and values.null_count == 0
+        len(values) > 1000
+        and values.null_count == 0
         and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type))
     ):
         encoded = pc.dictionary_encode(values)
         if len(encoded.dictionary) * 4 < len(values):
-            return list(map(encoded.dictionary.to_pylist().__getitem__,
-                            encoded.indices.to_numpy().tolist()))
+            return list(
+                map(encoded.dictionary.to_pylist().__getitem__, encoded.indices.to_numpy().tolist())
+            )
     return values.to_pylist()
 
 
@@ -71,7 +73,9 @@ def nested_tuples(array: pa.ChunkedArray | pa.Array, fields: Sequence[str]) -> l
 
 
 def _spans(array: pa.ChunkedArray | pa.Array, scored: bool) -> list[Any]:
-    rows = nested_tuples(array, ("label", "start", "end", "score") if scored else ("label", "start", "end"))
+    rows = nested_tuples(
+        array, ("label", "start", "end", "score") if scored else ("label", "start", "end")
+    )
     if not scored:
         return rows
     return [
@@ -101,7 +105,10 @@ def _ids(table: pa.Table) -> pd.Series | list[Any]:
         return pd.Series(ints.to_numpy(), dtype="int64")
     if ints.null_count == len(table):
         return table.column("id").to_pylist()
-    return [s if i is None else i for s, i in zip(table.column("id").to_pylist(), ints.to_pylist(), strict=True)]
+    return [
+        s if i is None else i
+        for s, i in zip(table.column("id").to_pylist(), ints.to_pylist(), strict=True)
+    ]
 
 
 def _objects(values: Any) -> pd.Series:
@@ -143,9 +150,9 @@ def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> Rec
             ]
             cols["prediction"] = nested_tuples(table.column("prediction"), ("label", "score"))
             cols["explanation"] = [
-                None if e is None else {
-                    k: [TokenAttributions.model_construct(**a) for a in v] for k, v in e.items()
-                }
+                None
+                if e is None
+                else {k: [TokenAttributions.model_construct(**a) for a in v] for k, v in e.items()}
                 for e in _json_column(table.column("explanation"), None)
             ]
         elif task == TOKEN_CLASSIFICATION:
@@ -158,7 +165,11 @@ def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> Rec
             cols["prediction"] = nested_tuples(table.column("prediction"), ("text", "score"))
             cols["annotation"] = table.column("annotation").to_pylist()
         data = {
-            name_: (cols[name_] if name_ in ("multi_label", "event_timestamp") else _objects(cols[name_]))
+            name_: (
+                cols[name_]
+                if name_ in ("multi_label", "event_timestamp")
+                else _objects(cols[name_])
+            )
             for name_ in spec(task).load_columns
         }
         frame = RecordsFrame(data)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from typing import Annotated, Any, ClassVar, Union
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, field_validator, model_validator
 
 from . import rules
 
-Id = Union[int, str, None]
+Id = int | str | None
 Metadata = dict[str, Any]
 
 
@@ -44,8 +44,11 @@ class TokenAttributions(BaseModel):
         if not isinstance(value, dict):
             raise ValueError("attributions must be a dict of label -> float")
         # None means "no attribution for this label" (e.g. after a columnar round trip)
-        return {str(k): rules.to_float(v, f"attribution of {k!r}")
-                for k, v in value.items() if v is not None}
+        return {
+            str(k): rules.to_float(v, f"attribution of {k!r}")
+            for k, v in value.items()
+            if v is not None
+        }
 
 
 class BulkResponse(BaseModel):
@@ -127,9 +130,9 @@ class TextClassificationRecord(_Record):
 
     task: ClassVar[str] = "TextClassification"
 
-    inputs: Annotated[dict[str, Union[str, list[str]]], SkipValidation] = None  # type: ignore[assignment]
+    inputs: Annotated[dict[str, str | list[str]], SkipValidation] = None  # type: ignore[assignment]
     prediction: Annotated[list[tuple[str, float]] | None, SkipValidation] = None
-    annotation: Annotated[Union[str, list[str], None], SkipValidation] = None
+    annotation: Annotated[str | list[str] | None, SkipValidation] = None
     prediction_agent: Annotated[str | None, SkipValidation] = None
     annotation_agent: Annotated[str | None, SkipValidation] = None
     multi_label: bool = False
@@ -221,7 +224,9 @@ class TokenClassificationRecord(_Record):
         if isinstance(annotation, _TagsPending):
             annotation = rules.tags_to_spans(annotation.tags, offsets)
         annotation = rules.check_spans(annotation, text, offsets, "annotation", allow_score=False)
-        prediction = rules.check_spans(self.prediction, text, offsets, "prediction", allow_score=True)
+        prediction = rules.check_spans(
+            self.prediction, text, offsets, "prediction", allow_score=True
+        )
         self._set(
             text=text,
             tokens=tokens,
@@ -269,7 +274,7 @@ class Text2TextRecord(_Record):
         )
 
 
-Record = Union[TextClassificationRecord, TokenClassificationRecord, Text2TextRecord]
+Record = TextClassificationRecord | TokenClassificationRecord | Text2TextRecord
 RECORD_CLASSES: dict[str, type[_Record]] = {
     cls.task: cls for cls in (TextClassificationRecord, TokenClassificationRecord, Text2TextRecord)
 }

@@ -22,7 +22,7 @@ from ._unicode_marks import COMBINING_MARKS
 STATUSES = ("Default", "Edited", "Discarded", "Validated")
 SCORE_SUM_TOLERANCE = 1e-3
 # Combining marks, joiners and emoji skin tones continue the character before them.
-_MARKS = f"[{COMBINING_MARKS}\U0001F3FB-\U0001F3FF]"
+_MARKS = f"[{COMBINING_MARKS}\U0001f3fb-\U0001f3ff]"
 _WORD_MARKS = f"[{COMBINING_MARKS}\u200c\u200d]"
 _TOKEN_RE = re.compile(
     r"[\U0001F1E6-\U0001F1FF]{2}"  # a flag: two regional indicators
@@ -52,7 +52,7 @@ def _short(value: Any, limit: int = 60) -> str:
 
 # -- scalars -----------------------------------------------------------------
 def to_float(value: Any, field: str) -> float:
-    if isinstance(value, bool) or isinstance(value, str | bytes):
+    if isinstance(value, (bool, str | bytes)):
         raise ValueError(f"{field}: {_short(value)} is not a number")
     try:
         number = float(value)
@@ -178,9 +178,12 @@ def check_inputs(inputs: Any, text: Any = None) -> dict[str, str | list[str]]:
         raise ValueError("inputs: give the record's text, as text='...' or inputs={'text': '...'}")
     if inputs is None:
         inputs = text
-    elif text is not None and not (isinstance(inputs, Mapping) and inputs.get("text") == text):
-        if not (isinstance(inputs, str | list | tuple) and inputs == text):
-            raise ValueError("text and inputs disagree: give one of them, or the same text in both")
+    elif (
+        text is not None
+        and not (isinstance(inputs, Mapping) and inputs.get("text") == text)
+        and not (isinstance(inputs, str | list | tuple) and inputs == text)
+    ):
+        raise ValueError("text and inputs disagree: give one of them, or the same text in both")
     if isinstance(inputs, str | list | tuple):
         inputs = {"text": inputs}
     if not isinstance(inputs, Mapping):
@@ -203,7 +206,7 @@ def check_inputs(inputs: Any, text: Any = None) -> dict[str, str | list[str]]:
 def check_text_prediction(value: Any, multi_label: bool) -> list[tuple[str, float]] | None:
     if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
         return None
-    if isinstance(value, Mapping) or isinstance(value, str):
+    if isinstance(value, (Mapping, str)):
         raise ValueError(f"prediction: {_short(value)} is not a list of (label, score) pairs")
     pairs: list[tuple[str, float]] = []
     seen: set[str] = set()
@@ -341,8 +344,10 @@ def check_spans(
             keys = ("label", "start", "end", "score")
             item = tuple(item[k] for k in keys if item.get(k) is not None or k != "score")
         if not isinstance(item, list | tuple) or len(item) not in ((3, 4) if allow_score else (3,)):
-            shape = "(label, start, end) or (label, start, end, score)" if allow_score else (
-                "(label, start, end)"
+            shape = (
+                "(label, start, end) or (label, start, end, score)"
+                if allow_score
+                else ("(label, start, end)")
             )
             raise ValueError(f"{field}: {_short(item)} is not a {shape} span")
         label = check_label(item[0], field)
@@ -409,7 +414,9 @@ def check_text2text_prediction(value: Any) -> list[tuple[str, float]] | None:
         try:
             text, score = item
         except (TypeError, ValueError):
-            raise ValueError(f"prediction: {_short(item)} is not a str or a (text, score) pair") from None
+            raise ValueError(
+                f"prediction: {_short(item)} is not a str or a (text, score) pair"
+            ) from None
         if not isinstance(text, str):
             raise ValueError(f"prediction: {_short(text)} is not a str")
         score = to_float(score, "prediction score")

@@ -1,6 +1,6 @@
 """Dataset settings: the label schema annotations must follow.
 
-    >>> rb.configure_dataset("news", rb.TextClassificationSettings(label_schema=["World", "Sports"]))
+>>> rb.configure_dataset("news", rb.TextClassificationSettings(label_schema=["World", "Sports"]))
 """
 
 from __future__ import annotations
@@ -56,4 +56,6 @@ class TokenClassificationSettings(_LabelSchemaSettings):
     task = TOKEN_CLASSIFICATION
 
 
-SETTINGS_CLASSES = {cls.task: cls for cls in (TextClassificationSettings, TokenClassificationSettings)}
+SETTINGS_CLASSES = {
+    cls.task: cls for cls in (TextClassificationSettings, TokenClassificationSettings)
+}

@@ -12,16 +12,41 @@ import pytest
 import rubrix_widgets as rb
 
 TC_COLUMNS = [
-    "inputs", "prediction", "annotation", "prediction_agent", "annotation_agent", "multi_label",
-    "explanation", "id", "metadata", "status", "event_timestamp", "text",
+    "inputs",
+    "prediction",
+    "annotation",
+    "prediction_agent",
+    "annotation_agent",
+    "multi_label",
+    "explanation",
+    "id",
+    "metadata",
+    "status",
+    "event_timestamp",
+    "text",
 ]
 TOKEN_COLUMNS = [
-    "text", "tokens", "prediction", "prediction_agent", "annotation", "annotation_agent", "id",
-    "metadata", "status", "event_timestamp",
+    "text",
+    "tokens",
+    "prediction",
+    "prediction_agent",
+    "annotation",
+    "annotation_agent",
+    "id",
+    "metadata",
+    "status",
+    "event_timestamp",
 ]
 T2T_COLUMNS = [
-    "text", "prediction", "prediction_agent", "annotation", "annotation_agent", "id", "metadata",
-    "status", "event_timestamp",
+    "text",
+    "prediction",
+    "prediction_agent",
+    "annotation",
+    "annotation_agent",
+    "id",
+    "metadata",
+    "status",
+    "event_timestamp",
 ]
 
 
@@ -121,39 +146,56 @@ def test_records_round_trip_exactly_through_log_and_load():
     stamp = dt.datetime(2021, 5, 4, 10, 30)
     originals = [
         rb.TextClassificationRecord(
-            inputs={"title": "A", "body": ["x", "y"]}, prediction=[("a", 0.25), ("b", 0.75)],
-            annotation=["a", "b"], multi_label=True, prediction_agent="m1", annotation_agent="me",
+            inputs={"title": "A", "body": ["x", "y"]},
+            prediction=[("a", 0.25), ("b", 0.75)],
+            annotation=["a", "b"],
+            multi_label=True,
+            prediction_agent="m1",
+            annotation_agent="me",
             explanation={"title": [rb.TokenAttributions(token="A", attributions={"a": 0.5})]},
-            id="r1", metadata={"k": "v"}, status="Edited", event_timestamp=stamp,
+            id="r1",
+            metadata={"k": "v"},
+            status="Edited",
+            event_timestamp=stamp,
         ),
         rb.TextClassificationRecord(text="plain", id="r2"),
     ]
     rb.log(originals, "roundtrip")
     assert rb.load("roundtrip").records == originals
     tokens = rb.TokenClassificationRecord(
-        text="Ann met 🙂 Bob", prediction=[("PER", 0, 3, 0.9), ("PER", 10, 13)],
-        annotation=[("PER", 0, 3)], id=1,
+        text="Ann met 🙂 Bob",
+        prediction=[("PER", 0, 3, 0.9), ("PER", 10, 13)],
+        annotation=[("PER", 0, 3)],
+        id=1,
     )
     rb.log(tokens, "tok")
     assert rb.load("tok").records == [tokens]
-    t2t = rb.Text2TextRecord(text="hola", prediction=[("hi", 0.4), "hello"], annotation="hello", id=1)
+    t2t = rb.Text2TextRecord(
+        text="hola", prediction=[("hi", 0.4), "hello"], annotation="hello", id=1
+    )
     rb.log(t2t, "t2t")
     assert rb.load("t2t").records == [t2t]
 
 
 def test_a_loaded_frame_logs_back_unchanged():
-    rb.log([tc(1, prediction=[("a", 0.6), ("b", 0.4)], metadata={"x": 1}),
-            tc(2, annotation="a")], "src")
+    rb.log(
+        [tc(1, prediction=[("a", 0.6), ("b", 0.4)], metadata={"x": 1}), tc(2, annotation="a")],
+        "src",
+    )
     frame = rb.load("src")
     rb.log(frame, "dst")
     pd.testing.assert_frame_equal(rb.load("dst").to_pandas(), frame.to_pandas())
 
 
 def test_a_plain_user_frame_with_a_text_column_logs():
-    frame = pd.DataFrame({
-        "text": ["good", "bad"], "annotation": ["pos", None],
-        "prediction": [[("pos", 0.9), ("neg", 0.1)], None], "id": [10, 11],
-    })
+    frame = pd.DataFrame(
+        {
+            "text": ["good", "bad"],
+            "annotation": ["pos", None],
+            "prediction": [[("pos", 0.9), ("neg", 0.1)], None],
+            "id": [10, 11],
+        }
+    )
     rb.log(frame, "plain")
     df = rb.load("plain")
     assert df.annotation.tolist() == ["pos", None]
@@ -169,16 +211,18 @@ def test_unknown_frame_columns_are_ignored_with_a_warning():
 
 def test_a_bad_frame_row_is_rejected_naming_row_and_field_and_nothing_is_stored():
     rb.log(tc(1), "strict")
-    frame = pd.DataFrame({"text": ["ok", "bad"], "id": [2, 3],
-                          "prediction": [[("a", 0.5)], [("a", 1.5)]]})
+    frame = pd.DataFrame(
+        {"text": ["ok", "bad"], "id": [2, 3], "prediction": [[("a", 0.5)], [("a", 1.5)]]}
+    )
     with pytest.raises(ValueError, match=r"row 1 \(id=3\).*prediction"):
         rb.log(frame, "strict")
     assert rb.load("strict").id.tolist() == [1]
 
 
 def test_token_frame_with_tokens_column_is_token_classification():
-    frame = pd.DataFrame({"text": ["Ann sings"], "tokens": [["Ann", "sings"]],
-                          "annotation": [[("PER", 0, 3)]]})
+    frame = pd.DataFrame(
+        {"text": ["Ann sings"], "tokens": [["Ann", "sings"]], "annotation": [[("PER", 0, 3)]]}
+    )
     rb.log(frame, "tokframe")
     assert rb.datasets().set_index("name").task["tokframe"] == "TokenClassification"
 
@@ -195,8 +239,24 @@ def test_a_series_of_records_logs():
 
 
 # -- errors ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["", "Upper", "-start", "_start", "has space", "../escape",
-                                  "a/b", ".", "..", "dot.name", "x" * 201, None, 3])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "Upper",
+        "-start",
+        "_start",
+        "has space",
+        "../escape",
+        "a/b",
+        ".",
+        "..",
+        "dot.name",
+        "x" * 201,
+        None,
+        3,
+    ],
+)
 def test_bad_dataset_names_are_rejected_with_the_rule(name):
     with pytest.raises(ValueError, match=r"\^\(\?!-\|_\)\[a-z0-9-_\]\+\$"):
         rb.log(tc(1), name)
@@ -282,8 +342,16 @@ def test_datasets_lists_name_task_tags_metadata_counts_and_dates():
     rb.log([tc(1, annotation="a"), tc(2)], "listed", tags={"team": "nlp"}, metadata={"v": 1})
     rb.log(tc(3), "listed", tags={"stage": "dev"})
     frame = rb.datasets()
-    assert list(frame.columns) == ["name", "task", "tags", "metadata", "records", "annotated",
-                                   "created_at", "updated_at"]
+    assert list(frame.columns) == [
+        "name",
+        "task",
+        "tags",
+        "metadata",
+        "records",
+        "annotated",
+        "created_at",
+        "updated_at",
+    ]
     row = frame.set_index("name").loc["listed"]
     assert row.task == "TextClassification"
     assert row.tags == {"team": "nlp", "stage": "dev"}
@@ -348,7 +416,9 @@ def test_configure_dataset_creates_it_and_rejects_annotations_outside_the_schema
 
 def test_token_label_schema_applies_to_spans():
     rb.configure_dataset("nerschema", rb.TokenClassificationSettings(label_schema=["PER"]))
-    rb.log(rb.TokenClassificationRecord(text="Ann in Rome", annotation=[("PER", 0, 3)]), "nerschema")
+    rb.log(
+        rb.TokenClassificationRecord(text="Ann in Rome", annotation=[("PER", 0, 3)]), "nerschema"
+    )
     with pytest.raises(ValueError, match="'LOC'"):
         rb.log(rb.TokenClassificationRecord(text="Rome", annotation=[("LOC", 0, 4)]), "nerschema")
 
@@ -394,10 +464,14 @@ def test_a_big_log_shows_progress_without_warnings(capsys):
 # -- real data -------------------------------------------------------------------------------------
 def test_real_reviews_log_and_load_back_into_pandas(rotten_tomatoes):
     frame = rotten_tomatoes.dropna(subset=["text"]).head(2000)
-    user = pd.DataFrame({
-        "text": frame.text, "annotation": frame.category,
-        "metadata": [{"movie": m} for m in frame.movie_name], "id": range(len(frame)),
-    })
+    user = pd.DataFrame(
+        {
+            "text": frame.text,
+            "annotation": frame.category,
+            "metadata": [{"movie": m} for m in frame.movie_name],
+            "id": range(len(frame)),
+        }
+    )
     rb.log(user, "reviews")
     loaded = rb.load("reviews")
     assert loaded.text.tolist() == frame.text.tolist()

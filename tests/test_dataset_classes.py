@@ -13,16 +13,41 @@ import pytest
 import rubrix_widgets as rb
 
 TC_COLUMNS = [
-    "inputs", "prediction", "annotation", "prediction_agent", "annotation_agent", "multi_label",
-    "explanation", "id", "metadata", "status", "event_timestamp", "text",
+    "inputs",
+    "prediction",
+    "annotation",
+    "prediction_agent",
+    "annotation_agent",
+    "multi_label",
+    "explanation",
+    "id",
+    "metadata",
+    "status",
+    "event_timestamp",
+    "text",
 ]
 TOKEN_COLUMNS = [
-    "text", "tokens", "prediction", "prediction_agent", "annotation", "annotation_agent", "id",
-    "metadata", "status", "event_timestamp",
+    "text",
+    "tokens",
+    "prediction",
+    "prediction_agent",
+    "annotation",
+    "annotation_agent",
+    "id",
+    "metadata",
+    "status",
+    "event_timestamp",
 ]
 T2T_COLUMNS = [
-    "text", "prediction", "prediction_agent", "annotation", "annotation_agent", "id", "metadata",
-    "status", "event_timestamp",
+    "text",
+    "prediction",
+    "prediction_agent",
+    "annotation",
+    "annotation_agent",
+    "id",
+    "metadata",
+    "status",
+    "event_timestamp",
 ]
 WHEN = dt.datetime(2022, 3, 4, 5, 6, 7)
 
@@ -31,17 +56,34 @@ WHEN = dt.datetime(2022, 3, 4, 5, 6, 7)
 def tc_records():
     return [
         rb.TextClassificationRecord(
-            text="A gripping, beautifully shot film.", prediction=[("fresh", 0.8), ("rotten", 0.2)],
-            annotation="fresh", prediction_agent="model-v1", annotation_agent="alice", id=1,
-            metadata={"movie": "Heat", "year": 1995}, event_timestamp=WHEN,
-            explanation={"text": [rb.TokenAttributions(token="gripping", attributions={"fresh": 0.7, "rotten": -0.1})]},
+            text="A gripping, beautifully shot film.",
+            prediction=[("fresh", 0.8), ("rotten", 0.2)],
+            annotation="fresh",
+            prediction_agent="model-v1",
+            annotation_agent="alice",
+            id=1,
+            metadata={"movie": "Heat", "year": 1995},
+            event_timestamp=WHEN,
+            explanation={
+                "text": [
+                    rb.TokenAttributions(
+                        token="gripping", attributions={"fresh": 0.7, "rotten": -0.1}
+                    )
+                ]
+            },
         ),
         rb.TextClassificationRecord(
-            text="Dull and overlong 😴", prediction=[("rotten", 0.9), ("fresh", 0.1)],
-            prediction_agent="model-v1", id=2, metadata={"movie": "Cats", "year": 2019},
+            text="Dull and overlong 😴",
+            prediction=[("rotten", 0.9), ("fresh", 0.1)],
+            prediction_agent="model-v1",
+            id=2,
+            metadata={"movie": "Cats", "year": 2019},
         ),
         rb.TextClassificationRecord(
-            text="Nobody knows what to make of it.", annotation="rotten", status="Discarded", id=3,
+            text="Nobody knows what to make of it.",
+            annotation="rotten",
+            status="Discarded",
+            id=3,
             metadata={"movie": "Tenet", "year": 2020},
         ),
     ]
@@ -50,13 +92,19 @@ def tc_records():
 def tc_multi_records():
     return [
         rb.TextClassificationRecord(
-            inputs={"title": "Budget vote", "body": "Parliament passed the budget."}, multi_label=True,
-            prediction=[("politics", 0.9), ("economy", 0.7)], annotation=["politics", "economy"],
-            id="a", metadata={"source": "wire"},
+            inputs={"title": "Budget vote", "body": "Parliament passed the budget."},
+            multi_label=True,
+            prediction=[("politics", 0.9), ("economy", 0.7)],
+            annotation=["politics", "economy"],
+            id="a",
+            metadata={"source": "wire"},
         ),
         rb.TextClassificationRecord(
-            inputs={"title": "Cup final", "body": "The home side won 2-1."}, multi_label=True,
-            prediction=[("sports", 0.95)], id="b", metadata={"source": "blog"},
+            inputs={"title": "Cup final", "body": "The home side won 2-1."},
+            multi_label=True,
+            prediction=[("sports", 0.95)],
+            id="b",
+            metadata={"source": "blog"},
         ),
     ]
 
@@ -64,27 +112,47 @@ def tc_multi_records():
 def token_records():
     return [
         rb.TokenClassificationRecord(
-            text="Michael Jordan lives in New York", tokens=["Michael", "Jordan", "lives", "in", "New", "York"],
-            annotation=[("PER", 0, 14), ("LOC", 24, 32)], annotation_agent="alice",
-            prediction=[("PER", 0, 14, 0.9), ("LOC", 24, 32, 0.6)], prediction_agent="ner-v1", id=1,
-            metadata={"lang": "en"}, event_timestamp=WHEN,
+            text="Michael Jordan lives in New York",
+            tokens=["Michael", "Jordan", "lives", "in", "New", "York"],
+            annotation=[("PER", 0, 14), ("LOC", 24, 32)],
+            annotation_agent="alice",
+            prediction=[("PER", 0, 14, 0.9), ("LOC", 24, 32, 0.6)],
+            prediction_agent="ner-v1",
+            id=1,
+            metadata={"lang": "en"},
+            event_timestamp=WHEN,
         ),
         rb.TokenClassificationRecord(
-            text="我爱北京 🎉", tokens=["我", "爱", "北京", "🎉"], prediction=[("LOC", 2, 4, 0.8)],
-            id=2, metadata={"lang": "zh"},
+            text="我爱北京 🎉",
+            tokens=["我", "爱", "北京", "🎉"],
+            prediction=[("LOC", 2, 4, 0.8)],
+            id=2,
+            metadata={"lang": "zh"},
         ),
-        rb.TokenClassificationRecord(text="Nothing to see here .", id=3, status="Discarded", metadata={"lang": "en"}),
+        rb.TokenClassificationRecord(
+            text="Nothing to see here .", id=3, status="Discarded", metadata={"lang": "en"}
+        ),
     ]
 
 
 def t2t_records():
     return [
         rb.Text2TextRecord(
-            text="Hello, how are you?", prediction=["Hola, ¿cómo estás?", ("Hola, ¿qué tal?", 0.4)],
-            prediction_agent="mt-v1", annotation="Hola, ¿cómo estás?", annotation_agent="alice", id="x1",
-            metadata={"domain": "chat"}, event_timestamp=WHEN,
+            text="Hello, how are you?",
+            prediction=["Hola, ¿cómo estás?", ("Hola, ¿qué tal?", 0.4)],
+            prediction_agent="mt-v1",
+            annotation="Hola, ¿cómo estás?",
+            annotation_agent="alice",
+            id="x1",
+            metadata={"domain": "chat"},
+            event_timestamp=WHEN,
         ),
-        rb.Text2TextRecord(text="Good night", prediction=[("Buenas noches", 0.9)], id="x2", metadata={"domain": "chat"}),
+        rb.Text2TextRecord(
+            text="Good night",
+            prediction=[("Buenas noches", 0.9)],
+            id="x2",
+            metadata={"domain": "chat"},
+        ),
     ]
 
 
@@ -231,7 +299,9 @@ def test_from_pandas_round_trips_to_pandas(task):
 
 def test_from_pandas_round_trips_multi_input_multi_label_records():
     records = tc_multi_records()
-    back = rb.DatasetForTextClassification.from_pandas(rb.DatasetForTextClassification(records).to_pandas())
+    back = rb.DatasetForTextClassification.from_pandas(
+        rb.DatasetForTextClassification(records).to_pandas()
+    )
     assert list(back) == records
 
 
@@ -271,7 +341,9 @@ def test_read_pandas_rejects_an_unknown_task():
 
 
 def test_token_classification_from_pandas_with_tags_column():
-    df = pd.DataFrame({"tokens": [["Michael", "lives", "in", "Paris"]], "tags": [["B-PER", "O", "O", "B-LOC"]]})
+    df = pd.DataFrame(
+        {"tokens": [["Michael", "lives", "in", "Paris"]], "tags": [["B-PER", "O", "O", "B-LOC"]]}
+    )
     ds = rb.read_pandas(df, task="TokenClassification")
     assert ds[0].text == "Michael lives in Paris"
     assert ds[0].annotation == [("PER", 0, 7), ("LOC", 17, 22)]
@@ -282,60 +354,83 @@ def test_token_classification_from_pandas_with_tags_column():
 # =====================================================================================
 def sst_like():
     features = datasets.Features(
-        {"sentence": datasets.Value("string"), "label": datasets.ClassLabel(names=["negative", "positive"])}
+        {
+            "sentence": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=["negative", "positive"]),
+        }
     )
     return datasets.Dataset.from_dict(
-        {"sentence": ["a dull film", "a triumph", "unlabelled one"], "label": [0, 1, -1]}, features=features
+        {"sentence": ["a dull film", "a triumph", "unlabelled one"], "label": [0, 1, -1]},
+        features=features,
     )
 
 
 def test_from_datasets_maps_class_label_ints_to_names():
-    ds = rb.DatasetForTextClassification.from_datasets(sst_like(), text="sentence", annotation="label")
+    ds = rb.DatasetForTextClassification.from_datasets(
+        sst_like(), text="sentence", annotation="label"
+    )
     assert [r.text for r in ds] == ["a dull film", "a triumph", "unlabelled one"]
     assert [r.annotation for r in ds][:2] == ["negative", "positive"]
     assert all(type(r.annotation) is str for r in ds[:2])
 
 
 def test_from_datasets_class_label_minus_one_means_no_annotation():
-    ds = rb.DatasetForTextClassification.from_datasets(sst_like(), text="sentence", annotation="label")
+    ds = rb.DatasetForTextClassification.from_datasets(
+        sst_like(), text="sentence", annotation="label"
+    )
     assert ds[2].annotation is None
     assert ds[2].status == "Default"
     assert [r.status for r in ds[:2]] == ["Validated", "Validated"]
 
 
 def test_from_datasets_reads_predictions_given_as_label_score_dicts():
-    hf = datasets.Dataset.from_dict({
-        "sentence": ["a dull film", "a triumph"],
-        "scores": [
-            [{"label": "negative", "score": 0.2}, {"label": "positive", "score": 0.8}],
-            [{"label": "positive", "score": 0.6}, {"label": "negative", "score": 0.4}],
-        ],
-    })
+    hf = datasets.Dataset.from_dict(
+        {
+            "sentence": ["a dull film", "a triumph"],
+            "scores": [
+                [{"label": "negative", "score": 0.2}, {"label": "positive", "score": 0.8}],
+                [{"label": "positive", "score": 0.6}, {"label": "negative", "score": 0.4}],
+            ],
+        }
+    )
     ds = rb.DatasetForTextClassification.from_datasets(hf, text="sentence", prediction="scores")
     assert ds[0].prediction == [("positive", 0.8), ("negative", 0.2)]
     assert ds[1].prediction == [("positive", 0.6), ("negative", 0.4)]
 
 
 def test_from_datasets_inputs_keyword_builds_multi_field_inputs():
-    hf = datasets.Dataset.from_dict({
-        "premise": ["A man plays guitar.", "Two dogs run."],
-        "hypothesis": ["A person makes music.", "Cats sleep."],
-        "label": ["entailment", "contradiction"],
-    })
-    ds = rb.DatasetForTextClassification.from_datasets(hf, inputs=["premise", "hypothesis"], annotation="label")
+    hf = datasets.Dataset.from_dict(
+        {
+            "premise": ["A man plays guitar.", "Two dogs run."],
+            "hypothesis": ["A person makes music.", "Cats sleep."],
+            "label": ["entailment", "contradiction"],
+        }
+    )
+    ds = rb.DatasetForTextClassification.from_datasets(
+        hf, inputs=["premise", "hypothesis"], annotation="label"
+    )
     assert ds[0].inputs == {"premise": "A man plays guitar.", "hypothesis": "A person makes music."}
     assert ds[1].inputs == {"premise": "Two dogs run.", "hypothesis": "Cats sleep."}
     assert [r.annotation for r in ds] == ["entailment", "contradiction"]
 
 
 def test_from_datasets_metadata_keyword_collects_columns_into_metadata():
-    hf = datasets.Dataset.from_dict({
-        "sentence": ["a", "b"], "source": ["imdb", "rt"], "year": [1999, 2004],
-    })
+    hf = datasets.Dataset.from_dict(
+        {
+            "sentence": ["a", "b"],
+            "source": ["imdb", "rt"],
+            "year": [1999, 2004],
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ds = rb.DatasetForTextClassification.from_datasets(hf, text="sentence", metadata=["source", "year"])
-    assert [r.metadata for r in ds] == [{"source": "imdb", "year": 1999}, {"source": "rt", "year": 2004}]
+        ds = rb.DatasetForTextClassification.from_datasets(
+            hf, text="sentence", metadata=["source", "year"]
+        )
+    assert [r.metadata for r in ds] == [
+        {"source": "imdb", "year": 1999},
+        {"source": "rt", "year": 2004},
+    ]
 
 
 def test_from_datasets_warns_about_unmapped_columns():
@@ -357,10 +452,14 @@ def test_from_datasets_rejects_a_keyword_that_is_not_a_record_field():
 
 
 def test_from_datasets_token_classification_with_class_label_tags():
-    features = datasets.Features({
-        "tokens": datasets.Sequence(datasets.Value("string")),
-        "ner_tags": datasets.Sequence(datasets.ClassLabel(names=["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])),
-    })
+    features = datasets.Features(
+        {
+            "tokens": datasets.Sequence(datasets.Value("string")),
+            "ner_tags": datasets.Sequence(
+                datasets.ClassLabel(names=["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])
+            ),
+        }
+    )
     hf = datasets.Dataset.from_dict(
         {"tokens": [["Michael", "Jordan", "visits", "New", "York"]], "ner_tags": [[1, 2, 0, 3, 4]]},
         features=features,
@@ -374,12 +473,15 @@ def test_from_datasets_text2text_maps_source_and_target():
     hf = datasets.Dataset.from_dict({"en": ["Hello", "Thanks"], "es": ["Hola", "Gracias"]})
     ds = rb.DatasetForText2Text.from_datasets(hf, text="en", annotation="es")
     assert [(r.text, r.annotation, r.status) for r in ds] == [
-        ("Hello", "Hola", "Validated"), ("Thanks", "Gracias", "Validated"),
+        ("Hello", "Hola", "Validated"),
+        ("Thanks", "Gracias", "Validated"),
     ]
 
 
 def test_read_datasets_picks_the_class_of_the_task():
-    ds = rb.read_datasets(sst_like(), task="TextClassification", text="sentence", annotation="label")
+    ds = rb.read_datasets(
+        sst_like(), task="TextClassification", text="sentence", annotation="label"
+    )
     assert type(ds) is rb.DatasetForTextClassification
     assert [r.annotation for r in ds] == ["negative", "positive", None]
 
@@ -446,10 +548,15 @@ def test_datasets_round_trip_of_records_with_different_input_keys():
 
 def test_datasets_round_trip_of_explanations_with_different_labels_per_token():
     records = [
-        rb.TextClassificationRecord(text="good but long", explanation={"text": [
-            rb.TokenAttributions(token="good", attributions={"pos": 0.9}),
-            rb.TokenAttributions(token="long", attributions={"neg": 0.4}),
-        ]}),
+        rb.TextClassificationRecord(
+            text="good but long",
+            explanation={
+                "text": [
+                    rb.TokenAttributions(token="good", attributions={"pos": 0.9}),
+                    rb.TokenAttributions(token="long", attributions={"neg": 0.4}),
+                ]
+            },
+        ),
     ]
     hf = rb.DatasetForTextClassification(records).to_datasets()
     assert list(rb.DatasetForTextClassification.from_datasets(hf)) == records
@@ -471,9 +578,12 @@ def test_log_and_load_real_movie_reviews_dataset(rotten_tomatoes):
     frame = rotten_tomatoes.dropna(subset=["text"]).reset_index(drop=True)
     records = [
         rb.TextClassificationRecord(
-            text=row.text, annotation=row.category, id=i,
+            text=row.text,
+            annotation=row.category,
+            id=i,
             prediction=[(row.category, 0.7), ("plot" if row.category != "plot" else "fresh", 0.3)],
-            prediction_agent="heuristic", metadata={"movie": row.movie_name},
+            prediction_agent="heuristic",
+            metadata={"movie": row.movie_name},
         )
         for i, row in enumerate(frame.itertuples(index=False))
     ]
@@ -494,7 +604,9 @@ def test_log_and_load_real_movie_reviews_dataset(rotten_tomatoes):
 
 def test_log_and_load_real_ner_dataset_built_from_iob_tags(ner_sentences):
     records = [
-        rb.TokenClassificationRecord(tokens=[w for w, _ in sentence], tags=[t for _, t in sentence], id=i)
+        rb.TokenClassificationRecord(
+            tokens=[w for w, _ in sentence], tags=[t for _, t in sentence], id=i
+        )
         for i, sentence in enumerate(ner_sentences)
     ]
     ds = rb.DatasetForTokenClassification(records)
@@ -512,11 +624,13 @@ def test_log_and_load_real_ner_dataset_built_from_iob_tags(ner_sentences):
 
 def test_log_and_load_real_ner_dataset_through_hugging_face(ner_sentences):
     sentences = ner_sentences[:300]
-    hf = datasets.Dataset.from_dict({
-        "id": list(range(len(sentences))),
-        "tokens": [[w for w, _ in s] for s in sentences],
-        "ner_tags": [[t for _, t in s] for s in sentences],
-    })
+    hf = datasets.Dataset.from_dict(
+        {
+            "id": list(range(len(sentences))),
+            "tokens": [[w for w, _ in s] for s in sentences],
+            "ner_tags": [[t for _, t in s] for s in sentences],
+        }
+    )
     ds = rb.read_datasets(hf, task="TokenClassification", tags="ner_tags")
     assert [r.id for r in ds] == list(range(len(sentences)))
     assert sum(len(r.annotation or []) for r in ds) > 50

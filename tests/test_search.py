@@ -30,40 +30,66 @@ ALL_TC = [1, 2, 3, 4, 5, 6]
 def text_classification_records():
     return [
         R(
-            id=1, text="The quick brown fox jumps over the lazy dog",
-            prediction=[("Sports", 0.9), ("World", 0.1)], prediction_agent="model-a",
-            annotation="Sports", annotation_agent="alice",
+            id=1,
+            text="The quick brown fox jumps over the lazy dog",
+            prediction=[("Sports", 0.9), ("World", 0.1)],
+            prediction_agent="model-a",
+            annotation="Sports",
+            annotation_agent="alice",
             metadata={
-                "page": 1, "source": "new york", "ratio": 0.25, "flag": True, "tags": ["x", "y"],
-                "nested": {"k": "v", "n": 3}, "my key": "a b",
+                "page": 1,
+                "source": "new york",
+                "ratio": 0.25,
+                "flag": True,
+                "tags": ["x", "y"],
+                "nested": {"k": "v", "n": 3},
+                "my key": "a b",
             },
             event_timestamp=dt.datetime(2021, 5, 4, 10, 0),
         ),
         R(
-            id=2, text="Lazy dogs sleep all day long",
-            prediction=[("World", 0.6), ("Sports", 0.4)], prediction_agent="model-b",
-            annotation="Sports", annotation_agent="bob",
-            metadata={"page": 2, "source": "boston", "ratio": 1.5, "flag": False, "tags": ["y"],
-                      "temp": 12},
+            id=2,
+            text="Lazy dogs sleep all day long",
+            prediction=[("World", 0.6), ("Sports", 0.4)],
+            prediction_agent="model-b",
+            annotation="Sports",
+            annotation_agent="bob",
+            metadata={
+                "page": 2,
+                "source": "boston",
+                "ratio": 1.5,
+                "flag": False,
+                "tags": ["y"],
+                "temp": 12,
+            },
             event_timestamp=dt.datetime(2021, 5, 5, 1, 0),
         ),
         R(id=3, text="E-mail and phone numbers", metadata={"page": 3, "temp": -5}),
         R(
-            id=4, inputs={"title": "Big news today", "my key": "hello world"},
-            prediction=[("World", 0.7), ("Sports", 0.3)], prediction_agent="model-a",
+            id=4,
+            inputs={"title": "Big news today", "my key": "hello world"},
+            prediction=[("World", 0.7), ("Sports", 0.3)],
+            prediction_agent="model-a",
             metadata={"page": 2.5, "source": "Boston"},
         ),
         R(
-            id=5, text="Café society: Über drivers 😀 and more",
-            annotation="Science Fiction", annotation_agent="Dr. Who", status="Edited",
+            id=5,
+            text="Café society: Über drivers 😀 and more",
+            annotation="Science Fiction",
+            annotation_agent="Dr. Who",
+            status="Edited",
             metadata={"page": 10},
             # 21:30 UTC, still May 4th
             event_timestamp=dt.datetime(2021, 5, 4, 23, 30, tzinfo=PLUS_2),
         ),
         R(
-            id=6, text="World cup final tonight",
-            prediction=[("World", 0.95), ("Sports", 0.05)], prediction_agent="model-c",
-            annotation="World", annotation_agent="alice", metadata={"code": "1"},
+            id=6,
+            text="World cup final tonight",
+            prediction=[("World", 0.95), ("Sports", 0.05)],
+            prediction_agent="model-c",
+            annotation="World",
+            annotation_agent="alice",
+            metadata={"code": "1"},
             event_timestamp=NOW - dt.timedelta(hours=2),
         ),
     ]
@@ -71,10 +97,20 @@ def text_classification_records():
 
 def multi_label_records():
     return [
-        R(id=1, text="alpha beta", multi_label=True,
-          prediction=[("A", 0.8), ("B", 0.6), ("C", 0.2)], annotation=["A", "B"]),
-        R(id=2, text="gamma", multi_label=True, prediction=[("A", 0.3), ("B", 0.55)],
-          annotation=["A"]),
+        R(
+            id=1,
+            text="alpha beta",
+            multi_label=True,
+            prediction=[("A", 0.8), ("B", 0.6), ("C", 0.2)],
+            annotation=["A", "B"],
+        ),
+        R(
+            id=2,
+            text="gamma",
+            multi_label=True,
+            prediction=[("A", 0.3), ("B", 0.55)],
+            annotation=["A"],
+        ),
         R(id=3, text="delta", multi_label=True, prediction=[("C", 0.1)], annotation=["C"]),
         R(id=4, text="epsilon", multi_label=True, annotation=["C"]),
         R(id=5, text="zeta", multi_label=True, prediction=[("A", 0.5)]),
@@ -84,24 +120,45 @@ def multi_label_records():
 def token_records():
     T = rb.TokenClassificationRecord
     return [
-        T(id=1, text="Michael lives in Paris", tokens=["Michael", "lives", "in", "Paris"],
-          annotation=[("PER", 0, 7), ("LOC", 17, 22)],
-          prediction=[("PER", 0, 7, 0.9), ("LOC", 17, 22, 0.8)],
-          prediction_agent="spacy", annotation_agent="ann"),
-        T(id=2, text="Anna visits New York", tokens=["Anna", "visits", "New", "York"],
-          annotation=[("PER", 0, 4), ("LOC", 12, 20)],
-          prediction=[("PER", 0, 4, 0.7), ("ORG", 12, 20, 0.4)], prediction_agent="flair"),
+        T(
+            id=1,
+            text="Michael lives in Paris",
+            tokens=["Michael", "lives", "in", "Paris"],
+            annotation=[("PER", 0, 7), ("LOC", 17, 22)],
+            prediction=[("PER", 0, 7, 0.9), ("LOC", 17, 22, 0.8)],
+            prediction_agent="spacy",
+            annotation_agent="ann",
+        ),
+        T(
+            id=2,
+            text="Anna visits New York",
+            tokens=["Anna", "visits", "New", "York"],
+            annotation=[("PER", 0, 4), ("LOC", 12, 20)],
+            prediction=[("PER", 0, 4, 0.7), ("ORG", 12, 20, 0.4)],
+            prediction_agent="flair",
+        ),
         T(id=3, text="nothing here at all", tokens=["nothing", "here", "at", "all"]),
-        T(id=4, text="Paris Hilton", tokens=["Paris", "Hilton"], prediction=[("PER", 0, 12, 0.6)],
-          metadata={"page": 1}),
+        T(
+            id=4,
+            text="Paris Hilton",
+            tokens=["Paris", "Hilton"],
+            prediction=[("PER", 0, 12, 0.6)],
+            metadata={"page": 1},
+        ),
     ]
 
 
 def text2text_records():
     X = rb.Text2TextRecord
     return [
-        X(id=1, text="Hola mundo", prediction=[("Hello world", 0.9), ("Hi earth", 0.3)],
-          annotation="Hello world!", prediction_agent="mt", annotation_agent="ann"),
+        X(
+            id=1,
+            text="Hola mundo",
+            prediction=[("Hello world", 0.9), ("Hi earth", 0.3)],
+            annotation="Hello world!",
+            prediction_agent="mt",
+            annotation_agent="ann",
+        ),
         X(id=2, text="Buenos dias", prediction=["Good morning"]),
         X(id=3, text="Adios amigo", metadata={"page": 2}),
     ]
@@ -442,8 +499,10 @@ def test_multi_label(shared, query, expected):
         ("last_updated:>=now-1d", ALL_TC),
         ("last_updated:<now-1d", []),
         ("last_updated:[* TO now-1d]", []),
-        (f"last_updated:{NOW:%Y-%m-%d} OR last_updated:{NOW + dt.timedelta(hours=1):%Y-%m-%d}",
-         ALL_TC),
+        (
+            f"last_updated:{NOW:%Y-%m-%d} OR last_updated:{NOW + dt.timedelta(hours=1):%Y-%m-%d}",
+            ALL_TC,
+        ),
     ],
 )
 def test_dates(shared, query, expected):
@@ -491,7 +550,7 @@ def test_quoted_dates_and_numbers(shared, query, expected):
         ("metadata.temp:<0", [3]),
         ("metadata.temp:12", [2]),
         ("metadata.code:1", [6]),  # a string that looks like a number
-        ("metadata.code:\"1\"", [6]),
+        ('metadata.code:"1"', [6]),
         # strings are exact and case-sensitive
         ("metadata.source:boston", [2]),
         ("metadata.source:Boston", [4]),
@@ -742,17 +801,71 @@ def test_odd_queries_give_results_or_query_syntax_errors_never_engine_failures(
     assert found in allowed
 
 
-_PIECES = st.sampled_from([
-    "fox", "lazy", "AND", "OR", "NOT", "and", "&&", "||", "!", "-", "+", "(", ")", "[", "]",
-    "{", "}", " TO ", "*", "?", "~", "~1", "^2", ":", '"', "\\", "/", ">", "<", ">=", " ", " ",
-    "score", "text", "status", "id", "metadata.page", "metadata.source", "metadata.ratio",
-    "metadata.temp", "metadata.nested.n", "_exists_", "event_timestamp", "inputs.title",
-    "predicted", "annotated_as", "1", "-1", "2.5", "now-1d", "2021-05-04", "Boston", "x y",
-])
+_PIECES = st.sampled_from(
+    [
+        "fox",
+        "lazy",
+        "AND",
+        "OR",
+        "NOT",
+        "and",
+        "&&",
+        "||",
+        "!",
+        "-",
+        "+",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        " TO ",
+        "*",
+        "?",
+        "~",
+        "~1",
+        "^2",
+        ":",
+        '"',
+        "\\",
+        "/",
+        ">",
+        "<",
+        ">=",
+        " ",
+        " ",
+        "score",
+        "text",
+        "status",
+        "id",
+        "metadata.page",
+        "metadata.source",
+        "metadata.ratio",
+        "metadata.temp",
+        "metadata.nested.n",
+        "_exists_",
+        "event_timestamp",
+        "inputs.title",
+        "predicted",
+        "annotated_as",
+        "1",
+        "-1",
+        "2.5",
+        "now-1d",
+        "2021-05-04",
+        "Boston",
+        "x y",
+    ]
+)
 
 
-@settings(max_examples=300, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(_PIECES, min_size=1, max_size=8).map("".join))
 def test_any_query_gives_a_frame_or_a_query_syntax_error(shared, query):
     with warnings.catch_warnings():
@@ -833,10 +946,17 @@ def reviews(rotten_tomatoes, tmp_path_factory):
     folder = tmp_path_factory.mktemp("reviews_workspace")
     ws.set_workspace(folder)
     try:
-        rb.log(pd.DataFrame({
-            "text": frame.text, "annotation": frame.category, "id": range(len(frame)),
-            "metadata": [{"movie": m, "n": i} for i, m in enumerate(frame.movie_name)],
-        }), "reviews")
+        rb.log(
+            pd.DataFrame(
+                {
+                    "text": frame.text,
+                    "annotation": frame.category,
+                    "id": range(len(frame)),
+                    "metadata": [{"movie": m, "n": i} for i, m in enumerate(frame.movie_name)],
+                }
+            ),
+            "reviews",
+        )
     finally:
         ws.set_workspace(None)
     return folder, frame.assign(lower=frame.text.str.lower(), n=range(len(frame)))
@@ -856,10 +976,12 @@ _REVIEW_QUERIES = {
     '"the best"': lambda f: phrase(f.lower, "the", "best"),
     "film*": lambda f: f.lower.str.contains(r"(?<!\w)film", regex=True),
     "annotated_as:rotten": lambda f: f.category == "rotten",
-    "annotated_as:rotten AND (funny OR boring)":
-        lambda f: (f.category == "rotten") & (word(f.lower, "funny") | word(f.lower, "boring")),
-    "annotated_as:(fresh OR plot) AND NOT film":
-        lambda f: f.category.isin(["fresh", "plot"]) & ~word(f.lower, "film"),
+    "annotated_as:rotten AND (funny OR boring)": lambda f: (
+        (f.category == "rotten") & (word(f.lower, "funny") | word(f.lower, "boring"))
+    ),
+    "annotated_as:(fresh OR plot) AND NOT film": lambda f: (
+        f.category.isin(["fresh", "plot"]) & ~word(f.lower, "film")
+    ),
     "metadata.n:[100 TO 499]": lambda f: f.n.between(100, 499),
     "metadata.n:{100 TO 499}": lambda f: (f.n > 100) & (f.n < 499),
     "metadata.n:>=2500": lambda f: f.n >= 2500,
@@ -869,8 +991,9 @@ _REVIEW_QUERIES = {
     ),
     "metadata.movie:about_a_boy": lambda f: f.movie_name == "about_a_boy",
     "metadata.movie:about*": lambda f: f.movie_name.str.startswith("about"),
-    "metadata.movie:about_a_boy AND good": lambda f: (f.movie_name == "about_a_boy")
-    & word(f.lower, "good"),
+    "metadata.movie:about_a_boy AND good": lambda f: (
+        (f.movie_name == "about_a_boy") & word(f.lower, "good")
+    ),
 }
 
 
@@ -904,8 +1027,17 @@ def test_real_reviews_limit_and_ids(reviews):
 
 def test_real_tweets_labels_and_words(health_tweets):
     frame = health_tweets.dropna(subset=["text"]).head(2000).reset_index(drop=True)
-    rb.log(pd.DataFrame({"text": frame.text, "annotation": frame.label, "id": range(len(frame)),
-                         "metadata": [{"source": s} for s in frame.source_id]}), "tweets")
+    rb.log(
+        pd.DataFrame(
+            {
+                "text": frame.text,
+                "annotation": frame.label,
+                "id": range(len(frame)),
+                "metadata": [{"source": s} for s in frame.source_id],
+            }
+        ),
+        "tweets",
+    )
     lower = frame.text.str.lower()
     label = frame.label.iloc[0]
     cases = {
@@ -920,10 +1052,13 @@ def test_real_tweets_labels_and_words(health_tweets):
 
 def test_real_ner_tokens_and_entity_labels(ner_sentences):
     sentences = ner_sentences[:400]
-    rb.log([
-        rb.TokenClassificationRecord(tokens=[t for t, _ in s], tags=[g for _, g in s], id=i)
-        for i, s in enumerate(sentences)
-    ], "ner")
+    rb.log(
+        [
+            rb.TokenClassificationRecord(tokens=[t for t, _ in s], tags=[g for _, g in s], id=i)
+            for i, s in enumerate(sentences)
+        ],
+        "ner",
+    )
     tags = [{g.split("-", 1)[1] for _, g in s if g != "O"} for s in sentences]
     person = [i for i, t in enumerate(tags) if "person" in t]
     assert person and ids("ner", "annotated_as:person") == person

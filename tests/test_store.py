@@ -27,8 +27,11 @@ def tc(i, **kw):
 
 def start(*args: str) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, str(WORKERS), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=os.environ.copy(),
+        [sys.executable, str(WORKERS), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
     )
     assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
     return proc
@@ -105,8 +108,10 @@ def test_many_small_writes_are_compacted_and_stay_correct(workspace):
 def test_a_fresh_process_sees_what_another_wrote(workspace):
     rb.log([tc(1)], "shared")
     rb.load("shared")  # warm this process's cache
-    code = ("import rubrix_widgets as rb; "
-            "rb.log(rb.TextClassificationRecord(text='other', id=2, annotation='x'), 'shared')")
+    code = (
+        "import rubrix_widgets as rb; "
+        "rb.log(rb.TextClassificationRecord(text='other', id=2, annotation='x'), 'shared')"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy())
     assert rb.load("shared").id.tolist() == [1, 2]
     assert rb.load("shared", query="annotated_as:x").id.tolist() == [2]

@@ -15,8 +15,11 @@ import rubrix_widgets as rb
 def big_log(name: str, start: int, count: int) -> None:
     records = [
         rb.TextClassificationRecord(
-            text=f"crash test record {i} about health news", id=i, annotation="batch",
-            prediction=[("batch", 0.7), ("other", 0.3)], metadata={"n": i},
+            text=f"crash test record {i} about health news",
+            id=i,
+            annotation="batch",
+            prediction=[("batch", 0.7), ("other", 0.3)],
+            metadata={"n": i},
         )
         for i in range(start, start + count)
     ]
@@ -31,8 +34,12 @@ def writer(name: str, prefix: str, count: int) -> None:
     for i in range(count):
         rb.log(rb.TextClassificationRecord(text=f"{prefix} {i}", id=f"{prefix}-{i}"), name)
         if i % 2 == 1:
-            rb.log(rb.TextClassificationRecord(text=f"{prefix} {i - 1}", id=f"{prefix}-{i - 1}",
-                                               annotation=prefix), name)
+            rb.log(
+                rb.TextClassificationRecord(
+                    text=f"{prefix} {i - 1}", id=f"{prefix}-{i - 1}", annotation=prefix
+                ),
+                name,
+            )
     print("done", flush=True)
 
 

@@ -92,8 +92,12 @@ def parse_date(value: str, now: dt.datetime | None = None) -> tuple[dt.datetime,
     parts = match.groupdict()
     try:
         start = dt.datetime(
-            int(parts["y"]), int(parts["mo"] or 1), int(parts["d"] or 1),
-            int(parts["h"] or 0), int(parts["mi"] or 0), int(parts["s"] or 0),
+            int(parts["y"]),
+            int(parts["mo"] or 1),
+            int(parts["d"] or 1),
+            int(parts["h"] or 0),
+            int(parts["mi"] or 0),
+            int(parts["s"] or 0),
             int((parts["f"] or "0").ljust(6, "0")),
         )
     except ValueError as exc:
@@ -103,7 +107,7 @@ def parse_date(value: str, now: dt.datetime | None = None) -> tuple[dt.datetime,
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
         offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        start = (start - sign * offset)
+        start = start - sign * offset
     start = start.replace(tzinfo=UTC)
     if parts["f"]:
         unit_end = start + dt.timedelta(microseconds=1)

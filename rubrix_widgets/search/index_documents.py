@@ -77,8 +77,10 @@ def _text_classification(table: pa.Table, col: dict, parts: list) -> None:
     multi = table.column("multi_label")
     top = pc.list_element(prediction, 0)
     top_label, top_score = pc.struct_field(top, "label"), pc.struct_field(top, "score")
-    single_ok = pc.and_(pc.equal(top_label, pc.list_element(annotation, 0)),
-                        pc.equal(pc.list_value_length(annotation), 1))
+    single_ok = pc.and_(
+        pc.equal(top_label, pc.list_element(annotation, 0)),
+        pc.equal(pc.list_value_length(annotation), 1),
+    )
     predicted = pc.if_else(single_ok, "ok", "ko")  # null unless both exist
     predicted_as = _prefixed(top_label, "predicted_as")
     col["score"] = top_score.to_pylist()
@@ -95,7 +97,9 @@ def _text_classification(table: pa.Table, col: dict, parts: list) -> None:
             col["score"][i] = scores
         predicted_as, predicted = pa.array(as_list, pa.string()), pa.array(ok_list, pa.string())
     parts += [
-        predicted_as, _prefixed_list(annotation, "annotated_as"), _prefixed(predicted, "predicted"),
+        predicted_as,
+        _prefixed_list(annotation, "annotated_as"),
+        _prefixed(predicted, "predicted"),
         pc.if_else(multi, "multi_label:true", _NULL),
         _flag(pc.is_valid(table.column("explanation")), "explanation"),
     ]
@@ -140,7 +144,9 @@ def documents(table: pa.Table, task: str, slot_of: dict[str, int]) -> Iterator[t
         yield from _chunk_documents(table.slice(start, CHUNK_ROWS), task, slot_of)
 
 
-def _chunk_documents(table: pa.Table, task: str, slot_of: dict[str, int]) -> Iterator[tantivy.Document]:
+def _chunk_documents(
+    table: pa.Table, task: str, slot_of: dict[str, int]
+) -> Iterator[tantivy.Document]:
     n = len(table)
     if n == 0:
         return
@@ -149,24 +155,36 @@ def _chunk_documents(table: pa.Table, task: str, slot_of: dict[str, int]) -> Ite
         for name in ("_seq", "id", "id_int", "metadata", "text"):
             col[name] = table.column(name).to_pylist()
         col["symbols"] = pc.fill_null(
-            pc.match_substring_regex(table.column("text"), SYMBOL_PATTERN), False).to_pylist()
+            pc.match_substring_regex(table.column("text"), SYMBOL_PATTERN), False
+        ).to_pylist()
         col["event_timestamp"] = pc.cast(table.column("event_timestamp"), pa.int64()).to_pylist()
         updated = pc.cast(table.column("last_updated"), pa.int64())
         low_high = pc.min_max(updated)
         same = low_high["min"] == low_high["max"]
         col["last_updated"] = [low_high["min"].as_py()] * n if same else updated.to_pylist()
-        predicted_by, annotated_by = table.column("prediction_agent"), table.column("annotation_agent")
+        predicted_by, annotated_by = (
+            table.column("prediction_agent"),
+            table.column("annotation_agent"),
+        )
         parts = [
             _prefixed(table.column("status"), "status"),
-            _prefixed(predicted_by, "predicted_by"), _prefixed(annotated_by, "annotated_by"),
+            _prefixed(predicted_by, "predicted_by"),
+            _prefixed(annotated_by, "annotated_by"),
         ]
-        {TEXT_CLASSIFICATION: _text_classification, TOKEN_CLASSIFICATION: _token_classification}.get(
-            task, _text2text)(table, col, parts)
+        {
+            TEXT_CLASSIFICATION: _text_classification,
+            TOKEN_CLASSIFICATION: _token_classification,
+        }.get(task, _text2text)(table, col, parts)
         keywords = _join([_array(p) for p in parts])
     text_slot = slot_field(slot_of.get("text", 0))
-    Document = tantivy.Document  # noqa: N806 - a local alias for the hot loop
+    Document = tantivy.Document
     seqs, ids, id_ints, metadata = col["_seq"], col["id"], col["id_int"], col["metadata"]
-    stamps, updated_at, texts, scores = col["event_timestamp"], col["last_updated"], col["text"], col["score"]
+    stamps, updated_at, texts, scores = (
+        col["event_timestamp"],
+        col["last_updated"],
+        col["text"],
+        col["score"],
+    )
     inputs, symbols = col.get("inputs"), col["symbols"]
     for i in range(n):
         doc = Document()

@@ -54,7 +54,12 @@ KEYWORDS_ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex("[^\x1f]
 
 # Names users type that live in the ``kw`` field.
 KEYWORD_NAMES = (
-    "status", "annotated_as", "predicted_as", "annotated_by", "predicted_by", "predicted",
+    "status",
+    "annotated_as",
+    "predicted_as",
+    "annotated_by",
+    "predicted_by",
+    "predicted",
     "multi_label",
 )
 

@@ -8,7 +8,7 @@ queries and the reference evaluator (tests) into Python predicates. A
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 Segment = tuple[Literal["lit", "star", "one"], str]
 
@@ -94,8 +94,8 @@ class Not:
     child: Node
 
 
-Leaf = Union[MatchAll, Term, Phrase, Wildcard, Fuzzy, Regex, Range, Exists]
-Node = Union[Leaf, And, Or, Not]
+Leaf = MatchAll | Term | Phrase | Wildcard | Fuzzy | Regex | Range | Exists
+Node = Leaf | And | Or | Not
 
 
 def leaves(node: Node):

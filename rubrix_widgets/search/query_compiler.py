@@ -48,7 +48,13 @@ from .query_ast import (
 )
 
 TEXT, KEYWORD, NUMBER, INTEGER, DATE, METADATA, TOKENS = (
-    "text", "keyword", "number", "integer", "date", "metadata", "tokens",
+    "text",
+    "keyword",
+    "number",
+    "integer",
+    "date",
+    "metadata",
+    "tokens",
 )
 _CANONICAL = {
     "status": {s.lower(): s for s in ("Default", "Edited", "Discarded", "Validated")},
@@ -56,8 +62,18 @@ _CANONICAL = {
     "multi_label": {"true": "true", "false": "false"},
 }
 _ALWAYS_PRESENT = {"id", "status", "text", "words", "last_updated", "multi_label", "tokens"}
-_OPTIONAL = {"annotated_as", "predicted_as", "annotated_by", "predicted_by", "predicted", "score",
-             "event_timestamp", "annotation", "prediction", "explanation"}
+_OPTIONAL = {
+    "annotated_as",
+    "predicted_as",
+    "annotated_by",
+    "predicted_by",
+    "predicted",
+    "score",
+    "event_timestamp",
+    "annotation",
+    "prediction",
+    "explanation",
+}
 _PARSER_SPECIALS = re.compile(r'([+\-!(){}\[\]^"~*?:\\/<>=&| ])')
 MAX_EXPANSIONS = 10_000
 
@@ -103,9 +119,21 @@ class QueryCompiler:
 
     # -- fields -------------------------------------------------------------------
     def fields_help(self) -> str:
-        names = ["text", "annotated_as", "annotated_by", "predicted_as", "predicted_by",
-                 "predicted", "score", "status", "id", "event_timestamp", "last_updated",
-                 "metadata.<key>", "_exists_"]
+        names = [
+            "text",
+            "annotated_as",
+            "annotated_by",
+            "predicted_as",
+            "predicted_by",
+            "predicted",
+            "score",
+            "status",
+            "id",
+            "event_timestamp",
+            "last_updated",
+            "metadata.<key>",
+            "_exists_",
+        ]
         if self.task == TEXT_CLASSIFICATION:
             names += ["inputs.<key>", "multi_label"]
         if self.task == TOKEN_CLASSIFICATION:
@@ -124,7 +152,7 @@ class QueryCompiler:
         if name in (None, "text", "words", "inputs.*", "*"):
             return FieldRef(TEXT, all_inputs, name or "text")
         if name.startswith("inputs.") and self.task == TEXT_CLASSIFICATION:
-            key = name[len("inputs."):]
+            key = name[len("inputs.") :]
             if key not in self.slot_of:
                 known = ", ".join(f"inputs.{k}" for k in self.slot_of) or "none yet"
                 raise self.error(f"unknown input {name!r}; this dataset's inputs are: {known}", pos)
@@ -143,7 +171,9 @@ class QueryCompiler:
             return FieldRef(TEXT, (name,), name)
         if name.startswith("metadata.") and len(name) > len("metadata."):
             return FieldRef(METADATA, (name,), name)
-        raise self.error(f"unknown field {name!r}; fields you can search: {self.fields_help()}", pos)
+        raise self.error(
+            f"unknown field {name!r}; fields you can search: {self.fields_help()}", pos
+        )
 
     # -- tree ----------------------------------------------------------------------
     def compile(self, node: Node) -> Query:
@@ -225,14 +255,20 @@ class QueryCompiler:
             slop = node.slop if isinstance(node, Phrase) else 0
             clauses = [Query.term_query(self.schema, "symbols", s) for s in dict.fromkeys(symbols)]
             if len(words) == 1:
-                clauses.append(self._any([Query.term_query(self.schema, f, words[0]) for f in ref.fields]))
+                clauses.append(
+                    self._any([Query.term_query(self.schema, f, words[0]) for f in ref.fields])
+                )
             elif words:
-                clauses.append(self._any([Query.phrase_query(self.schema, f, words, slop)
-                                          for f in ref.fields]))
+                clauses.append(
+                    self._any([Query.phrase_query(self.schema, f, words, slop) for f in ref.fields])
+                )
             if not clauses:
                 return Query.empty_query()
-            return clauses[0] if len(clauses) == 1 else Query.boolean_query(
-                [(Occur.Must, q) for q in clauses])
+            return (
+                clauses[0]
+                if len(clauses) == 1
+                else Query.boolean_query([(Occur.Must, q) for q in clauses])
+            )
         if isinstance(node, Wildcard):
             pattern = wildcard_regex(node.segments, lower=True)
             return self._any([self._regex(f, pattern, node.pos) for f in ref.fields])
@@ -240,10 +276,12 @@ class QueryCompiler:
             return self._any([self._regex(f, node.pattern, node.pos) for f in ref.fields])
         if isinstance(node, Fuzzy):
             words = TEXT_ANALYZER.analyze(node.text) or [node.text.lower()]
-            return self._any([
-                Query.fuzzy_term_query(self.schema, f, words[0], node.distance, True)
-                for f in ref.fields
-            ])
+            return self._any(
+                [
+                    Query.fuzzy_term_query(self.schema, f, words[0], node.distance, True)
+                    for f in ref.fields
+                ]
+            )
         raise self.error(
             f"{ref.name} is text: ranges work on score, dates, ids and metadata", node.pos
         )
@@ -275,15 +313,19 @@ class QueryCompiler:
         if isinstance(node, Regex):
             return self._regex(field, f"{re.escape(prefix)}(?:{node.pattern})", node.pos)
         if isinstance(node, Fuzzy):
-            fuzzy = Query.fuzzy_term_query(self.schema, field, prefix + node.text, node.distance, True)
+            fuzzy = Query.fuzzy_term_query(
+                self.schema, field, prefix + node.text, node.distance, True
+            )
             if not prefix:
                 return fuzzy
             same_name = self._regex(field, re.escape(prefix) + ".*", node.pos)
             return Query.boolean_query([(Occur.Must, fuzzy), (Occur.Must, same_name)])
         if isinstance(node, Range) and ref.name == "id":
             return self.number_leaf(FieldRef(INTEGER, ("id_num",), "id"), node)
-        raise self.error(f"{ref.name} takes exact values; ranges work on score, dates, ids "
-                         "and metadata", node.pos)
+        raise self.error(
+            f"{ref.name} takes exact values; ranges work on score, dates, ids and metadata",
+            node.pos,
+        )
 
     def _number(self, ref: FieldRef, text: str | None, pos: int) -> float | int | None:
         if text is None:
@@ -308,8 +350,13 @@ class QueryCompiler:
             lower = self._number(ref, node.lower, node.pos)
             upper = self._number(ref, node.upper, node.pos)
             return Query.range_query(
-                self.schema, ref.fields[0], field_type, lower, upper,
-                node.include_lower or lower is None, node.include_upper or upper is None,
+                self.schema,
+                ref.fields[0],
+                field_type,
+                lower,
+                upper,
+                node.include_lower or lower is None,
+                node.include_upper or upper is None,
             )
         raise self.error(f"{ref.name} takes a number or a range, as in score:[0.5 TO 1]", node.pos)
 
@@ -317,7 +364,9 @@ class QueryCompiler:
         try:
             return parse_date(text)
         except (ValueError, OverflowError) as exc:
-            message = str(exc) if isinstance(exc, ValueError) else f"{text!r} is out of the date range"
+            message = (
+                str(exc) if isinstance(exc, ValueError) else f"{text!r} is out of the date range"
+            )
             raise self.error(message, pos) from None
 
     def date_leaf(self, ref: FieldRef, node) -> Query:
@@ -325,8 +374,9 @@ class QueryCompiler:
         field = ref.fields[0]
         if isinstance(node, Term | Phrase):
             start, end = self._date(node.text, node.pos)
-            return Query.range_query(self.schema, field, FieldType.Integer,
-                                     micros(start), micros(end), True, False)
+            return Query.range_query(
+                self.schema, field, FieldType.Integer, micros(start), micros(end), True, False
+            )
         if isinstance(node, Range):
             lower = upper = None
             if node.lower is not None:
@@ -335,10 +385,13 @@ class QueryCompiler:
             if node.upper is not None:
                 start, end = self._date(node.upper, node.pos)
                 upper = micros(end if node.include_upper else start)
-            return Query.range_query(self.schema, field, FieldType.Integer, lower, upper,
-                                     True, upper is None)
-        raise self.error(f"{ref.name} takes a date or a range of dates, as in "
-                         f"{ref.name}:[2021-01-01 TO now]", node.pos)
+            return Query.range_query(
+                self.schema, field, FieldType.Integer, lower, upper, True, upper is None
+            )
+        raise self.error(
+            f"{ref.name} takes a date or a range of dates, as in {ref.name}:[2021-01-01 TO now]",
+            node.pos,
+        )
 
     # -- metadata ----------------------------------------------------------------------
     def _parse(self, text: str, pos: int) -> Query:
@@ -349,7 +402,7 @@ class QueryCompiler:
 
     def metadata_leaf(self, ref: FieldRef, node) -> Query:
         path = ref.fields[0]
-        field = "metadata." + _escape(path[len("metadata."):])
+        field = "metadata." + _escape(path[len("metadata.") :])
         if isinstance(node, Term | Phrase):
             return self._parse(f'{field}:"{_quote(node.text)}"', node.pos)
         if isinstance(node, Range):
@@ -364,8 +417,11 @@ class QueryCompiler:
                 sides.append(self._parse(f"{field}:[* TO {_bound(node.upper)}{right}", node.pos))
             if not sides:
                 return Query.exists_query(path, json_subpaths=True)
-            return sides[0] if len(sides) == 1 else Query.boolean_query(
-                [(Occur.Must, q) for q in sides])
+            return (
+                sides[0]
+                if len(sides) == 1
+                else Query.boolean_query([(Occur.Must, q) for q in sides])
+            )
         if isinstance(node, Wildcard | Regex | Fuzzy):
             return self._metadata_expansion(path, node)
         raise self.error(f"cannot search {ref.name} this way", getattr(node, "pos", None))
@@ -375,8 +431,10 @@ class QueryCompiler:
         if isinstance(node, Fuzzy):
             accept = _within_distance(node.text, node.distance)
         else:
-            source = wildcard_regex(node.segments, lower=False) if isinstance(node, Wildcard) else (
-                node.pattern
+            source = (
+                wildcard_regex(node.segments, lower=False)
+                if isinstance(node, Wildcard)
+                else (node.pattern)
             )
             try:
                 matcher = re.compile(source, re.DOTALL)

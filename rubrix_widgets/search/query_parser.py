@@ -152,7 +152,7 @@ class _Parser:
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def _warn_lowercase_operators(self, children: list[Node]) -> None:
-        for k, child in enumerate(children[1:-1], start=1):
+        for _k, child in enumerate(children[1:-1], start=1):
             if isinstance(child, Term) and child.text in ("and", "or") and child.field is None:
                 upper = child.text.upper()
                 self.warnings.append(
@@ -180,7 +180,9 @@ class _Parser:
             sign = self.peek()
             self.i += 1
             if self.at_end() or self.peek().isspace() or self.peek() == ")":
-                raise self.error(f"'{sign}' must be followed by a clause, as in {sign}status:Default")
+                raise self.error(
+                    f"'{sign}' must be followed by a clause, as in {sign}status:Default"
+                )
             node = self.parse_primary()
             return Not(node) if sign == "-" else node
         return self.parse_primary()
@@ -202,7 +204,9 @@ class _Parser:
         if c in ("<", ">"):
             raise self.error(f"{c!r} needs a field before it, as in score:>0.5")
         if c in ("^", "~"):
-            raise self.error(f"{c!r} must follow a term, as in {'word~1' if c == '~' else 'word^2'}")
+            raise self.error(
+                f"{c!r} must follow a term, as in {'word~1' if c == '~' else 'word^2'}"
+            )
         if c == '"':
             return self.parse_phrase(self.fields[-1])
         if c == "/":

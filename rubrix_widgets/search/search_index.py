@@ -21,9 +21,9 @@ import tantivy
 
 from ..errors import QuerySyntaxError, RubrixWidgetsError
 from ..store.files import atomic_write_text
+from ..timing import timed
 from .index_documents import documents
 from .index_schema import MIN_SLOTS, build_schema, register_tokenizers
-from ..timing import timed
 from .query_compiler import QueryCompiler
 from .query_parser import parse_query
 
@@ -68,7 +68,7 @@ class SearchIndex:
                 register_tokenizers(index)
                 index.reload()
                 index.searcher()
-            except BaseException as exc:  # noqa: BLE001 - a corrupt index panics
+            except BaseException as exc:
                 if isinstance(exc, _FATAL):
                     raise
                 return False
@@ -167,8 +167,12 @@ class SearchIndex:
 
 
 def run_search(
-    searcher: tantivy.Searcher, query: tantivy.Query, limit: int | None, offset: int = 0,
-    count: bool = True, query_text: str = "",
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    limit: int | None,
+    offset: int = 0,
+    count: bool = True,
+    query_text: str = "",
 ) -> tuple[np.ndarray, int]:
     """Seqs of matching records in first-logged order (``limit`` from ``offset``) and the total.
 
@@ -177,8 +181,12 @@ def run_search(
     wanted = searcher.num_docs - offset if limit is None else limit
     try:
         result = searcher.search(
-            query, max(1, wanted), count=count, order_by_field="_seq",
-            order=tantivy.Order.Asc, offset=offset,
+            query,
+            max(1, wanted),
+            count=count,
+            order_by_field="_seq",
+            order=tantivy.Order.Asc,
+            offset=offset,
         )
     except ValueError as exc:
         raise QuerySyntaxError(f"could not run this query: {exc}", query_text) from None

@@ -39,10 +39,10 @@ from ..errors import NotFoundError, StorageError
 from ..search.index_documents import input_keys_of
 from ..search.search_index import SearchIndex, remove_stale_builds, run_search
 from ..tasks import spec
+from ..timing import timed
 from . import locks
 from .files import atomic_write, is_temp, storage_errors
 from .manifest import Manifest, Part, Snapshot, read_manifest, utcnow, write_manifest
-from ..timing import timed
 from .record_parts import LiveRows, read_part, write_part
 
 MAX_PARTS = 12
@@ -138,7 +138,7 @@ class DatasetStore:
             return cached
         files = [p.file for p in manifest.parts]
         if files[: len(cached.files)] == cached.files:
-            new = files[len(cached.files):]
+            new = files[len(cached.files) :]
             live = cached.live
         else:
             new, live = files, LiveRows(schema=spec(manifest.task).schema)
@@ -166,7 +166,9 @@ class DatasetStore:
                 stacklevel=4,
             )
         with storage_errors(self.folder):
-            cached.index.rebuild(cached.live.table(), manifest.version, manifest.input_keys, progress)
+            cached.index.rebuild(
+                cached.live.table(), manifest.version, manifest.input_keys, progress
+            )
 
     # -- writing ---------------------------------------------------------------------
     def create(self, name: str, task: str, settings: dict | None = None) -> Manifest:
@@ -216,7 +218,9 @@ class DatasetStore:
             file = f"{RECORDS_DIR}/part-{version:08d}-{uuid.uuid4().hex[:8]}.arrow"
             with timed("write: records file", rows=len(delta)):
                 write_part(self.folder / file, delta)
-            old_status = cached.live.rows(replaced).column("status").to_pylist() if len(replaced) else []
+            old_status = (
+                cached.live.rows(replaced).column("status").to_pylist() if len(replaced) else []
+            )
             live = cached.live.extended([file], [delta])
             parts = [*manifest.parts, Part(file, len(delta))]
             parts, live = self._compact(parts, live)
@@ -226,8 +230,12 @@ class DatasetStore:
             counts.update(delta.column("status").to_pylist())
             keys = list(dict.fromkeys([*manifest.input_keys, *input_keys_of(delta, manifest.task)]))
             updated = dataclasses.replace(
-                manifest, version=version, parts=parts, records=live.size,
-                status_counts={k: v for k, v in counts.items() if v}, input_keys=keys,
+                manifest,
+                version=version,
+                parts=parts,
+                records=live.size,
+                status_counts={k: v for k, v in counts.items() if v},
+                input_keys=keys,
                 updated_at=utcnow(),
             )
             if info is not None:
@@ -275,7 +283,9 @@ class DatasetStore:
             write_part(self.folder / file, merged)
             new_parts = [Part(file, len(merged))]
         else:
-            tail_seqs = np.unique(np.concatenate([t.column("_seq").to_numpy() for t in live.tables[1:]]))
+            tail_seqs = np.unique(
+                np.concatenate([t.column("_seq").to_numpy() for t in live.tables[1:]])
+            )
             merged = live.rows(tail_seqs)
             file = f"{RECORDS_DIR}/tail-{tag}.arrow"
             write_part(self.folder / file, merged)
@@ -301,8 +311,10 @@ class DatasetStore:
             def change(manifest: Manifest) -> Manifest:
                 next_id = max((s.id for s in manifest.snapshots), default=0) + 1
                 file = f"{SNAPSHOTS_DIR}/snapshot-{next_id}-{uuid.uuid4().hex[:8]}.parquet"
-                atomic_write(self.folder / file,
-                             lambda tmp: pq.write_table(view_table, tmp, compression="zstd"))
+                atomic_write(
+                    self.folder / file,
+                    lambda tmp: pq.write_table(view_table, tmp, compression="zstd"),
+                )
                 snap = Snapshot(id=next_id, created_at=utcnow(), records=len(view_table), file=file)
                 return dataclasses.replace(manifest, snapshots=[*manifest.snapshots, snap])
 
@@ -316,7 +328,9 @@ class DatasetStore:
                 try:
                     return snap, pq.read_table(self.folder / snap.file)
                 except (OSError, pa.ArrowInvalid) as exc:
-                    raise StorageError(f"snapshot file {self.folder / snap.file} is damaged: {exc}") from exc
+                    raise StorageError(
+                        f"snapshot file {self.folder / snap.file} is damaged: {exc}"
+                    ) from exc
         known = ", ".join(str(s.id) for s in manifest.snapshots) or "none"
         raise NotFoundError(
             f"dataset {manifest.name!r} has no snapshot {snapshot_id!r}; its snapshots are: {known}"

@@ -43,7 +43,8 @@ class Snapshot:
     file: str
 
     def __repr__(self) -> str:
-        return f"Snapshot(id={self.id}, created_at={self.created_at.isoformat()}, records={self.records})"
+        created = self.created_at.isoformat()
+        return f"Snapshot(id={self.id}, created_at={created}, records={self.records})"
 
 
 @dataclass
@@ -83,7 +84,8 @@ class Manifest:
         fmt = data.pop("format", FORMAT)
         if fmt > FORMAT:
             raise StorageError(
-                f"this dataset was written by a newer rubrix_widgets (format {fmt}); upgrade to read it"
+                f"this dataset was written by a newer rubrix_widgets (format {fmt}); "
+                "upgrade rubrix_widgets to read it"
             )
         data["created_at"] = dt.datetime.fromisoformat(data["created_at"])
         data["updated_at"] = dt.datetime.fromisoformat(data["updated_at"])

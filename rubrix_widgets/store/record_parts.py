@@ -79,8 +79,7 @@ class LiveRows:
             size = len(position)
             top = int(seqs.max()) + 1 if len(seqs) else size
             appends_in_order = bool(
-                len(seqs) == 0
-                or (seqs[0] == size and np.all(np.diff(seqs) == 1))
+                len(seqs) == 0 or (seqs[0] == size and np.all(np.diff(seqs) == 1))
             )
             out.in_order = out.in_order and appends_in_order
             if top > size:
@@ -93,7 +92,9 @@ class LiveRows:
             position[seqs] = start + np.arange(len(seqs), dtype=np.int64)
         if len(position) and position.min() < 0:
             missing = int(np.flatnonzero(position < 0)[0])
-            raise StorageError(f"the records files skip record number {missing}; the dataset is damaged")
+            raise StorageError(
+                f"the records files skip record number {missing}; the dataset is damaged"
+            )
         out.position = position
         return out
 

@@ -105,19 +105,29 @@ def copy(source: str, target: str) -> None:
     src = existing(source)
     dst = store(target)
     if dst.exists():
-        raise AlreadyExistsError(f"dataset {target!r} already exists; delete it first or pick another name")
+        raise AlreadyExistsError(
+            f"dataset {target!r} already exists; delete it first or pick another name"
+        )
     staging = root() / f".copy-{uuid.uuid4().hex[:8]}"
     try:
         with locks.shared(src.folder), storage_errors(staging):
             shutil.copytree(
-                src.folder, staging,
+                src.folder,
+                staging,
                 ignore=shutil.ignore_patterns(".lock", ".tmp-*", ".index-*"),
             )
         manifest = read_manifest(staging)
         now = utcnow()
-        write_manifest(staging, dataclasses.replace(
-            manifest, name=target, uid=uuid.uuid4().hex, created_at=now, updated_at=now,
-        ))
+        write_manifest(
+            staging,
+            dataclasses.replace(
+                manifest,
+                name=target,
+                uid=uuid.uuid4().hex,
+                created_at=now,
+                updated_at=now,
+            ),
+        )
         try:
             staging.rename(dst.folder)
         except OSError:
