@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -163,24 +164,25 @@ def _check_whole(name: str, before: set, batch: set) -> str:
 
 
 def _crash_runs(workspace: Path, runs: int, size: int) -> list[str]:
-    rb.log([tc(i) for i in range(50)], "crash")
-    before = set(range(50))
+    """Kill a writer at a random moment of a big log, ``runs`` times; each starts afresh."""
+    base = set(range(50))
     outcomes = []
     rng = random.Random(7)
-    start_id = 1000
-    for _ in range(runs):
-        batch = set(range(start_id, start_id + size))
-        proc = start("big_log", "crash", str(start_id), str(size))
-        time.sleep(rng.uniform(0.0, 0.6 + size / 40_000))
+    for run in range(runs):
+        if run == 0 or outcomes[-1] == "all":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if run:
+                    rb.delete("crash")
+                rb.log([tc(i) for i in base], "crash")
+        batch = set(range(1000, 1000 + size))
+        proc = start("big_log", "crash", "1000", str(size))
+        time.sleep(rng.uniform(0.0, 0.5 + size / 40_000))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        with __import__("warnings").catch_warnings():
-            __import__("warnings").simplefilter("ignore")
-            outcome = _check_whole("crash", before, batch)
-        outcomes.append(outcome)
-        if outcome == "all":
-            before |= batch
-        start_id += size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            outcomes.append(_check_whole("crash", base, batch))
     return outcomes
 
 

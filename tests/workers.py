@@ -13,18 +13,18 @@ import rubrix_widgets as rb
 
 
 def big_log(name: str, start: int, count: int) -> None:
-    records = [
-        rb.TextClassificationRecord(
-            text=f"crash test record {i} about health news",
-            id=i,
-            annotation="batch",
-            prediction=[("batch", 0.7), ("other", 0.3)],
-            metadata={"n": i},
-        )
-        for i in range(start, start + count)
-    ]
+    import pandas as pd
+
+    ids = range(start, start + count)
+    frame = pd.DataFrame({
+        "id": list(ids),
+        "text": [f"crash test record {i} about health news" for i in ids],
+        "annotation": "batch",
+        "prediction": [[("batch", 0.7), ("other", 0.3)]] * count,
+        "metadata": [{"n": i} for i in ids],
+    })
     print("ready", flush=True)
-    rb.log(records, name)
+    rb.log(frame, name, verbose=False)
     print("done", flush=True)
 
 
