@@ -390,20 +390,3 @@ def load_dataset_settings(name: str) -> _LabelSchemaSettings | None:
     if not manifest.settings:
         return None
     return SETTINGS_CLASSES[manifest.task].from_dict(manifest.settings)
-
-
-__all__ = [
-    "TASKS",
-    "NotFoundError",
-    "configure_dataset",
-    "copy",
-    "create_snapshot",
-    "datasets",
-    "delete",
-    "get_workspace",
-    "init",
-    "load",
-    "load_dataset_settings",
-    "log",
-    "snapshots",
-]
