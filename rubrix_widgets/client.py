@@ -18,7 +18,6 @@ import pyarrow.compute as pc
 import tantivy
 
 from . import rules
-from .errors import NotFoundError
 from .ingest import table_from_frame, table_from_records
 from .record_table import RecordsFrame, frame_from_table
 from .records import BulkResponse
@@ -28,7 +27,7 @@ from .settings import SETTINGS_CLASSES, _LabelSchemaSettings
 from .store import workspace as ws
 from .store.dataset_store import DatasetStore
 from .store.manifest import Manifest, Snapshot
-from .tasks import TASKS, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec, task_of_record
+from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec, task_of_record
 from .timing import timed
 
 PROGRESS_MIN_RECORDS = 5_000
