@@ -70,15 +70,33 @@ def test_a_corrupt_index_is_rebuilt_from_records(workspace):
         assert len(rb.load("corrupt", query="record")) == 10
 
 
-def test_an_index_behind_the_records_is_rebuilt(workspace):
+def test_an_index_behind_the_records_catches_up_without_a_rebuild(workspace):
     rb.log([tc(1)], "behind")
     state = folder(workspace, "behind") / "index" / "rb_state.json"
     old = state.read_text()
-    rb.log([tc(2)], "behind")
+    rb.log([tc(2, annotation="x")], "behind")
+    rb.log([tc(1, annotation="y")], "behind")
     state.write_text(old)  # as if the process died between the commit and the index update
     dataset_store._cache.clear()
-    with pytest.warns(UserWarning, match="rebuilding"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a catch-up is routine, not a rebuild
         assert rb.load("behind", query="record").id.tolist() == [1, 2]
+        assert rb.load("behind", query="annotated_as:y").id.tolist() == [1]
+        assert len(rb.load("behind", query="*")) == 2
+
+
+def test_deferred_indexing_is_caught_up_by_the_next_search(workspace):
+    from rubrix_widgets.ingest import table_from_records
+    from rubrix_widgets.store import workspace as ws
+
+    rb.log([tc(i) for i in range(5)], "deferred")
+    store = ws.existing("deferred")
+    batch = table_from_records([tc(3, annotation="late")], "TextClassification")
+    store.write(batch, index_now=False, seqs=[3])
+    assert rb.load("deferred").annotation.tolist() == [None, None, None, "late", None]
+    assert rb.load("deferred", query="annotated_as:late").id.tolist() == [3]
+    with pytest.raises(ValueError, match="seqs"):
+        store.write(batch, seqs=[2])
 
 
 def test_a_truncated_records_file_is_a_clear_error_naming_the_file(workspace):

@@ -55,25 +55,32 @@ class SearchIndex:
         except (OSError, ValueError):
             return None
 
-    def is_current(self, version: int, slot_of: dict[str, int]) -> bool:
-        """Open (or re-open) the index; True if it reflects ``version`` and these inputs."""
+    def indexed_version(self, slot_of: dict[str, int]) -> int | None:
+        """Open (or re-open) the index; the dataset version it reflects.
+
+        None when it is missing, damaged, of another task, or has no slot
+        for one of these input keys: then only a rebuild helps.
+        """
         state = self.read_state()
-        if state is None or state.get("version") != version or state.get("task") != self.task:
-            return False
+        if state is None or state.get("task") != self.task:
+            return None
         if any(key not in state.get("slot_of", {}) for key in slot_of):
-            return False
+            return None
         if self.index is None or self.state != state:
             try:
                 index = tantivy.Index.open(str(self.path))
                 register_tokenizers(index)
                 index.reload()
                 index.searcher()
-            except BaseException as exc:
+            except BaseException as exc:  # a damaged index panics
                 if isinstance(exc, _FATAL):
                     raise
-                return False
+                return None
             self.index, self.state = index, state
-        return True
+        return int(state["version"])
+
+    def is_current(self, version: int, slot_of: dict[str, int]) -> bool:
+        return self.indexed_version(slot_of) == version
 
     @property
     def slot_of(self) -> dict[str, int]:
@@ -109,8 +116,21 @@ class SearchIndex:
 
     def apply(self, delta: pa.Table, replaced: np.ndarray, version: int, progress=None) -> None:
         """Replace the documents of ``replaced`` seqs and add ``delta``'s records."""
+        self.catch_up([delta], [replaced], version, progress)
+
+    def catch_up(
+        self, tables: list[pa.Table], replaced: list[np.ndarray], version: int, progress=None
+    ) -> None:
+        """Index record files written since the index's version, in one commit.
+
+        Re-indexing a record that is already indexed is harmless (its old
+        document is deleted first), so any suffix of parts that covers the
+        missing versions brings the index to ``version``.
+        """
         assert self.index is not None and self.state is not None
-        self._add(self.index, delta, replaced, self.slot_of, progress)
+        delta = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        gone = np.concatenate(replaced) if replaced else np.zeros(0, dtype=np.int64)
+        self._add(self.index, delta, gone, self.slot_of, progress)
         state = {**self.state, "version": version}
         atomic_write_text(self.path / STATE_FILE, json.dumps(state))
         self.state = state

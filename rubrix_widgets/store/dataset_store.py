@@ -123,6 +123,12 @@ class DatasetStore:
                     self._ensure_index(manifest, cached)
             return DatasetView(manifest, cached.live, cached.index, cached.index.index.searcher())
 
+    def sync_index(self) -> None:
+        """Bring the index up to the records (after writes with ``index_now=False``)."""
+        with locks.exclusive(self.folder):
+            manifest = self.manifest()
+            self._ensure_index(manifest, self._current(manifest))
+
     @staticmethod
     def _slot_of(manifest: Manifest) -> dict[str, int]:
         return {key: k for k, key in enumerate(manifest.input_keys)}
@@ -153,15 +159,35 @@ class DatasetStore:
         return cached
 
     def _ensure_index(self, manifest: Manifest, cached: _Cached, progress=None) -> None:
-        """Under the exclusive lock: rebuild the index if it does not match the records."""
-        if cached.index.is_current(manifest.version, self._slot_of(manifest)):
+        """Under the exclusive lock: make the index match the records.
+
+        An index a few writes behind (widget saves defer indexing; a process
+        may die in between) catches up from the parts written since; a
+        missing or damaged one is rebuilt from all records.
+        """
+        indexed = cached.index.indexed_version(self._slot_of(manifest))
+        if indexed == manifest.version:
+            return
+        if indexed is not None and indexed < manifest.version:
+            newer = [
+                (p, t)
+                for p, t in zip(manifest.parts, cached.live.tables, strict=True)
+                if p.version > indexed
+            ]
+            with timed("index: catch up", parts=len(newer)), storage_errors(self.folder):
+                tables = [t for _, t in newer]
+                cached.index.catch_up(
+                    tables,
+                    [t.column("_seq").to_numpy() for t in tables],
+                    manifest.version,
+                    progress,
+                )
             return
         remove_stale_builds(self.folder)
         if cached.index.read_state() is not None or manifest.version > 0:
             warnings.warn(
-                f"the search index of dataset {manifest.name!r} was missing or out of date "
-                "(an earlier write was interrupted, or the folder was copied by hand); "
-                "rebuilding it from the records",
+                f"the search index of dataset {manifest.name!r} was missing or damaged "
+                "(or the folder was copied by hand); rebuilding it from the records",
                 UserWarning,
                 stacklevel=4,
             )
@@ -196,17 +222,29 @@ class DatasetStore:
         check: Callable[[Manifest], None] | None = None,
         info: Callable[[Manifest], Manifest] | None = None,
         progress: Callable[[int], None] | None = None,
+        index_now: bool = True,
+        seqs: np.ndarray | None = None,
     ) -> int:
-        """Upsert ``batch`` (stored schema minus bookkeeping) by id; return rows written."""
-        batch = _last_per_id(batch)
+        """Upsert ``batch`` (stored schema minus bookkeeping) by id; return rows written.
+
+        The records are on disk when this returns. With ``index_now=False`` the
+        index catches up later (``sync_index``, or the next search): a widget
+        acknowledges a click without waiting for tantivy's commit. ``seqs``, when
+        the caller knows them (a widget showing these records), skips the id
+        lookup; they are checked against the stored ids.
+        """
+        if seqs is None:
+            batch = _last_per_id(batch)
         with locks.exclusive(self.folder), storage_errors(self.folder):
             manifest = self.manifest()
             if check is not None:
                 check(manifest)
             cached = self._current(manifest)
-            self._ensure_index(manifest, cached)
             with timed("write: id lookup", rows=len(batch)):
-                seqs = self._lookup(batch, manifest, cached)
+                if seqs is not None:
+                    seqs = self._checked_seqs(batch, np.asarray(seqs, dtype=np.int64), cached)
+                else:
+                    seqs = self._lookup(batch, manifest, cached)
             replaced = seqs[seqs >= 0]
             new = seqs < 0
             seqs[new] = manifest.records + np.arange(int(new.sum()), dtype=np.int64)
@@ -222,8 +260,8 @@ class DatasetStore:
                 cached.live.rows(replaced).column("status").to_pylist() if len(replaced) else []
             )
             live = cached.live.extended([file], [delta])
-            parts = [*manifest.parts, Part(file, len(delta))]
-            parts, live = self._compact(parts, live)
+            parts = [*manifest.parts, Part(file, len(delta), version)]
+            parts, live = self._compact(parts, live, version)
 
             counts = Counter(manifest.status_counts)
             counts.subtract(old_status)
@@ -244,13 +282,25 @@ class DatasetStore:
 
             cached.live, cached.version = live, version
             cached.files = [p.file for p in parts]
-            with timed("write: index", rows=len(delta)):
-                if keys != manifest.input_keys or len(replaced) * 2 > max(manifest.records, 1):
+            if keys != manifest.input_keys or len(replaced) * 2 > max(manifest.records, 1):
+                with timed("write: index rebuild", rows=len(delta)):
                     cached.index.rebuild(live.table(), version, keys, progress)
-                else:
-                    cached.index.apply(delta, replaced, version, progress)
+            elif index_now:
+                with timed("write: index", rows=len(delta)):
+                    self._ensure_index(updated, cached, progress)
             self._collect_garbage(parts)
         return len(batch)
+
+    @staticmethod
+    def _checked_seqs(batch: pa.Table, seqs: np.ndarray, cached: _Cached) -> np.ndarray:
+        if len(seqs) != len(batch) or (
+            len(seqs) and (seqs.min() < 0 or seqs.max() >= cached.live.size)
+        ):
+            raise ValueError("seqs must give the stored position of every record in the batch")
+        stored = cached.live.rows(seqs).column("id")
+        if not stored.equals(batch.column("id")):
+            raise ValueError("seqs do not match the ids of the records; reload the dataset view")
+        return seqs.copy()
 
     def _lookup(self, batch: pa.Table, manifest: Manifest, cached: _Cached) -> np.ndarray:
         """Existing seq of each batch id, or -1 for new ids."""
@@ -259,6 +309,7 @@ class DatasetStore:
             return found
         ids = batch.column("id")
         if len(batch) <= ID_LOOKUP_VIA_INDEX:
+            self._ensure_index(manifest, cached)
             searcher = cached.index.index.searcher()
             query = tantivy.Query.term_set_query(cached.index.index.schema, "id", ids.to_pylist())
             hits = searcher.search(query, len(batch), order_by_field="_seq").hits
@@ -270,8 +321,14 @@ class DatasetStore:
         positions = pc.index_in(ids, value_set=cached.live.column("id"))
         return positions.fill_null(-1).to_numpy().astype(np.int64)
 
-    def _compact(self, parts: list[Part], live: LiveRows) -> tuple[list[Part], LiveRows]:
-        """Keep the number of part files small: merge the tail, or everything."""
+    def _compact(
+        self, parts: list[Part], live: LiveRows, version: int
+    ) -> tuple[list[Part], LiveRows]:
+        """Keep the number of part files small: merge the tail, or everything.
+
+        A merged file takes the current version, so an index that has not
+        seen it yet re-indexes its records (harmless for those it had).
+        """
         if len(parts) <= MAX_PARTS:
             return parts, live
         head_rows = parts[0].rows
@@ -281,7 +338,7 @@ class DatasetStore:
             merged = live.table()
             file = f"{RECORDS_DIR}/compact-{tag}.arrow"
             write_part(self.folder / file, merged)
-            new_parts = [Part(file, len(merged))]
+            new_parts = [Part(file, len(merged), version)]
         else:
             tail_seqs = np.unique(
                 np.concatenate([t.column("_seq").to_numpy() for t in live.tables[1:]])
@@ -289,7 +346,7 @@ class DatasetStore:
             merged = live.rows(tail_seqs)
             file = f"{RECORDS_DIR}/tail-{tag}.arrow"
             write_part(self.folder / file, merged)
-            new_parts = [parts[0], Part(file, len(merged))]
+            new_parts = [parts[0], Part(file, len(merged), version)]
         fresh = LiveRows(schema=live.schema).extended(
             [p.file for p in new_parts], [read_part(self.folder / p.file) for p in new_parts]
         )

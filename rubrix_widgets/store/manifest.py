@@ -31,6 +31,7 @@ def _iso(moment: dt.datetime) -> str:
 class Part:
     file: str
     rows: int
+    version: int = 0  # the dataset version that wrote (or last compacted) this file
 
 
 @dataclass

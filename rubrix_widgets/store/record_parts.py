@@ -26,7 +26,9 @@ from .files import atomic_write
 def write_part(path: Path, table: pa.Table) -> None:
     def write(tmp: Path) -> None:
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table, max_chunksize=64 * 1024)
+            # one record batch: reading it back gives single-chunk columns, which
+            # ``take`` can index without copying the whole part first
+            writer.write_table(table.combine_chunks())
 
     atomic_write(path, write)
 
@@ -44,6 +46,25 @@ def read_part(path: Path) -> pa.Table:
         ) from exc
 
 
+def take_batches(batches: list[pa.RecordBatch], starts: np.ndarray, rows: np.ndarray) -> pa.Table:
+    """Rows at global positions ``rows`` of batches starting at ``starts``, in that order.
+
+    ``take`` on a multi-chunk table first copies every chunk into one, which
+    for a page of 50 rows of a million-record dataset is a full copy; here
+    each batch only gives up its own rows.
+    """
+    which = np.searchsorted(starts, rows, side="right") - 1
+    if len(rows) and (which == which[0]).all():
+        batch = int(which[0])
+        return pa.Table.from_batches([batches[batch].take(pa.array(rows - starts[batch]))])
+    order = np.argsort(which, kind="stable")
+    pieces = [batches[b].take(pa.array(rows[which == b] - starts[b])) for b in np.unique(which)]
+    grouped = pa.Table.from_batches(pieces)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return grouped.take(pa.array(back)).combine_chunks()
+
+
 @dataclass
 class LiveRows:
     """Where the live copy of every record is, across a list of parts."""
@@ -56,6 +77,7 @@ class LiveRows:
     in_order: bool = True  # every part only appended new seqs, in order
     _concat: pa.Table | None = None
     _live: pa.Table | None = None
+    _batches: tuple[list[pa.RecordBatch], np.ndarray] | None = None
 
     @property
     def size(self) -> int:
@@ -118,7 +140,19 @@ class LiveRows:
     def rows(self, seqs: np.ndarray | list[int]) -> pa.Table:
         """The live records with these seqs, in the order given."""
         seqs = np.asarray(seqs, dtype=np.int64)
-        return self.concat.take(pa.array(self.position[seqs]))
+        if len(seqs) == 0 or not self.tables:
+            return self.schema.empty_table()
+        batches, starts = self.batches
+        return take_batches(batches, starts, self.position[seqs])
+
+    @property
+    def batches(self) -> tuple[list[pa.RecordBatch], np.ndarray]:
+        """Every record batch of every part, and the global position where each starts."""
+        if self._batches is None:
+            batches = [b for t in self.tables for b in t.to_batches() if len(b)]
+            starts = np.cumsum([0] + [len(b) for b in batches[:-1]]).astype(np.int64)
+            self._batches = (batches, starts)
+        return self._batches
 
     def column(self, name: str) -> pa.ChunkedArray:
         """One live column, in first-logged order (cheap when nothing was updated)."""
