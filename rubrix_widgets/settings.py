@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 
@@ -59,3 +62,32 @@ class TokenClassificationSettings(_LabelSchemaSettings):
 SETTINGS_CLASSES = {
     cls.task: cls for cls in (TextClassificationSettings, TokenClassificationSettings)
 }
+
+
+def check_label_schema(batch: pa.Table, task: str, settings: dict | None, name: str) -> None:
+    """Reject a batch whose annotations use a label outside the dataset's schema."""
+    schema = (settings or {}).get("label_schema")
+    if not schema:
+        return
+    annotation = batch.column("annotation")
+    if task == TEXT_CLASSIFICATION:
+        labels = pc.list_flatten(annotation)
+    elif task == TOKEN_CLASSIFICATION:
+        labels = pc.struct_field(pc.list_flatten(annotation), "label")
+    else:
+        return
+    outside = pc.unique(
+        pc.filter(labels, pc.invert(pc.is_in(labels, pa.array(schema, pa.string()))))
+    )
+    if len(outside):
+        label = outside[0].as_py()
+        ids = batch.column("id").to_pylist()
+        where = next(
+            i
+            for i, anns in enumerate(annotation.to_pylist())
+            if anns and label in [a if isinstance(a, str) else a["label"] for a in anns]
+        )
+        raise ValueError(
+            f"record {ids[where]!r}: annotation label {label!r} is not in the label schema of "
+            f"dataset {name!r}: {schema}. Add it with rb.configure_dataset, or fix the annotation"
+        )

@@ -27,6 +27,7 @@ import tantivy
 
 from ..tasks import TEXT2TEXT, TOKEN_CLASSIFICATION
 
+INDEX_FORMAT = 2  # bump when the schema changes: older indexes are rebuilt
 TEXT_TOKENIZER = "default"
 KEYWORDS_TOKENIZER = "rb_keywords"
 KEYWORD_SEPARATOR = "\x1f"
@@ -97,7 +98,7 @@ def build_schema(task: str, slots: int) -> tantivy.Schema:
     sb.add_text_field("symbols", tokenizer_name=SYMBOLS_TOKENIZER, index_option="basic")
     sb.add_text_field("kw", tokenizer_name=KEYWORDS_TOKENIZER, index_option="basic")
     sb.add_text_field("id", tokenizer_name="raw", index_option="basic")
-    sb.add_integer_field("id_num", indexed=True)
+    sb.add_integer_field("id_num", indexed=True, fast=True)
     sb.add_float_field("score", indexed=True, fast=True)
     sb.add_integer_field("event_timestamp", indexed=True, fast=True)
     sb.add_integer_field("last_updated", indexed=True, fast=True)

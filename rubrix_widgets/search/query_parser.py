@@ -271,6 +271,8 @@ class _Parser:
 
     def finish_term(self, fname: str | None, word: str, segments, start: int) -> Node:
         if not word:
+            if self.at_end():
+                raise self.error("the query ends where a search term was expected")
             raise self.error(f"unexpected {self.peek()!r}")
         if self.peek() == "~":
             self.i += 1

@@ -23,7 +23,7 @@ from ..errors import QuerySyntaxError, RubrixWidgetsError
 from ..store.files import atomic_write_text
 from ..timing import timed
 from .index_documents import documents
-from .index_schema import MIN_SLOTS, build_schema, register_tokenizers
+from .index_schema import INDEX_FORMAT, MIN_SLOTS, build_schema, register_tokenizers
 from .query_compiler import QueryCompiler
 from .query_parser import parse_query
 
@@ -32,6 +32,7 @@ INDEX_DIR = "index"
 _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 WRITER_HEAP = 64_000_000
 WRITER_HEAP_LARGE = 256_000_000
+WRITER_HEAP_SMALL = 15_000_000  # tantivy's minimum; a widget click indexes a handful of records
 COMPILED_CACHE_SIZE = 64
 
 
@@ -62,7 +63,7 @@ class SearchIndex:
         for one of these input keys: then only a rebuild helps.
         """
         state = self.read_state()
-        if state is None or state.get("task") != self.task:
+        if state is None or state.get("task") != self.task or state.get("format") != INDEX_FORMAT:
             return None
         if any(key not in state.get("slot_of", {}) for key in slot_of):
             return None
@@ -98,7 +99,13 @@ class SearchIndex:
             register_tokenizers(index)
             self._add(index, table, [], slot_of, progress)
             del index
-            state = {"version": version, "task": self.task, "slots": slots, "slot_of": slot_of}
+            state = {
+                "version": version,
+                "task": self.task,
+                "slots": slots,
+                "slot_of": slot_of,
+                "format": INDEX_FORMAT,
+            }
             atomic_write_text(fresh / STATE_FILE, json.dumps(state))
             trash = self.path.with_name(f".{INDEX_DIR}-old-{uuid.uuid4().hex[:8]}")
             if self.path.exists():
@@ -139,7 +146,9 @@ class SearchIndex:
         # Big batches get a bigger writer heap: fewer segments, so no merge to wait for.
         big = len(table) > 100_000
         threads = 2 if len(table) > 20_000 else 1
-        heap = WRITER_HEAP_LARGE if big else WRITER_HEAP
+        heap = (
+            WRITER_HEAP_LARGE if big else WRITER_HEAP if len(table) > 1_000 else WRITER_HEAP_SMALL
+        )
         try:
             with index.writer(heap_size=heap, num_threads=threads) as writer:
                 for seq in replaced:

@@ -110,18 +110,31 @@ class DatasetStore:
         except FileNotFoundError:
             raise NotFoundError(f"dataset {self.folder.name!r} does not exist") from None
 
-    def view(self) -> DatasetView:
+    def view(self, index_may_lag: bool = False) -> DatasetView:
+        """Records and index as of now. ``index_may_lag``: skip the index catch-up
+        (a page redrawn right after a widget write; writes that replace records
+        keep their seqs, so the lagging index still finds the right rows)."""
         if not self.folder.is_dir():
             raise NotFoundError(f"dataset {self.folder.name!r} does not exist")
         with locks.shared(self.folder):
             manifest = self.manifest()
             cached = self._current(manifest)
-            if not cached.index.is_current(manifest.version, self._slot_of(manifest)):
+            lagging_ok = index_may_lag and cached.index.index is not None
+            if not lagging_ok and not cached.index.is_current(
+                manifest.version, self._slot_of(manifest)
+            ):
                 with locks.exclusive(self.folder):
                     manifest = self.manifest()
                     cached = self._current(manifest)
                     self._ensure_index(manifest, cached)
             return DatasetView(manifest, cached.live, cached.index, cached.index.index.searcher())
+
+    def records(self) -> tuple[Manifest, LiveRows]:
+        """The manifest and live records, without touching the index (for writers
+        that address records by seq and do not search)."""
+        with locks.shared(self.folder):
+            manifest = self.manifest()
+            return manifest, self._current(manifest).live
 
     def sync_index(self) -> None:
         """Bring the index up to the records (after writes with ``index_now=False``)."""

@@ -63,6 +63,7 @@ class Manifest:
     records: int = 0
     status_counts: dict[str, int] = field(default_factory=dict)
     input_keys: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # labels added by hand (widget "+ new label")
     snapshots: list[Snapshot] = field(default_factory=list)
 
     @property

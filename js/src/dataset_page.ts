@@ -1,0 +1,558 @@
+// The dataset page widget: search, filters, pages of records, annotation and
+// progress for one dataset. The kernel owns the data; this view renders the
+// page it is sent and sends intents back (see rubrix_widgets/widgets/dataset_page.py).
+import { h, replaceChildren } from "./dom";
+import { filterChips, filterMenus, clean, type FilterBarState } from "./filters_bar";
+import { count, fieldName } from "./format";
+import { annotationLabels, choicesFor, recordCard } from "./record_card";
+import { Requests } from "./rpc";
+import { sidebar } from "./sidebar";
+import type { Filters, Model, PageRecord, Traits } from "./types";
+
+export const SEARCH_DEBOUNCE_MS = 350;
+export const PAGE_SIZES = [10, 20, 50, 100, 200];
+const WATCHED: (keyof Traits)[] = [
+  "query", "filters", "sort", "page", "page_size", "mode", "total", "dataset_name", "task",
+  "_records", "_facets", "_labels", "_progress", "_keywords", "_error", "_warnings", "_history",
+  "_sortable", "_schema_locked",
+];
+const TYPING = "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]), textarea, select, [contenteditable]";
+
+type Scope = { seqs: number[] } | { scope: "query" };
+
+export class DatasetPageView {
+  readonly root: HTMLElement;
+  private requests: Requests;
+  private search: HTMLInputElement;
+  private searchTimer: ReturnType<typeof setTimeout> | null = null;
+  private parts: Record<"top" | "searchNotes" | "filters" | "chips" | "toolbar" | "bulk" | "list" | "pager" | "side", HTMLElement>;
+  private status: HTMLElement;
+  private alert: HTMLElement;
+  private scheduled = false;
+  private disposed = false;
+  private listeners: [string, (...args: unknown[]) => void][] = [];
+
+  // View state that is not the kernel's business.
+  private selected = new Set<number>();
+  private scopeAll = false;
+  private pending = new Set<number>();
+  private expanded = new Set<string>();
+  private fullTexts = new Map<string, string>();
+  private metadataOpen = new Set<number>();
+  private menu: FilterBarState = { open: null, menuSearch: "" };
+  private bulkLabel = "";
+  private focusNext: string | null = null;
+  private viewKey = "";
+
+  constructor(private model: Model, el: HTMLElement) {
+    this.requests = new Requests(model);
+    this.search = h("input", {
+      type: "search",
+      class: "rw-search",
+      "aria-label": "Search records",
+      placeholder: "Search records (e.g. text:goal AND predicted:ko, score:[0.5 TO *])",
+      spellcheck: "false",
+      autocomplete: "off",
+      value: model.get("query"),
+      oninput: () => this.searchSoon(),
+      onkeydown: (e: KeyboardEvent) => {
+        if (e.key === "Enter") this.commitSearch();
+      },
+    });
+    const part = (cls: string, props: Record<string, unknown> = {}) => h("div", { class: cls, ...props });
+    this.parts = {
+      top: part("rw-top"),
+      searchNotes: part("rw-search-notes"),
+      filters: part("rw-filters-row"),
+      chips: part("rw-chips-row"),
+      toolbar: part("rw-toolbar"),
+      bulk: part("rw-bulk-row"),
+      list: part("rw-list"),
+      pager: h("nav", { class: "rw-pager", "aria-label": "Pages" }),
+      side: part("rw-side-wrap"),
+    };
+    this.status = h("div", { class: "rw-notice", role: "status", "aria-live": "polite" });
+    this.alert = h("div", { class: "rw-action-error", role: "alert" });
+    const p = this.parts;
+    this.root = h(
+      "div",
+      {
+        class: "rw-root",
+        "data-lm-suppress-shortcuts": "true", // JupyterLab: no notebook shortcuts from inside the widget
+        onkeydown: (e: KeyboardEvent) => this.onKey(e),
+        onclick: (e: MouseEvent) => this.onClick(e),
+      },
+      p.top,
+      h("div", { class: "rw-main" },
+        h("div", { class: "rw-content" },
+          h("div", { class: "rw-searchbar" }, h("span", { class: "rw-search-icon", "aria-hidden": "true" }, "⌕"), this.search),
+          p.searchNotes, p.filters, p.chips, p.toolbar, this.alert, p.bulk, p.list, p.pager),
+        p.side),
+    );
+    el.appendChild(this.root);
+    for (const name of WATCHED) this.listen(`change:${name}`, () => this.schedule());
+    this.listen("change:_error", () => this.schedule());
+    this.listen("msg:custom", (message: unknown) => void this.requests.receive(message));
+    this.render();
+  }
+
+  private listen(event: string, callback: (...args: unknown[]) => void): void {
+    this.model.on(event, callback);
+    this.listeners.push([event, callback]);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const [event, callback] of this.listeners) this.model.off(event, callback);
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    this.requests.dispose();
+    this.root.remove();
+  }
+
+  // --- traits ---------------------------------------------------------------------------
+  private get<K extends keyof Traits>(name: K): Traits[K] {
+    return this.model.get(name);
+  }
+
+  private setTraits(values: Partial<Traits>): void {
+    for (const [name, value] of Object.entries(values)) {
+      this.model.set(name as keyof Traits, value as never);
+    }
+    this.model.save_changes();
+  }
+
+  private get annotating(): boolean {
+    return this.get("mode") === "annotate";
+  }
+
+  private get records(): PageRecord[] {
+    return this.get("_records") ?? [];
+  }
+
+  // --- search ----------------------------------------------------------------------------
+  private searchSoon(): void {
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    this.searchTimer = setTimeout(() => this.commitSearch(), SEARCH_DEBOUNCE_MS);
+  }
+
+  private commitSearch(): void {
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    this.searchTimer = null;
+    if (this.search.value !== this.get("query")) this.setTraits({ query: this.search.value });
+  }
+
+  private setFilters(filters: Filters): void {
+    this.setTraits({ filters: clean(filters) });
+  }
+
+  // --- actions ---------------------------------------------------------------------------
+  /** Send an intent; the records show "saving" until the kernel acknowledges it is on disk. */
+  async act(action: string, target: Scope | null, extra: Record<string, unknown> = {}): Promise<boolean> {
+    const seqs = target && "seqs" in target ? target.seqs : [];
+    for (const seq of seqs) this.pending.add(seq);
+    const writes = action !== "full_text";
+    this.alert.textContent = "";
+    if (writes) this.status.textContent = "Saving…";
+    this.schedule();
+    const ack = await this.requests.send({ action, ...(target ?? {}), ...extra });
+    for (const seq of seqs) this.pending.delete(seq);
+    if (this.disposed) return ack.ok;
+    if (ack.ok) {
+      const n = typeof ack.changed === "number" ? ack.changed : 0;
+      if (writes) {
+        this.status.textContent = action === "add_label" ? "Label added" : `Saved${n ? ` (${count(n)} record${n === 1 ? "" : "s"})` : ""}`;
+      }
+      if (action === "full_text" && typeof ack.changed === "string") this.fullTexts.set(String(extra.id), ack.changed);
+    } else {
+      this.status.textContent = "";
+      this.alert.textContent = ack.error ?? "The kernel rejected this action";
+    }
+    this.schedule();
+    return ack.ok;
+  }
+
+  private annotate(record: PageRecord, labels: string[]): void {
+    void this.act("annotate", { seqs: [record.seq] }, { annotation: labels });
+  }
+
+  private bulk(action: "annotate" | "validate" | "discard"): void {
+    const target: Scope = this.scopeAll ? { scope: "query" } : { seqs: [...this.selected] };
+    const extra = action === "annotate" ? { annotation: [this.bulkLabel] } : {};
+    void this.act(action, target, extra).then((ok) => {
+      if (ok) {
+        this.selected.clear();
+        this.scopeAll = false;
+        this.schedule();
+      }
+    });
+  }
+
+  // --- keyboard --------------------------------------------------------------------------
+  private cards(): HTMLElement[] {
+    return Array.from(this.parts.list.querySelectorAll<HTMLElement>("article.rw-card"));
+  }
+
+  private recordOf(card: Element | null): PageRecord | undefined {
+    const seq = Number((card as HTMLElement | null)?.dataset.seq);
+    return this.records.find((r) => r.seq === seq);
+  }
+
+  private move(from: Element | null, delta: number): void {
+    const cards = this.cards();
+    const index = from ? cards.indexOf(from as HTMLElement) : -1;
+    const next = index < 0 ? (delta > 0 ? 0 : cards.length - 1) : index + delta;
+    if (next >= 0 && next < cards.length) {
+      cards[next].focus();
+      cards[next].scrollIntoView?.({ block: "nearest" });
+      return;
+    }
+    const page = this.get("page");
+    const last = Math.max(0, Math.ceil(this.get("total") / this.get("page_size")) - 1);
+    if (delta > 0 && page < last) {
+      this.focusNext = "first";
+      this.setTraits({ page: page + 1 });
+    } else if (delta < 0 && page > 0) {
+      this.focusNext = "last";
+      this.setTraits({ page: page - 1 });
+    }
+  }
+
+  /** After an action on a card, keep going: focus the next record. */
+  private advance(card: Element): void {
+    const cards = this.cards();
+    const next = cards[cards.indexOf(card as HTMLElement) + 1];
+    if (next?.dataset.key) this.focusNext = next.dataset.key;
+    else this.focusNext = (card as HTMLElement).dataset.key ?? null;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    e.stopPropagation(); // keys typed in the widget never reach the notebook
+    const target = e.target as HTMLElement;
+    const typing = target.matches?.(TYPING) ?? false;
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && !e.altKey && !typing && (e.key === "z" || e.key === "Z" || e.key === "y")) {
+      e.preventDefault();
+      const redo = e.key === "y" || e.shiftKey;
+      if (this.get("_history")[redo ? "can_redo" : "can_undo"]) void this.act(redo ? "redo" : "undo", null);
+      return;
+    }
+    if (typing) {
+      if (e.key === "Escape") target.blur();
+      return;
+    }
+    if (mod || e.altKey) return;
+    const card = target.closest("article.rw-card");
+    const record = this.recordOf(card);
+    switch (e.key) {
+      case "ArrowDown":
+      case "j":
+        e.preventDefault();
+        this.move(card, 1);
+        return;
+      case "ArrowUp":
+      case "k":
+        e.preventDefault();
+        this.move(card, -1);
+        return;
+    }
+    if (!card || !record || !this.annotating || this.pending.has(record.seq)) return;
+    if (e.key === "Enter" && target === card) {
+      e.preventDefault();
+      this.advance(card);
+      void this.act("validate", { seqs: [record.seq] });
+    } else if (e.key === "Backspace" || e.key === "Delete") {
+      e.preventDefault();
+      this.advance(card);
+      void this.act("discard", { seqs: [record.seq] });
+    } else if (/^[1-9]$/.test(e.key)) {
+      const label = choicesFor(record, this.get("_labels"))[Number(e.key) - 1];
+      if (label === undefined) return;
+      e.preventDefault();
+      if (record.multi_label) {
+        const current = annotationLabels(record);
+        const on = !current.includes(label);
+        this.focusNext = (card as HTMLElement).dataset.key ?? null;
+        this.annotate(record, on ? [...current, label] : current.filter((l) => l !== label));
+      } else {
+        this.advance(card);
+        this.annotate(record, [label]);
+      }
+    }
+  }
+
+  private onClick(e: MouseEvent): void {
+    // Close an open filter menu when clicking elsewhere.
+    if (this.menu.open && !(e.target as HTMLElement).closest(".rw-menu-wrap")) {
+      this.menu = { open: null, menuSearch: "" };
+      this.schedule();
+    }
+  }
+
+  // --- rendering -------------------------------------------------------------------------
+  schedule(): void {
+    if (this.scheduled || this.disposed) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      if (!this.disposed) this.render();
+    });
+  }
+
+  render(): void {
+    const active = this.root.ownerDocument.activeElement;
+    const focusKey = this.focusNext ?? (this.root.contains(active) ? (active as HTMLElement).dataset?.key ?? null : null);
+    const caret = active instanceof HTMLInputElement && active.type === "search" ? active.selectionStart : null;
+    this.focusNext = null;
+
+    const key = JSON.stringify([this.get("query"), this.get("filters"), this.get("sort"), this.get("page"), this.get("page_size")]);
+    if (key !== this.viewKey) {
+      this.viewKey = key;
+      this.selected.clear();
+      this.scopeAll = false;
+    }
+    const query = this.get("query");
+    if (this.root.ownerDocument.activeElement !== this.search && this.searchTimer === null && this.search.value !== query) {
+      this.search.value = query;
+    }
+    this.root.classList.toggle("rw-annotating", this.annotating);
+    this.renderTop();
+    this.renderSearchNotes();
+    replaceChildren(this.parts.filters, filterMenus({
+      facets: this.get("_facets") ?? {},
+      filters: this.get("filters") ?? {},
+      state: this.menu,
+      setFilters: (f) => this.setFilters(f),
+      toggleMenu: (name) => { this.menu = { open: name, menuSearch: "" }; this.schedule(); },
+      setMenuSearch: (text) => { this.menu = { ...this.menu, menuSearch: text }; this.schedule(); },
+    }));
+    replaceChildren(this.parts.chips, filterChips(this.get("filters") ?? {}, (f) => this.setFilters(f)));
+    this.renderToolbar();
+    this.renderBulk();
+    this.renderList();
+    this.renderPager();
+    replaceChildren(this.parts.side, sidebar({
+      progress: this.get("_progress") ?? { total: 0, validated: 0, discarded: 0, edited: 0, default: 0, percent: 0 },
+      facets: this.get("_facets") ?? {},
+      keywords: this.get("_keywords") ?? [],
+      annotating: this.annotating,
+      schemaLocked: this.get("_schema_locked"),
+      onKeyword: (word) => {
+        const q = this.get("query").trim();
+        this.search.value = q ? `${q} AND ${word}` : word;
+        this.commitSearch();
+      },
+      onAddLabel: (label) => void this.act("add_label", null, { label }),
+    }));
+    this.restoreFocus(focusKey, caret);
+  }
+
+  private restoreFocus(key: string | null, caret: number | null): void {
+    if (!key) return;
+    let target: HTMLElement | undefined;
+    if (key === "first" || key === "last") {
+      const cards = this.cards();
+      target = key === "first" ? cards[0] : cards[cards.length - 1];
+    } else {
+      target = Array.from(this.root.querySelectorAll<HTMLElement>("[data-key]")).find((e) => e.dataset.key === key);
+    }
+    if (!target || this.root.ownerDocument.activeElement === target) return;
+    target.focus({ preventScroll: key === "first" || key === "last" ? false : true });
+    if (caret !== null && target instanceof HTMLInputElement) target.setSelectionRange(caret, caret);
+  }
+
+  private renderTop(): void {
+    const mode = this.get("mode");
+    const history = this.get("_history") ?? { can_undo: false, can_redo: false };
+    replaceChildren(
+      this.parts.top,
+      h("div", { class: "rw-title" },
+        h("h2", null, this.get("dataset_name")),
+        h("span", { class: "rw-task" }, this.get("task"))),
+      h("div", { class: "rw-modes", role: "group", "aria-label": "Mode" },
+        (["explore", "annotate"] as const).map((m) =>
+          h("button", {
+            type: "button",
+            class: mode === m ? "rw-mode rw-on" : "rw-mode",
+            "aria-pressed": mode === m ? "true" : "false",
+            "data-key": `mode:${m}`,
+            onclick: () => this.setTraits({ mode: m }),
+          }, m === "explore" ? "Explore" : "Annotate"))),
+      h("div", { class: "rw-history" },
+        h("button", {
+          type: "button", disabled: !history.can_undo, "aria-keyshortcuts": "Control+Z", title: "Undo (Ctrl+Z)",
+          "data-key": "undo", onclick: () => void this.act("undo", null),
+        }, "Undo"),
+        h("button", {
+          type: "button", disabled: !history.can_redo, "aria-keyshortcuts": "Control+Shift+Z", title: "Redo (Ctrl+Shift+Z)",
+          "data-key": "redo", onclick: () => void this.act("redo", null),
+        }, "Redo")),
+      this.status,
+    );
+  }
+
+  private renderSearchNotes(): void {
+    const error = this.get("_error");
+    const warnings = this.get("_warnings") ?? [];
+    this.search.setAttribute("aria-invalid", error ? "true" : "false");
+    replaceChildren(
+      this.parts.searchNotes,
+      error ? h("div", { class: "rw-search-error", role: "alert" }, h("pre", null, error)) : null,
+      warnings.map((w) => h("div", { class: "rw-search-warning", role: "note" }, w)),
+    );
+  }
+
+  private renderToolbar(): void {
+    const total = this.get("total");
+    const sort = this.get("sort") ?? [];
+    const current = sort.length ? `${sort[0][0]}:${sort[0][1]}` : "";
+    const options = [h("option", { value: "", selected: current === "" }, "First logged")];
+    for (const field of this.get("_sortable") ?? []) {
+      for (const dir of ["desc", "asc"] as const) {
+        const value = `${field}:${dir}`;
+        options.push(h("option", { value, selected: value === current },
+          `${fieldName(field)} ${dir === "desc" ? "↓ high to low" : "↑ low to high"}`));
+      }
+    }
+    replaceChildren(
+      this.parts.toolbar,
+      h("span", { class: "rw-total", "aria-live": "polite" }, `${count(total)} record${total === 1 ? "" : "s"}`),
+      h("span", { class: "rw-spacer" }),
+      h("label", null, "Sort by ",
+        h("select", {
+          "data-key": "sort",
+          onchange: (e: Event) => {
+            const value = (e.target as HTMLSelectElement).value;
+            const at = value.lastIndexOf(":");
+            this.setTraits({ sort: value ? [[value.slice(0, at), value.slice(at + 1) as "asc" | "desc"]] : [] });
+          },
+        }, options)),
+      h("label", null, "Per page ",
+        h("select", {
+          "data-key": "page-size",
+          onchange: (e: Event) => this.setTraits({ page_size: Number((e.target as HTMLSelectElement).value), page: 0 }),
+        }, PAGE_SIZES.map((n) => h("option", { value: String(n), selected: n === this.get("page_size") }, String(n))))),
+    );
+  }
+
+  private renderBulk(): void {
+    if (!this.annotating || !this.records.length) {
+      replaceChildren(this.parts.bulk);
+      return;
+    }
+    const records = this.records;
+    const total = this.get("total");
+    const allOnPage = records.every((r) => this.selected.has(r.seq));
+    const n = this.scopeAll ? total : this.selected.size;
+    const labels = this.get("_labels") ?? [];
+    if (!labels.includes(this.bulkLabel)) this.bulkLabel = labels[0] ?? "";
+    replaceChildren(
+      this.parts.bulk,
+      h("label", { class: "rw-bulk-select" },
+        h("input", {
+          type: "checkbox",
+          checked: allOnPage || this.scopeAll,
+          indeterminate: !allOnPage && this.selected.size > 0 && !this.scopeAll,
+          "data-key": "select-page",
+          onchange: (e: Event) => {
+            const on = (e.target as HTMLInputElement).checked;
+            this.scopeAll = false;
+            for (const r of records) on ? this.selected.add(r.seq) : this.selected.delete(r.seq);
+            this.schedule();
+          },
+        }),
+        "Select page"),
+      (allOnPage || this.scopeAll) && total > records.length
+        ? this.scopeAll
+          ? h("span", null, `All ${count(total)} records matching this search are selected. `,
+              h("button", { type: "button", class: "rw-link", onclick: () => { this.scopeAll = false; this.selected.clear(); this.schedule(); } }, "Clear selection"))
+          : h("button", { type: "button", class: "rw-link", "data-key": "select-all",
+              onclick: () => { this.scopeAll = true; this.schedule(); } },
+              `Select all ${count(total)} records matching this search`)
+        : null,
+      h("span", { class: "rw-spacer" }),
+      h("span", { class: "rw-muted" }, n ? `${count(n)} selected` : "None selected"),
+      h("label", null, "Annotate selected as ",
+        h("select", {
+          "aria-label": "Annotate selected as",
+          disabled: !labels.length,
+          onchange: (e: Event) => { this.bulkLabel = (e.target as HTMLSelectElement).value; },
+        }, labels.map((l) => h("option", { value: l, selected: l === this.bulkLabel }, l)))),
+      h("button", { type: "button", disabled: !n || !this.bulkLabel, onclick: () => this.bulk("annotate") }, "Annotate selected"),
+      h("button", { type: "button", disabled: !n, onclick: () => this.bulk("validate") }, "Validate selected"),
+      h("button", { type: "button", disabled: !n, onclick: () => this.bulk("discard") }, "Discard selected"),
+    );
+  }
+
+  private renderList(): void {
+    const records = this.records;
+    const labels = this.get("_labels") ?? [];
+    const annotating = this.annotating;
+    const empty = this.get("query").trim() || Object.keys(this.get("filters") ?? {}).length
+      ? "No records match this search."
+      : "This dataset has no records yet.";
+    replaceChildren(
+      this.parts.list,
+      records.length === 0 && !this.get("_error") ? h("p", { class: "rw-empty" }, empty) : null,
+      records.map((record) =>
+        recordCard({
+          record,
+          labels,
+          annotating,
+          selected: this.scopeAll || this.selected.has(record.seq),
+          pending: this.pending.has(record.seq),
+          expanded: this.expanded,
+          fullTexts: this.fullTexts,
+          showMetadata: this.metadataOpen.has(record.seq),
+          onSelect: (on) => {
+            if (this.scopeAll) {
+              this.scopeAll = false;
+              for (const r of records) this.selected.add(r.seq);
+            }
+            on ? this.selected.add(record.seq) : this.selected.delete(record.seq);
+            this.schedule();
+          },
+          onAnnotate: (chosen) => this.annotate(record, chosen),
+          onValidate: () => void this.act("validate", { seqs: [record.seq] }),
+          onDiscard: () => void this.act("discard", { seqs: [record.seq] }),
+          onExpand: (key, on) => {
+            const id = `${record.seq}:${key}`;
+            if (on) this.expanded.add(id);
+            else this.expanded.delete(id);
+            const full = record.lengths?.[key] ?? 0;
+            if (on && full > (record.inputs[key] ?? "").length && !this.fullTexts.has(id)) {
+              void this.act("full_text", null, { seq: record.seq, key, id });
+            }
+            this.schedule();
+          },
+          onMetadata: (on) => {
+            if (on) this.metadataOpen.add(record.seq);
+            else this.metadataOpen.delete(record.seq);
+            this.schedule();
+          },
+        }),
+      ),
+    );
+  }
+
+  private renderPager(): void {
+    const total = this.get("total");
+    const page = this.get("page");
+    const size = this.get("page_size");
+    const pages = Math.max(1, Math.ceil(total / size));
+    const first = total ? page * size + 1 : 0;
+    const last = Math.min(total, (page + 1) * size);
+    replaceChildren(
+      this.parts.pager,
+      h("button", { type: "button", disabled: page <= 0, "data-key": "prev", onclick: () => this.setTraits({ page: page - 1 }) }, "Previous page"),
+      h("span", { class: "rw-page-info" }, `${count(first)}–${count(last)} of ${count(total)} · page ${count(page + 1)} of ${count(pages)}`),
+      h("button", { type: "button", disabled: page >= pages - 1, "data-key": "next", onclick: () => this.setTraits({ page: page + 1 }) }, "Next page"),
+    );
+  }
+}
+
+export function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
+  const view = new DatasetPageView(model, el);
+  return () => view.dispose();
+}
+
+export default { render };

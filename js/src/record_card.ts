@@ -1,0 +1,228 @@
+// One record: its inputs, prediction bars, annotation, status and (in
+// Annotate mode) the label controls and Validate / Discard.
+import { h } from "./dom";
+import { labelHue, percent, plainValue } from "./format";
+import type { PageRecord } from "./types";
+
+export const COLLAPSED_CHARS = 600;
+
+export interface CardProps {
+  record: PageRecord;
+  labels: string[];
+  annotating: boolean;
+  selected: boolean;
+  pending: boolean;
+  expanded: Set<string>; // `${seq}:${key}` of inputs shown in full
+  fullTexts: Map<string, string>; // full texts fetched from the kernel
+  showMetadata: boolean;
+  onSelect(on: boolean): void;
+  onAnnotate(labels: string[]): void;
+  onValidate(): void;
+  onDiscard(): void;
+  onExpand(key: string, on: boolean): void;
+  onMetadata(on: boolean): void;
+}
+
+export function annotationLabels(record: PageRecord): string[] {
+  const a = record.annotation;
+  if (a === null || a === undefined) return [];
+  return Array.isArray(a) ? a : [a];
+}
+
+function labelChip(label: string, extra = ""): HTMLElement {
+  return h("span", { class: `rw-label ${extra}`.trim(), style: { "--rw-hue": String(labelHue(label)) } }, label);
+}
+
+function inputField(props: CardProps, key: string, showKey: boolean): HTMLElement {
+  const { record } = props;
+  const id = `${record.seq}:${key}`;
+  const sent = record.inputs[key] ?? "";
+  const full = props.fullTexts.get(id) ?? sent;
+  const length = record.lengths?.[key] ?? sent.length;
+  const open = props.expanded.has(id);
+  const long = length > COLLAPSED_CHARS;
+  const text = open ? full : long ? `${sent.slice(0, COLLAPSED_CHARS)}…` : sent;
+  return h(
+    "div",
+    { class: "rw-field" },
+    showKey ? h("div", { class: "rw-field-key" }, key) : null,
+    h("p", { class: "rw-text" }, text),
+    long
+      ? h("button", {
+          type: "button",
+          class: "rw-link",
+          "aria-expanded": open ? "true" : "false",
+          "data-key": `expand:${id}`,
+          onclick: () => props.onExpand(key, !open),
+        }, open ? "Show less" : `Show more (${length.toLocaleString("en-US")} characters)`)
+      : null,
+  );
+}
+
+function predictionBars(record: PageRecord): HTMLElement | null {
+  if (!record.prediction?.length) return null;
+  const sorted = [...record.prediction].sort((a, b) => b[1] - a[1]);
+  return h(
+    "div",
+    { class: "rw-prediction", "aria-label": "Prediction" },
+    sorted.map(([label, score]) =>
+      h(
+        "div",
+        { class: "rw-bar-row" },
+        h("span", { class: "rw-bar-label", title: label }, label),
+        h("span", { class: "rw-bar-track", "aria-hidden": "true" },
+          h("span", { class: "rw-bar-fill", style: { width: `${Math.max(0, Math.min(1, score)) * 100}%`, "--rw-hue": String(labelHue(label)) } })),
+        h("span", { class: "rw-bar-value" }, percent(score)),
+      ),
+    ),
+  );
+}
+
+function outcome(record: PageRecord, annotated: string[]): HTMLElement | null {
+  if (!annotated.length || !record.prediction?.length) return null;
+  let predicted: string[];
+  if (record.multi_label) predicted = record.prediction.filter(([, s]) => s >= 0.5).map(([l]) => l);
+  else predicted = [[...record.prediction].sort((a, b) => b[1] - a[1])[0][0]];
+  const ok = predicted.length === annotated.length && predicted.every((l) => annotated.includes(l));
+  return h("span", { class: ok ? "rw-outcome rw-ok" : "rw-outcome rw-ko" }, ok ? "Predicted ok" : "Predicted ko");
+}
+
+/** The labels offered for a record, in shortcut order: the dataset's, then any others it carries. */
+export function choicesFor(record: PageRecord, labels: string[]): string[] {
+  const choices = [...labels];
+  for (const label of annotationLabels(record)) if (!choices.includes(label)) choices.push(label);
+  for (const [label] of record.prediction ?? []) if (!choices.includes(label)) choices.push(label);
+  return choices;
+}
+
+function labelControls(props: CardProps, annotated: string[]): HTMLElement {
+  const { record } = props;
+  const choices = choicesFor(record, props.labels);
+  const group = h("div", { class: "rw-choices", role: "group", "aria-label": `Labels for record ${record.id}` });
+  choices.forEach((label, i) => {
+    const shortcut = i < 9 ? String(i + 1) : null;
+    const chosen = annotated.includes(label);
+    if (record.multi_label) {
+      group.appendChild(
+        h(
+          "label",
+          { class: chosen ? "rw-choice rw-chosen" : "rw-choice", style: { "--rw-hue": String(labelHue(label)) } },
+          h("input", {
+            type: "checkbox",
+            checked: chosen,
+            disabled: props.pending,
+            "aria-keyshortcuts": shortcut ?? undefined,
+            "data-key": `label:${record.seq}:${label}`,
+            onchange: (e: Event) => {
+              const on = (e.target as HTMLInputElement).checked;
+              props.onAnnotate(on ? [...annotated, label] : annotated.filter((l) => l !== label));
+            },
+          }),
+          h("span", null, label),
+          shortcut ? h("kbd", { "aria-hidden": "true" }, shortcut) : null,
+        ),
+      );
+    } else {
+      group.appendChild(
+        h(
+          "button",
+          {
+            type: "button",
+            class: chosen ? "rw-choice rw-chosen" : "rw-choice",
+            "aria-pressed": chosen ? "true" : "false",
+            "aria-label": label,
+            "aria-keyshortcuts": shortcut ?? undefined,
+            disabled: props.pending,
+            style: { "--rw-hue": String(labelHue(label)) },
+            "data-key": `label:${record.seq}:${label}`,
+            onclick: () => props.onAnnotate([label]),
+          },
+          label,
+          shortcut ? h("kbd", { "aria-hidden": "true" }, shortcut) : null,
+        ),
+      );
+    }
+  });
+  return group;
+}
+
+export function recordCard(props: CardProps): HTMLElement {
+  const { record } = props;
+  const annotated = annotationLabels(record);
+  const keys = Object.keys(record.inputs);
+  const showKeys = keys.length > 1 || (keys.length === 1 && keys[0] !== "text");
+  const metadataKeys = Object.keys(record.metadata ?? {});
+  return h(
+    "article",
+    {
+      class: ["rw-card", props.selected ? "rw-selected" : "", props.pending ? "rw-pending" : ""].join(" ").trim(),
+      "aria-label": `Record ${record.id}`,
+      "aria-busy": props.pending ? "true" : undefined,
+      tabindex: "0",
+      "data-seq": String(record.seq),
+      "data-key": `card:${record.seq}`,
+    },
+    h(
+      "header",
+      { class: "rw-card-head" },
+      props.annotating
+        ? h("input", {
+            type: "checkbox",
+            class: "rw-select",
+            checked: props.selected,
+            "aria-label": `Select record ${record.id}`,
+            "data-key": `select:${record.seq}`,
+            onchange: (e: Event) => props.onSelect((e.target as HTMLInputElement).checked),
+          })
+        : null,
+      h("span", { class: "rw-id" }, `#${record.id}`),
+      h("span", { class: `rw-status rw-status-${record.status.toLowerCase()}` }, record.status),
+      outcome(record, annotated),
+      h("span", { class: "rw-spacer" }),
+      metadataKeys.length
+        ? h("button", {
+            type: "button",
+            class: "rw-link",
+            "aria-expanded": props.showMetadata ? "true" : "false",
+            "data-key": `meta:${record.seq}`,
+            onclick: () => props.onMetadata(!props.showMetadata),
+          }, props.showMetadata ? "Hide metadata" : "Metadata")
+        : null,
+    ),
+    h("div", { class: "rw-card-body" },
+      h("div", { class: "rw-inputs" }, keys.map((key) => inputField(props, key, showKeys))),
+      h("div", { class: "rw-labels-col" },
+        predictionBars(record),
+        h("div", { class: "rw-annotation" },
+          h("span", { class: "rw-muted" }, "Annotation "),
+          annotated.length ? annotated.map((l) => labelChip(l)) : h("span", { class: "rw-muted" }, "—")),
+      ),
+    ),
+    h("div", { class: "rw-agents rw-muted" },
+      record.prediction_agent ? `predicted by ${record.prediction_agent}` : null,
+      record.prediction_agent && record.annotation_agent ? " · " : null,
+      record.annotation_agent ? `annotated by ${record.annotation_agent}` : null),
+    props.showMetadata
+      ? h("dl", { class: "rw-metadata" },
+          metadataKeys.map((key) => [h("dt", null, key), h("dd", null, plainValue(record.metadata[key]))]))
+      : null,
+    props.annotating
+      ? h(
+          "div",
+          { class: "rw-annotate" },
+          labelControls(props, annotated),
+          h("div", { class: "rw-record-actions" },
+            h("button", {
+              type: "button", class: "rw-primary", disabled: props.pending,
+              "aria-keyshortcuts": "Enter", "data-key": `validate:${record.seq}`,
+              onclick: () => props.onValidate(),
+            }, "Validate"),
+            h("button", {
+              type: "button", disabled: props.pending,
+              "aria-keyshortcuts": "Backspace", "data-key": `discard:${record.seq}`,
+              onclick: () => props.onDiscard(),
+            }, "Discard")),
+        )
+      : null,
+  );
+}

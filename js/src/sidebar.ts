@@ -1,0 +1,95 @@
+// The sidebar: annotation progress, label counts of the current search, and
+// its top keywords (click one to add it to the search).
+import { h } from "./dom";
+import { count, labelHue } from "./format";
+import type { Counts, Facets, Progress } from "./types";
+
+export interface SidebarProps {
+  progress: Progress;
+  facets: Facets;
+  keywords: [string, number][];
+  annotating: boolean;
+  schemaLocked: boolean;
+  onKeyword(word: string): void;
+  onAddLabel(label: string): void;
+}
+
+function progressRegion(p: Progress): HTMLElement {
+  const done = p.validated + p.discarded;
+  const share = (n: number) => (p.total ? `${(100 * n) / p.total}%` : "0%");
+  return h(
+    "section",
+    { class: "rw-side-section", role: "region", "aria-label": "Progress" },
+    h("h3", null, "Progress"),
+    h("p", { class: "rw-progress-big" }, `${p.percent}%`, h("span", { class: "rw-muted" }, " annotated")),
+    h("div", { class: "rw-progress-track", role: "img", "aria-label": `${count(done)} of ${count(p.total)} records annotated` },
+      h("span", { class: "rw-progress-validated", style: { width: share(p.validated) } }),
+      h("span", { class: "rw-progress-discarded", style: { width: share(p.discarded) } })),
+    h("dl", { class: "rw-progress-counts" },
+      h("dt", null, "Validated"), h("dd", null, count(p.validated)),
+      h("dt", null, "Discarded"), h("dd", null, count(p.discarded)),
+      h("dt", null, "Edited"), h("dd", null, count(p.edited)),
+      h("dt", null, "Pending"), h("dd", null, count(p.default)),
+      h("dt", null, "Total"), h("dd", null, count(p.total))),
+  );
+}
+
+function labelCounts(title: string, counts: Counts | undefined): HTMLElement | null {
+  if (!counts?.length) return null;
+  const top = Math.max(...counts.map(([, n]) => n), 1);
+  return h(
+    "section",
+    { class: "rw-side-section", "aria-label": title },
+    h("h3", null, title),
+    h("ul", { class: "rw-side-list" },
+      counts.slice(0, 15).map(([label, n]) =>
+        h("li", null,
+          h("span", { class: "rw-side-name", title: String(label) }, String(label)),
+          h("span", { class: "rw-side-bar", "aria-hidden": "true" },
+            h("span", { style: { width: `${(100 * n) / top}%`, "--rw-hue": String(labelHue(String(label))) } })),
+          h("span", { class: "rw-count" }, count(n))))),
+  );
+}
+
+function newLabelForm(props: SidebarProps): HTMLElement {
+  const input = h("input", {
+    type: "text", "aria-label": "New label", placeholder: "New label", disabled: props.schemaLocked,
+    "data-key": "new-label",
+  });
+  return h(
+    "form",
+    {
+      class: "rw-new-label",
+      title: props.schemaLocked ? "This dataset has a label schema: change it with rb.configure_dataset" : undefined,
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const label = input.value.trim();
+        if (label) props.onAddLabel(label);
+        input.value = "";
+      },
+    },
+    input,
+    h("button", { type: "submit", disabled: props.schemaLocked }, "+ new label"),
+  );
+}
+
+export function sidebar(props: SidebarProps): HTMLElement {
+  return h(
+    "aside",
+    { class: "rw-sidebar" },
+    progressRegion(props.progress),
+    props.annotating ? newLabelForm(props) : null,
+    labelCounts("Annotated as", props.facets.annotated_as),
+    labelCounts("Predicted as", props.facets.predicted_as),
+    props.keywords.length
+      ? h("section", { class: "rw-side-section", "aria-label": "Keywords" },
+          h("h3", null, "Keywords"),
+          h("ul", { class: "rw-keywords" },
+            props.keywords.map(([word, n]) =>
+              h("li", null, h("button", {
+                type: "button", class: "rw-keyword", title: `${count(n)} times; click to search`,
+                onclick: () => props.onKeyword(word),
+              }, word, h("span", { class: "rw-count" }, count(n)))))))
+      : null,
+  );
+}

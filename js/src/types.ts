@@ -1,0 +1,92 @@
+// What the kernel sends (traits of rubrix_widgets.widgets.dataset_page.DatasetPage).
+
+export type Label = string;
+export type Prediction = [Label, number];
+
+export interface PageRecord {
+  seq: number;
+  id: string | number;
+  status: "Default" | "Edited" | "Discarded" | "Validated";
+  prediction_agent: string | null;
+  annotation_agent: string | null;
+  metadata: Record<string, unknown>;
+  event_timestamp: string | null;
+  inputs: Record<string, string>;
+  lengths: Record<string, number>;
+  prediction: Prediction[];
+  annotation: Label | Label[] | null;
+  multi_label: boolean;
+}
+
+export type Counts = [string | number, number][];
+
+export interface Facets {
+  status?: Counts;
+  predicted_as?: Counts;
+  annotated_as?: Counts;
+  predicted_by?: Counts;
+  annotated_by?: Counts;
+  predicted?: Counts;
+  metadata?: Record<string, Counts>;
+}
+
+export interface Filters {
+  predicted_as?: string[];
+  predicted_by?: string[];
+  annotated_as?: string[];
+  annotated_by?: string[];
+  status?: string[];
+  predicted?: "ok" | "ko";
+  score?: [number | null, number | null];
+  metadata?: Record<string, (string | number | boolean)[]>;
+}
+
+export interface Progress {
+  total: number;
+  validated: number;
+  discarded: number;
+  edited: number;
+  default: number;
+  percent: number;
+}
+
+export interface Traits {
+  query: string;
+  filters: Filters;
+  sort: [string, "asc" | "desc"][];
+  page: number;
+  page_size: number;
+  mode: "explore" | "annotate";
+  total: number;
+  dataset_name: string;
+  task: string;
+  _records: PageRecord[];
+  _facets: Facets;
+  _labels: string[];
+  _progress: Progress;
+  _keywords: [string, number][];
+  _error: string;
+  _warnings: string[];
+  _history: { can_undo: boolean; can_redo: boolean };
+  _sortable: string[];
+  _schema_locked: boolean;
+  _saved: number;
+}
+
+// The subset of anywidget's model API we use.
+export interface Model {
+  get<K extends keyof Traits>(name: K): Traits[K];
+  set<K extends keyof Traits>(name: K, value: Traits[K]): void;
+  save_changes(): void;
+  on(event: string, callback: (...args: unknown[]) => void): void;
+  off(event?: string | null, callback?: ((...args: unknown[]) => void) | null): void;
+  send(content: unknown): void;
+}
+
+export interface Ack {
+  type: "ack";
+  request: number;
+  ok: boolean;
+  error?: string;
+  changed?: unknown;
+}

@@ -1,0 +1,48 @@
+"""``rb.show``: open a dataset page in the cell (logging the data first if given)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .client import log
+
+if TYPE_CHECKING:  # the widget stack (ipywidgets, anywidget) loads on first show()
+    from .widgets.dataset_page import DatasetPage
+
+
+def show(
+    data: Any = None,
+    name: str | None = None,
+    *,
+    query: str = "",
+    mode: str = "explore",
+    page_size: int = 20,
+    **log_options: Any,
+) -> DatasetPage:
+    """The dataset page of ``name``, inline.
+
+    ``rb.show("news")`` opens a stored dataset; ``rb.show(df_or_records, name="news")``
+    logs the records into ``news`` first (same rules as :func:`rb.log`).
+    """
+    if isinstance(data, str) and name is None:
+        data, name = None, data
+    if name is None:
+        raise TypeError(
+            "rb.show needs a dataset name: rb.show('news'), or rb.show(records, name='news') "
+            "to log records first"
+        )
+    if data is not None:
+        if isinstance(data, str):
+            raise TypeError(
+                f"rb.show got two names ({data!r} and {name!r}); pass records or a DataFrame "
+                "as the first argument"
+            )
+        log(data, name, verbose=False, **log_options)
+    elif log_options:
+        raise TypeError(f"rb.show got log options {sorted(log_options)} without records to log")
+    from .widgets.dataset_page import DatasetPage
+
+    return DatasetPage(name, page_size=page_size, mode=mode, query=query)
+
+
+__all__ = ["show"]

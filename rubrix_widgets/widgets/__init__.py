@@ -1,0 +1,5 @@
+"""Notebook widgets (anywidget). The data layer never imports from here."""
+
+from .dataset_page import DatasetPage
+
+__all__ = ["DatasetPage"]

@@ -1,0 +1,117 @@
+"""Annotation actions as transforms of stored record rows (Arrow in, Arrow out).
+
+Each takes the rows as stored and returns the rows to write back, plus the
+positions of rows the action left alone (e.g. validating a record that has
+neither an annotation nor a prediction). Bulk actions on a million records
+stay column-wise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import rules
+from ..record_table import nested_tuples
+from ..search.index_schema import MULTI_LABEL_THRESHOLD
+from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
+
+LABELS = pa.list_(pa.string())
+
+
+def _set(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    index = table.schema.get_field_index(name)
+    return table.set_column(index, table.schema.field(name), values)
+
+
+def _with_agent(table: pa.Table, annotator: str) -> pa.Table:
+    has = pc.is_valid(table.column("annotation"))
+    agent = pc.if_else(has, pa.scalar(annotator), pa.scalar(None, pa.string()))
+    return _set(table, "annotation_agent", agent)
+
+
+def _statuses(table: pa.Table, single: str, multi: str) -> pa.Array:
+    if "multi_label" not in table.column_names:
+        return pa.array([single] * len(table), pa.string())
+    return pc.if_else(table.column("multi_label"), multi, single)
+
+
+def annotate(table: pa.Table, task: str, annotation, annotator: str) -> tuple[pa.Table, list[int]]:
+    """Set the annotation: single-label records become Validated, multi-label Edited."""
+    if task != TEXT_CLASSIFICATION:
+        raise ValueError(f"annotate with labels works on TextClassification records, not {task}")
+    labels = [annotation] if isinstance(annotation, str) else list(annotation)
+    labels = [rules.check_label(label, "annotation") for label in labels]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"annotation {labels!r} repeats a label")
+    multi = table.column("multi_label").to_numpy(zero_copy_only=False)
+    if len(labels) != 1 and not multi.all():
+        raise ValueError(
+            f"annotation {labels!r} has {len(labels)} labels, but single-label records take one"
+        )
+    values = pa.array([labels] * len(table), LABELS)
+    table = _set(table, "annotation", values)
+    table = _set(table, "status", _statuses(table, "Validated", "Edited"))
+    return _with_agent(table, annotator), []
+
+
+def validate(table: pa.Table, task: str, annotator: str) -> tuple[pa.Table, list[int]]:
+    """Accept the annotation, or the prediction when there is none; mark Validated."""
+    annotation = table.column("annotation")
+    derived = {
+        TEXT_CLASSIFICATION: _predicted_labels,
+        TOKEN_CLASSIFICATION: _predicted_spans,
+        TEXT2TEXT: _top_prediction_text,
+    }[task](table)
+    chosen = pc.coalesce(annotation.combine_chunks(), derived)
+    left = np.flatnonzero(pc.is_null(chosen).to_numpy(zero_copy_only=False)).tolist()
+    table = _set(table, "annotation", chosen)
+    table = _set(table, "status", pa.array(["Validated"] * len(table), pa.string()))
+    return _with_agent(table, annotator), left
+
+
+def discard(table: pa.Table, task: str, annotator: str) -> tuple[pa.Table, list[int]]:
+    table = _set(table, "status", pa.array(["Discarded"] * len(table), pa.string()))
+    return _with_agent(table, annotator), []
+
+
+def _predicted_labels(table: pa.Table) -> pa.Array:
+    """Top label (single-label) or labels scoring >= 0.5 (multi-label); null without prediction."""
+    prediction = table.column("prediction").combine_chunks()
+    top = pc.struct_field(pc.list_element(prediction, 0), "label").to_pylist()
+    multi = table.column("multi_label").to_pylist()
+    pairs = nested_tuples(prediction, ("label", "score")) if any(multi) else None
+    values = []
+    for i, label in enumerate(top):
+        if multi[i]:
+            values.append(
+                None
+                if pairs[i] is None
+                else [lab for lab, score in pairs[i] if score >= MULTI_LABEL_THRESHOLD]
+            )
+        else:
+            values.append(None if label is None else [label])
+    return pa.array(values, LABELS)
+
+
+def _predicted_spans(table: pa.Table) -> pa.Array:
+    rows = nested_tuples(table.column("prediction"), ("label", "start", "end"))
+    return pa.array(rows, spec(TOKEN_CLASSIFICATION).schema.field("annotation").type)
+
+
+def _top_prediction_text(table: pa.Table) -> pa.Array:
+    rows = nested_tuples(table.column("prediction"), ("text",))
+    return pa.array([r[0][0] if r else None for r in rows], pa.large_string())
+
+
+def keep_rows(table: pa.Table, seqs: Sequence[int], skip: list[int]) -> tuple[pa.Table, np.ndarray]:
+    """Drop the rows an action left alone (and their seqs)."""
+    seqs = np.asarray(seqs, dtype=np.int64)
+    if not skip:
+        return table, seqs
+    keep = np.ones(len(table), dtype=bool)
+    keep[skip] = False
+    return table.filter(pa.array(keep)), seqs[keep]

@@ -1,0 +1,388 @@
+"""``DatasetPage``: Rubrix's dataset page for text classification, inline in a notebook cell.
+
+    >>> w = rb.show("news")
+    >>> w.search("predicted:ko AND score:{0.9 TO *}")
+    >>> w.annotate(ids=[17], annotation="Sports")
+    >>> w.observe(lambda change: retrain(change["new"]), names="df")
+
+The kernel owns the data: the browser gets one page of records at a time
+(JSON, texts cut to a few thousand characters) and sends back intents
+(``{"type": "action", ...}`` messages, answered with an ``ack`` once the
+change is on disk). Every method here takes the same path as the click.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import traitlets
+from anywidget import AnyWidget
+
+from ..errors import QuerySyntaxError, RubrixWidgetsError
+from ..timing import logger
+from .dataset_session import ActionResult, DatasetSession
+from .filters import check_filters
+from .frame_mirror import FrameMirror
+from .sorting import INDEXED_ORDER, check_sort
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+MODES = ("explore", "annotate")
+MAX_PAGE_SIZE = 200
+
+
+def _bundle(name: str) -> Path:
+    path = STATIC / name
+    if not path.exists():
+        raise RubrixWidgetsError(
+            f"the widget's front end ({path}) is not built: run `make setup` (or `cd js && "
+            "npm install --no-audit --no-fund && npm run build`)"
+        )
+    return path
+
+
+def _front_end(name: str):
+    """The bundle's text; with ``ANYWIDGET_HMR=1`` a watched file, so edits hot-reload."""
+    path = _bundle(name)
+    if os.environ.get("ANYWIDGET_HMR") == "1":
+        from anywidget._file_contents import FileContents
+
+        return FileContents(path, start_thread=True)
+    return path.read_text(encoding="utf-8")
+
+
+def _operator_hint(query: str) -> str:
+    lower = sorted({w for w in re.findall(r"\b(and|or|not)\b", query)})
+    if not lower:
+        return ""
+    words = " and ".join(f"'{w}'" for w in lower)
+    verb = "is searched as a word" if len(lower) == 1 else "are searched as words"
+    return f"\nHint: operators are uppercase ({words} {verb}): write AND, OR, NOT"
+
+
+class _FrameTrait(traitlets.Any):
+    """A DataFrame trait that notifies on every assignment (compared by identity)."""
+
+    def set(self, obj: traitlets.HasTraits, value: Any) -> None:
+        old = obj._trait_values.get(self.name, self.default_value)
+        obj._trait_values[self.name] = value
+        if old is not value:
+            obj._notify_trait(self.name, old, value)
+
+
+class DatasetPage(AnyWidget):
+    """The dataset page: search, filters, pages of records, annotation, progress."""
+
+    # --- what a person (or Python) changes -------------------------------------------
+    query = traitlets.Unicode("").tag(sync=True)
+    filters = traitlets.Dict().tag(sync=True)
+    sort = traitlets.List().tag(sync=True)
+    page = traitlets.Int(0).tag(sync=True)
+    page_size = traitlets.Int(20).tag(sync=True)
+    mode = traitlets.Unicode("explore").tag(sync=True)
+
+    # --- what the kernel computes -------------------------------------------------------
+    total = traitlets.Int(0).tag(sync=True)
+    dataset_name = traitlets.Unicode("").tag(sync=True)
+    task = traitlets.Unicode("").tag(sync=True)
+    df = _FrameTrait(None, allow_none=True)
+    _records = traitlets.List().tag(sync=True)
+    _facets = traitlets.Dict().tag(sync=True)
+    _labels = traitlets.List().tag(sync=True)
+    _progress = traitlets.Dict().tag(sync=True)
+    _keywords = traitlets.List().tag(sync=True)
+    _error = traitlets.Unicode("").tag(sync=True)
+    _warnings = traitlets.List().tag(sync=True)
+    _history = traitlets.Dict({"can_undo": False, "can_redo": False}).tag(sync=True)
+    _sortable = traitlets.List().tag(sync=True)
+    _schema_locked = traitlets.Bool(False).tag(sync=True)
+    _saved = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, name: str, page_size: int = 20, mode: str = "explore", **kwargs: Any):
+        known = {"query", "filters", "sort", "page"}
+        unknown = set(kwargs) - known
+        if unknown:
+            raise TypeError(
+                f"DatasetPage got unexpected arguments {sorted(unknown)}; it takes name, "
+                f"page_size, mode, {', '.join(sorted(known))}"
+            )
+        self._session = DatasetSession(name)
+        self._mirror = FrameMirror(name)
+        self._df_wanted = False
+        self._refreshing = False
+        self._esm = _front_end("dataset_page.js")
+        self._css = _front_end("dataset_page.css")
+        self._resetting_page = False
+        self._unsettled = np.zeros(0, dtype=np.int64)
+        super().__init__(page_size=page_size, mode=mode, dataset_name=name, **kwargs)
+        self.task = self._session.task
+        self.observe(self._on_view_change, names=["query", "filters", "sort"])
+        self.observe(self._on_page_change, names=["page", "page_size"])
+        self.on_msg(self._on_message)
+        self.refresh(keywords=True)
+
+    # --- validation of what comes in (from Python or from the browser) ------------------
+    @traitlets.validate("filters")
+    def _valid_filters(self, proposal):
+        try:
+            return check_filters(proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("sort")
+    def _valid_sort(self, proposal):
+        try:
+            return check_sort(proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("page_size")
+    def _valid_page_size(self, proposal):
+        value = proposal["value"]
+        if not 1 <= value <= MAX_PAGE_SIZE:
+            raise traitlets.TraitError(f"page_size {value} must be between 1 and {MAX_PAGE_SIZE}")
+        return value
+
+    @traitlets.validate("page")
+    def _valid_page(self, proposal):
+        if proposal["value"] < 0:
+            raise traitlets.TraitError(f"page {proposal['value']} must be 0 or more")
+        return proposal["value"]
+
+    @traitlets.validate("mode")
+    def _valid_mode(self, proposal):
+        if proposal["value"] not in MODES:
+            raise traitlets.TraitError(f"mode {proposal['value']!r} is not one of {MODES}")
+        return proposal["value"]
+
+    # --- df: built when first read or observed, then kept current -----------------------
+    @traitlets.default("df")
+    def _first_df(self):
+        self._df_wanted = True
+        return self._build_df()
+
+    def observe(self, handler, names=traitlets.All, type="change"):
+        wants_df = names == "df" or (isinstance(names, list | tuple) and "df" in names)
+        if wants_df and not self._df_wanted:
+            self._df_wanted = True
+            self.df = self._build_df()
+        return super().observe(handler, names=names, type=type)
+
+    def _build_df(self):
+        view = self._session.view()
+        compiled, _ = self._session.compile(view, self.query, self.filters)
+        return self._mirror.build(view, compiled, self._everything, self._view_key)
+
+    @property
+    def _everything(self) -> bool:
+        return not self.query.strip() and not self.filters
+
+    @property
+    def _view_key(self) -> tuple:
+        return (self.query, repr(sorted(self.filters.items())))
+
+    # --- refreshing what the browser shows ------------------------------------------------
+    def _on_view_change(self, change) -> None:
+        if self.page != 0:  # a new search starts at its first page
+            self._resetting_page = True
+            try:
+                self.page = 0
+            finally:
+                self._resetting_page = False
+        self.refresh(keywords=True)
+
+    def _on_page_change(self, change) -> None:
+        if not self._resetting_page:
+            self.refresh()
+
+    def refresh(
+        self,
+        keywords: bool = False,
+        changed: np.ndarray | None = None,
+        quick: bool = False,
+        settling: bool = False,
+    ) -> None:
+        """Recompute what the browser shows (and ``df`` if someone uses it).
+
+        ``changed``: seqs of records just written (``df`` updates only those).
+        ``quick`` (right after a click's write, before the index has caught
+        up): page, progress and ``df`` values only; facets and labels wait for
+        the ``settling`` pass that follows the acknowledgement, which also
+        moves records in or out of ``df`` if they stopped or started matching.
+        """
+        start = time.perf_counter()
+        view = self._session.view(index_may_lag=quick)
+        try:
+            compiled, warnings = self._session.compile(view, self.query, self.filters)
+        except QuerySyntaxError as exc:
+            self._error = str(exc) + _operator_hint(self.query)
+            return
+        records, total, _ = self._session.page(
+            view, compiled, self.sort, self.page, self.page_size, self._everything
+        )
+        last_page = max(0, (total - 1) // self.page_size)
+        if self.page > last_page:
+            self.page = last_page  # triggers a refresh of that page
+            return
+        with self.hold_sync():
+            self._error = ""
+            self._warnings = warnings
+            self._records = records
+            self.total = total
+            self._progress = self._session.progress(view)
+            self._history = {
+                "can_undo": self._session.history.can_undo,
+                "can_redo": self._session.history.can_redo,
+            }
+            if not quick:
+                self._facets = self._session.facets(view, compiled)
+                self._labels = self._session.labels(view)
+                self._schema_locked = bool((view.manifest.settings or {}).get("label_schema"))
+                self._sortable = [
+                    *INDEXED_ORDER,
+                    *(f"metadata.{k}" for k in self._session.metadata_keys(view)),
+                ]
+            if keywords:
+                self._keywords = self._session.keywords(view, compiled)
+        if self._df_wanted:
+            if changed is not None and self._mirror.key == self._view_key:
+                if not (settling and self._everything):
+                    frame = self._mirror.update(
+                        view, compiled, self._everything, changed, values=not settling
+                    )
+                    if frame is not self.df:
+                        self.df = frame
+            else:
+                self.df = self._mirror.build(view, compiled, self._everything, self._view_key)
+        logger.debug(
+            "page refresh (quick=%s) took %.1f ms", quick, (time.perf_counter() - start) * 1e3
+        )
+
+    # --- actions: the same path for clicks and Python calls ----------------------------
+    def _seqs(self, ids) -> np.ndarray:
+        return self._session.seqs_for_ids(self._session.view(), ids)
+
+    def _all_seqs(self) -> np.ndarray:
+        view = self._session.view()
+        compiled, _ = self._session.compile(view, self.query, self.filters)
+        return self._session.matching_seqs(view, compiled)
+
+    def _after(self, result: ActionResult, settle: bool = True) -> ActionResult:
+        """Show a write (already on disk): page, progress and ``df`` at once, then
+        (``settle``) bring the index up to date and recompute facets and labels.
+        A click acknowledges between the two, so it is saved and shown sooner."""
+        if result.changed:
+            self._saved += 1
+        if settle:
+            self._session.store.sync_index()
+            self.refresh(changed=result.seqs)
+        else:
+            self.refresh(changed=result.seqs, quick=True)
+            self._unsettled = np.concatenate([self._unsettled, result.seqs])
+        return result
+
+    def _settle(self) -> None:
+        changed, self._unsettled = self._unsettled, np.zeros(0, dtype=np.int64)
+        self._session.store.sync_index()
+        self.refresh(changed=changed, settling=True)
+
+    def annotate(self, ids, annotation) -> int:
+        """Annotate records (single-label: Validated; multi-label: Edited). Returns how many."""
+        return self._after(self._session.act("annotate", self._seqs(ids), annotation)).changed
+
+    def validate(self, ids) -> int:
+        """Accept the annotation, or the top prediction when there is none."""
+        return self._after(self._session.act("validate", self._seqs(ids))).changed
+
+    def discard(self, ids) -> int:
+        return self._after(self._session.act("discard", self._seqs(ids))).changed
+
+    def annotate_all(self, annotation) -> int:
+        """Annotate every record matching the current search and filters."""
+        return self._after(self._session.act("annotate", self._all_seqs(), annotation)).changed
+
+    def validate_all(self) -> int:
+        return self._after(self._session.act("validate", self._all_seqs())).changed
+
+    def discard_all(self) -> int:
+        return self._after(self._session.act("discard", self._all_seqs())).changed
+
+    def undo(self) -> int:
+        return self._after(self._session.undo()).changed
+
+    def redo(self) -> int:
+        return self._after(self._session.redo()).changed
+
+    def search(self, query: str) -> int:
+        """Run a search (the same language as ``rb.load``); returns the number of matches."""
+        self.query = query
+        if self._error:
+            raise QuerySyntaxError(self._error)
+        return self.total
+
+    def add_label(self, label: str) -> list[str]:
+        """Add a label to the choices (rejected when a label schema forbids it)."""
+        labels = self._session.add_label(label)
+        self._labels = labels
+        return labels
+
+    # --- messages from the browser -------------------------------------------------------------
+    def _on_message(self, _widget, content: dict, _buffers) -> None:
+        if not isinstance(content, dict) or content.get("type") != "action":
+            return
+        request = content.get("request")
+        try:
+            result = self._dispatch(content)
+            self.send(
+                {
+                    "type": "ack",
+                    "request": request,
+                    "ok": True,
+                    "changed": result,
+                    "saved": self._saved,
+                }
+            )
+        except (ValueError, RubrixWidgetsError) as exc:
+            self.send({"type": "ack", "request": request, "ok": False, "error": str(exc)})
+        finally:
+            if len(self._unsettled):
+                self._settle()
+
+    def _dispatch(self, content: dict) -> Any:
+        action = content.get("action")
+        scope_all = content.get("scope") == "query"
+        seqs = content.get("seqs")
+        if action in ("annotate", "validate", "discard"):
+            targets = self._all_seqs() if scope_all else self._checked_seqs(seqs)
+            annotation = content.get("annotation") if action == "annotate" else None
+            return self._after(self._session.act(action, targets, annotation), settle=False).changed
+        if action == "undo":
+            return self._after(self._session.undo(), settle=False).changed
+        if action == "redo":
+            return self._after(self._session.redo(), settle=False).changed
+        if action == "add_label":
+            return self.add_label(content.get("label"))
+        if action == "full_text":
+            return self._full_text(content.get("seq"), content.get("key"))
+        raise ValueError(f"unknown action {action!r}")
+
+    def _checked_seqs(self, seqs) -> np.ndarray:
+        if not isinstance(seqs, list) or not all(isinstance(s, int) for s in seqs):
+            raise ValueError("an action needs the seqs of the records it applies to")
+        return np.asarray(seqs, dtype=np.int64)
+
+    def _full_text(self, seq, key) -> str:
+        _, live = self._session.store.records()
+        if not isinstance(seq, int) or not 0 <= seq < live.size:
+            raise ValueError(f"no record at position {seq!r}")
+        row = live.rows([seq]).to_pylist()[0]
+        if key in (None, "text") and row.get("inputs") is None:
+            return row["text"]
+        import orjson
+
+        value = orjson.loads(row["inputs"]).get(key) if row.get("inputs") else row.get(key)
+        return "\n".join(value) if isinstance(value, list) else str(value)

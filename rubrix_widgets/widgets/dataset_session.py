@@ -1,0 +1,305 @@
+"""The kernel side of a dataset page: searching one dataset and changing its records.
+
+No widget code here: the page widget (and tests) call these methods, and
+every click ends up in :meth:`DatasetSession.act`, which writes to the
+store before returning. Indexing is deferred (``index_now=False``), so a
+click is on disk in a few milliseconds and the index catches up right after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import tantivy
+
+from ..record_table import BOOKKEEPING
+from ..search.index_schema import KEYWORD_NAMES, TEXT_ANALYZER
+from ..search.query_parser import parse_query
+from ..search.search_index import run_search
+from ..settings import check_label_schema
+from ..store import workspace as ws
+from ..store.dataset_store import DatasetView
+from ..store.manifest import Manifest
+from ..tasks import TEXT_CLASSIFICATION
+from . import actions
+from .filters import combine
+from .history import History, Step
+from .page_json import page_json
+from .sorting import sorted_page
+
+METADATA_FACETS = 12
+FACET_VALUES = 30
+KEYWORD_SAMPLE = 1_000
+STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have he her his i if in into is it its me my no "
+    "not of on or our she so that the their them there these they this to was we were what when "
+    "which who will with you your rt http https www com amp via just can new get like".split()
+)
+
+
+@dataclass
+class ActionResult:
+    changed: int
+    skipped: int = 0
+    seqs: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+class DatasetSession:
+    """One dataset seen through a page: queries, pages, facets and annotation actions."""
+
+    def __init__(self, name: str):
+        self.name = ws.check_name(name)
+        self.store = ws.existing(name)
+        self.history = History()
+        self._compiled: dict[tuple, tuple[tantivy.Query, list[str]]] = {}
+        self._metadata_keys: tuple[int, list[str]] = (-1, [])
+        self._labels: tuple[int, list[str]] = (-1, [])
+
+    # -- reading ---------------------------------------------------------------------
+    def view(self, index_may_lag: bool = False) -> DatasetView:
+        return self.store.view(index_may_lag)
+
+    @property
+    def task(self) -> str:
+        return self.store.manifest().task
+
+    def compile(
+        self, view: DatasetView, query: str, filters: dict
+    ) -> tuple[tantivy.Query, list[str]]:
+        """The search with its filters, as a tantivy query (cached per version)."""
+        key = (query, json.dumps(filters, sort_keys=True), view.manifest.version)
+        hit = self._compiled.get(key)
+        if hit is None:
+            parsed = parse_query(query)
+            node = combine(parsed.node, filters)
+            hit = (view.index.compiler(query).compile(node), parsed.warnings)
+            if len(self._compiled) > 32:
+                self._compiled.clear()
+            self._compiled[key] = hit
+        return hit
+
+    def page(
+        self,
+        view: DatasetView,
+        compiled: tantivy.Query,
+        sort,
+        page: int,
+        page_size: int,
+        everything: bool = False,
+    ) -> tuple[list[dict], int, np.ndarray]:
+        """The records of one page (JSON for the browser), the total, and their seqs."""
+        if everything and not sort:
+            total = view.live.size
+            start = min(page * page_size, total)
+            seqs = np.arange(start, min(start + page_size, total), dtype=np.int64)
+        else:
+            seqs, total = sorted_page(view, compiled, sort, page * page_size, page_size)
+        return page_json(view.live.rows(seqs), view.task, seqs), total, seqs
+
+    def matching_seqs(self, view: DatasetView, compiled: tantivy.Query) -> np.ndarray:
+        seqs, _ = run_search(view.searcher, compiled, None, count=False)
+        return seqs
+
+    def seqs_for_ids(self, view: DatasetView, ids) -> np.ndarray:
+        """Stored positions of these record ids (in the order given); unknown ids raise."""
+        if isinstance(ids, str | int) or not hasattr(ids, "__iter__"):
+            ids = [ids]
+        keys = [str(i) for i in ids]
+        query = tantivy.Query.term_set_query(view.index.index.schema, "id", keys)
+        found, _ = run_search(view.searcher, query, len(keys), count=False)
+        stored = view.live.rows(found).column("id").to_pylist() if len(found) else []
+        where = dict(zip(stored, found.tolist(), strict=True))
+        missing = [i for i, k in zip(ids, keys, strict=True) if k not in where]
+        if missing:
+            raise ValueError(f"dataset {self.name!r} has no records with ids {missing[:5]!r}")
+        return np.array([where[k] for k in keys], dtype=np.int64)
+
+    def facets(self, view: DatasetView, compiled: tantivy.Query) -> dict:
+        """Counts per label, agent, status and metadata value among the matches."""
+        out: dict = {name: [] for name in KEYWORD_NAMES}
+        for token, count in view.searcher.terms_with_prefix("kw", "", filter_query=compiled):
+            name, _, value = token.partition(":")
+            if name in out:
+                out[name].append([value, count])
+        for values in out.values():
+            values.sort(key=lambda pair: (-pair[1], pair[0]))
+        keys = self.metadata_keys(view)
+        out["metadata"] = {}
+        if keys:
+            request = {
+                f"m{i}": {"terms": {"field": f"metadata.{k}", "size": FACET_VALUES}}
+                for i, k in enumerate(keys)
+            }
+            result = view.searcher.aggregate(compiled, request)
+            for i, key in enumerate(keys):
+                buckets = result.get(f"m{i}", {}).get("buckets", [])
+                out["metadata"][key] = [[_facet_value(b["key"]), b["doc_count"]] for b in buckets]
+        return out
+
+    def metadata_keys(self, view: DatasetView) -> list[str]:
+        """Metadata keys with plain values, most frequent first (from a sample of records).
+
+        Annotation actions never change metadata: recomputed when the record count changes.
+        """
+        records, keys = self._metadata_keys
+        if records == view.manifest.records:
+            return keys
+        column = view.live.column("metadata")
+        sample = (
+            column.slice(0, 1000).to_pylist() + column.slice(max(0, len(column) - 1000)).to_pylist()
+        )
+        counts: Counter[str] = Counter()
+        for text in sample:
+            if text:
+                for key, value in orjson.loads(text).items():
+                    if isinstance(value, str | int | float | bool) or (
+                        isinstance(value, list)
+                        and all(isinstance(v, str | int | float) for v in value)
+                    ):
+                        counts[key] += 1
+        keys = [k for k, _ in counts.most_common(METADATA_FACETS)]
+        self._metadata_keys = (view.manifest.records, keys)
+        return keys
+
+    def labels(self, view: DatasetView) -> list[str]:
+        """The labels a person can pick: the schema, or every label seen plus added ones."""
+        schema = (view.manifest.settings or {}).get("label_schema")
+        if schema:
+            return list(schema)
+        version, labels = self._labels
+        if version != view.manifest.version:
+            seen: set[str] = set(view.manifest.labels)
+            for token, _ in view.searcher.terms_with_prefix("kw", "predicted_as:"):
+                seen.add(token.partition(":")[2])
+            for token, _ in view.searcher.terms_with_prefix("kw", "annotated_as:"):
+                seen.add(token.partition(":")[2])
+            labels = sorted(seen)
+            self._labels = (view.manifest.version, labels)
+        return labels
+
+    @staticmethod
+    def progress(view: DatasetView) -> dict:
+        counts = view.manifest.status_counts
+        total = view.manifest.records
+        validated, discarded = counts.get("Validated", 0), counts.get("Discarded", 0)
+        return {
+            "total": total,
+            "validated": validated,
+            "discarded": discarded,
+            "edited": counts.get("Edited", 0),
+            "default": counts.get("Default", 0),
+            "percent": round(100 * (validated + discarded) / total, 1) if total else 0.0,
+        }
+
+    def keywords(self, view: DatasetView, compiled: tantivy.Query, limit: int = 20) -> list:
+        """Most frequent words of the first matches (like Rubrix's Keywords panel)."""
+        seqs, _ = run_search(view.searcher, compiled, KEYWORD_SAMPLE, count=False)
+        if not len(seqs):
+            return []
+        rows = view.live.rows(seqs)
+        texts = rows.column("text").to_pylist()
+        if view.task == TEXT_CLASSIFICATION:
+            inputs = rows.column("inputs").to_pylist()
+            texts = [
+                t if j is None else " ".join(_strings(orjson.loads(j)))
+                for t, j in zip(texts, inputs, strict=True)
+            ]
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(
+                w
+                for w in TEXT_ANALYZER.analyze(text or "")
+                if len(w) > 2 and w not in STOPWORDS and not w.isdigit()
+            )
+        return [[word, count] for word, count in counts.most_common(limit)]
+
+    # -- writing ---------------------------------------------------------------------
+    def act(self, kind: str, seqs, annotation=None, annotator: str | None = None) -> ActionResult:
+        """Annotate, validate or discard the records at ``seqs``; on disk when this returns."""
+        annotator = annotator or ws.annotator()
+        _, live = self.store.records()
+        seqs = np.asarray(seqs, dtype=np.int64)
+        if not len(seqs):
+            return ActionResult(0)
+        before = live.rows(seqs)
+        task = self.task
+        if kind == "annotate":
+            if annotation is None:
+                raise ValueError("annotate needs an annotation (a label, or a list of labels)")
+            after, skipped = actions.annotate(before, task, annotation, annotator)
+        elif kind == "validate":
+            after, skipped = actions.validate(before, task, annotator)
+        elif kind == "discard":
+            after, skipped = actions.discard(before, task, annotator)
+        else:
+            raise ValueError(f"unknown action {kind!r}; actions are annotate, validate, discard")
+        after, kept = actions.keep_rows(after, seqs, skipped)
+        before, _ = actions.keep_rows(before, seqs, skipped)
+        if len(kept):
+            self._write(after, kept)
+            self.history.push(Step(kind, kept, before, after))
+        return ActionResult(len(kept), len(skipped), kept)
+
+    def undo(self) -> ActionResult:
+        step = self.history.undo()
+        if step is None:
+            return ActionResult(0)
+        self._write(step.before, step.seqs)
+        return ActionResult(len(step.seqs), 0, step.seqs)
+
+    def redo(self) -> ActionResult:
+        step = self.history.redo()
+        if step is None:
+            return ActionResult(0)
+        self._write(step.after, step.seqs)
+        return ActionResult(len(step.seqs), 0, step.seqs)
+
+    def _write(self, rows: pa.Table, seqs: np.ndarray) -> None:
+        batch = rows.drop_columns(list(BOOKKEEPING))
+        name = self.name
+
+        def check(manifest: Manifest) -> None:
+            check_label_schema(batch, manifest.task, manifest.settings, name)
+
+        self.store.write(batch, check=check, index_now=False, seqs=seqs)
+
+    def add_label(self, label: str) -> list[str]:
+        """Add a label to the dataset's list (not allowed past a label schema)."""
+        label = label.strip() if isinstance(label, str) else label
+        if not isinstance(label, str) or not label:
+            raise ValueError(f"label {label!r} must be a non-empty str")
+        manifest = self.store.manifest()
+        schema = (manifest.settings or {}).get("label_schema")
+        if schema and label not in schema:
+            raise ValueError(
+                f"label {label!r} is not in the label schema of dataset {self.name!r}: {schema}; "
+                "change the schema with rb.configure_dataset"
+            )
+        if label not in manifest.labels and not schema:
+
+            def change(m: Manifest) -> Manifest:
+                m.labels = [*m.labels, label] if label not in m.labels else m.labels
+                return m
+
+            self.store.update_info(change)
+        self._labels = (-1, [])
+        return self.labels(self.view())
+
+
+def _strings(inputs: dict) -> list[str]:
+    out = []
+    for value in inputs.values():
+        out.extend([value] if isinstance(value, str) else value)
+    return out
+
+
+def _facet_value(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
