@@ -478,3 +478,22 @@ def test_real_reviews_log_and_load_back_into_pandas(rotten_tomatoes):
     assert loaded.annotation.tolist() == frame.category.tolist()
     rotten = rb.load("reviews", query="annotated_as:rotten")
     assert set(rotten.id) == set(np.flatnonzero(frame.category.to_numpy() == "rotten"))
+
+
+def test_an_empty_multi_label_annotation_is_stored_and_searchable():
+    """'none of these labels' is an annotation; indexing it must not break the dataset."""
+    rb.log(
+        [
+            rb.TextClassificationRecord(
+                id=1,
+                text="x",
+                multi_label=True,
+                annotation=[],
+                prediction=[("flu", 0.2), ("diet", 0.1)],
+            ),
+            rb.TextClassificationRecord(id=2, text="y", multi_label=True, annotation=["flu"]),
+        ],
+        "empty-multi",
+    )
+    assert rb.load("empty-multi", query="annotated_as:flu").id.tolist() == [2]
+    assert rb.load("empty-multi", ids=[1]).annotation.tolist() == [[]]

@@ -71,14 +71,20 @@ def _python_keywords(name: str, labels) -> str | None:
     return KEYWORD_SEPARATOR.join(keyword(name, label) for label in labels) or None
 
 
+def first_item(values: pa.Array) -> pa.Array:
+    """Element 0 of each list; null for null *and empty* lists (list_element raises on [])."""
+    nonempty = pc.fill_null(pc.greater(pc.list_value_length(values), 0), False)
+    return pc.list_element(pc.if_else(nonempty, values, pa.scalar(None, values.type)), 0)
+
+
 def _text_classification(table: pa.Table, col: dict, parts: list) -> None:
     n = len(table)
     prediction, annotation = _array(table.column("prediction")), _array(table.column("annotation"))
     multi = table.column("multi_label")
-    top = pc.list_element(prediction, 0)
+    top = first_item(prediction)
     top_label, top_score = pc.struct_field(top, "label"), pc.struct_field(top, "score")
     single_ok = pc.and_(
-        pc.equal(top_label, pc.list_element(annotation, 0)),
+        pc.equal(top_label, first_item(annotation)),
         pc.equal(pc.list_value_length(annotation), 1),
     )
     predicted = pc.if_else(single_ok, "ok", "ko")  # null unless both exist

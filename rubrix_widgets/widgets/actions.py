@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from .. import rules
 from ..record_table import nested_tuples
+from ..search.index_documents import first_item
 from ..search.index_schema import MULTI_LABEL_THRESHOLD
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
 
@@ -43,7 +44,12 @@ def annotate(table: pa.Table, task: str, annotation, annotator: str) -> tuple[pa
     """Set the annotation: single-label records become Validated, multi-label Edited."""
     if task != TEXT_CLASSIFICATION:
         raise ValueError(f"annotate with labels works on TextClassification records, not {task}")
-    labels = [annotation] if isinstance(annotation, str) else list(annotation)
+    if isinstance(annotation, str):
+        labels = [annotation]
+    elif isinstance(annotation, list | tuple) and all(isinstance(a, str) for a in annotation):
+        labels = list(annotation)
+    else:
+        raise ValueError(f"annotation {annotation!r} must be a label (str) or a list of labels")
     labels = [rules.check_label(label, "annotation") for label in labels]
     if len(set(labels)) != len(labels):
         raise ValueError(f"annotation {labels!r} repeats a label")
@@ -81,7 +87,7 @@ def discard(table: pa.Table, task: str, annotator: str) -> tuple[pa.Table, list[
 def _predicted_labels(table: pa.Table) -> pa.Array:
     """Top label (single-label) or labels scoring >= 0.5 (multi-label); null without prediction."""
     prediction = table.column("prediction").combine_chunks()
-    top = pc.struct_field(pc.list_element(prediction, 0), "label").to_pylist()
+    top = pc.struct_field(first_item(prediction), "label").to_pylist()
     multi = table.column("multi_label").to_pylist()
     pairs = nested_tuples(prediction, ("label", "score")) if any(multi) else None
     values = []

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import traitlets
 from anywidget import AnyWidget
 
@@ -205,10 +206,12 @@ class DatasetPage(AnyWidget):
         changed: np.ndarray | None = None,
         quick: bool = False,
         settling: bool = False,
+        base_version: int | None = None,
     ) -> None:
         """Recompute what the browser shows (and ``df`` if someone uses it).
 
-        ``changed``: seqs of records just written (``df`` updates only those).
+        ``changed``: seqs of records just written at ``base_version`` (``df``
+        updates only those, unless someone else wrote too: then it is rebuilt).
         ``quick`` (right after a click's write, before the index has caught
         up): page, progress and ``df`` values only; facets and labels wait for
         the ``settling`` pass that follows the acknowledgement, which also
@@ -219,7 +222,9 @@ class DatasetPage(AnyWidget):
         try:
             compiled, warnings = self._session.compile(view, self.query, self.filters)
         except QuerySyntaxError as exc:
-            self._error = str(exc) + _operator_hint(self.query)
+            with self.hold_sync():
+                self._error = str(exc) + _operator_hint(self.query)
+                self._warnings = []
             return
         records, total, _ = self._session.page(
             view, compiled, self.sort, self.page, self.page_size, self._everything
@@ -249,7 +254,13 @@ class DatasetPage(AnyWidget):
             if keywords:
                 self._keywords = self._session.keywords(view, compiled)
         if self._df_wanted:
-            if changed is not None and self._mirror.key == self._view_key:
+            version, mirrored = view.manifest.version, self._mirror.version
+            in_step = self._mirror.key == self._view_key and (
+                mirrored == version
+                if base_version is None
+                else mirrored == base_version and version == base_version + 1
+            )
+            if changed is not None and in_step:
                 if not (settling and self._everything):
                     frame = self._mirror.update(
                         view, compiled, self._everything, changed, values=not settling
@@ -279,9 +290,9 @@ class DatasetPage(AnyWidget):
             self._saved += 1
         if settle:
             self._session.store.sync_index()
-            self.refresh(changed=result.seqs)
+            self.refresh(changed=result.seqs, base_version=result.base_version)
         else:
-            self.refresh(changed=result.seqs, quick=True)
+            self.refresh(changed=result.seqs, quick=True, base_version=result.base_version)
             self._unsettled = np.concatenate([self._unsettled, result.seqs])
         return result
 
@@ -348,6 +359,16 @@ class DatasetPage(AnyWidget):
             )
         except (ValueError, RubrixWidgetsError) as exc:
             self.send({"type": "ack", "request": request, "ok": False, "error": str(exc)})
+        except Exception as exc:  # the browser must always get an answer
+            logger.exception("dataset page: action %r failed", content.get("action"))
+            self.send(
+                {
+                    "type": "ack",
+                    "request": request,
+                    "ok": False,
+                    "error": f"{type(exc).__name__}: {exc}",
+                }
+            )
         finally:
             if len(self._unsettled):
                 self._settle()
@@ -371,8 +392,12 @@ class DatasetPage(AnyWidget):
         raise ValueError(f"unknown action {action!r}")
 
     def _checked_seqs(self, seqs) -> np.ndarray:
-        if not isinstance(seqs, list) or not all(isinstance(s, int) for s in seqs):
-            raise ValueError("an action needs the seqs of the records it applies to")
+        if not isinstance(seqs, list) or not all(
+            isinstance(s, int) and not isinstance(s, bool) for s in seqs
+        ):
+            raise ValueError(
+                f"an action needs 'seqs', a list of record positions (ints), not {seqs!r}"
+            )
         return np.asarray(seqs, dtype=np.int64)
 
     def _full_text(self, seq, key) -> str:
@@ -380,9 +405,11 @@ class DatasetPage(AnyWidget):
         if not isinstance(seq, int) or not 0 <= seq < live.size:
             raise ValueError(f"no record at position {seq!r}")
         row = live.rows([seq]).to_pylist()[0]
-        if key in (None, "text") and row.get("inputs") is None:
-            return row["text"]
-        import orjson
-
-        value = orjson.loads(row["inputs"]).get(key) if row.get("inputs") else row.get(key)
+        key = "text" if key is None else key
+        inputs = orjson.loads(row["inputs"]) if row.get("inputs") else {"text": row.get("text")}
+        if key not in inputs or inputs[key] is None:
+            raise ValueError(
+                f"record at position {seq} has no input {key!r}; it has {list(inputs)}"
+            )
+        value = inputs[key]
         return "\n".join(value) if isinstance(value, list) else str(value)

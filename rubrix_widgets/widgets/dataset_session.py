@@ -48,6 +48,7 @@ class ActionResult:
     changed: int
     skipped: int = 0
     seqs: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    base_version: int | None = None  # the dataset version this write was applied to
 
 
 class DatasetSession:
@@ -59,7 +60,8 @@ class DatasetSession:
         self.history = History()
         self._compiled: dict[tuple, tuple[tantivy.Query, list[str]]] = {}
         self._metadata_keys: tuple[int, list[str]] = (-1, [])
-        self._labels: tuple[int, list[str]] = (-1, [])
+        self._bool_keys: set[str] = set()
+        self._labels: tuple[object, list[str]] = (None, [])
 
     # -- reading ---------------------------------------------------------------------
     def view(self, index_may_lag: bool = False) -> DatasetView:
@@ -139,7 +141,11 @@ class DatasetSession:
             result = view.searcher.aggregate(compiled, request)
             for i, key in enumerate(keys):
                 buckets = result.get(f"m{i}", {}).get("buckets", [])
-                out["metadata"][key] = [[_facet_value(b["key"]), b["doc_count"]] for b in buckets]
+                as_bool = key in self._bool_keys
+                out["metadata"][key] = [
+                    [bool(b["key"]) if as_bool else _facet_value(b["key"]), b["doc_count"]]
+                    for b in buckets
+                ]
         return out
 
     def metadata_keys(self, view: DatasetView) -> list[str]:
@@ -155,15 +161,18 @@ class DatasetSession:
             column.slice(0, 1000).to_pylist() + column.slice(max(0, len(column) - 1000)).to_pylist()
         )
         counts: Counter[str] = Counter()
+        kinds: dict[str, set[type]] = {}
         for text in sample:
             if text:
                 for key, value in orjson.loads(text).items():
+                    kinds.setdefault(key, set()).add(type(value))
                     if isinstance(value, str | int | float | bool) or (
                         isinstance(value, list)
                         and all(isinstance(v, str | int | float) for v in value)
                     ):
                         counts[key] += 1
         keys = [k for k, _ in counts.most_common(METADATA_FACETS)]
+        self._bool_keys = {k for k in keys if kinds.get(k) == {bool}}
         self._metadata_keys = (view.manifest.records, keys)
         return keys
 
@@ -173,14 +182,14 @@ class DatasetSession:
         if schema:
             return list(schema)
         version, labels = self._labels
-        if version != view.manifest.version:
+        if version != (view.manifest.version, tuple(view.manifest.labels)):
             seen: set[str] = set(view.manifest.labels)
             for token, _ in view.searcher.terms_with_prefix("kw", "predicted_as:"):
                 seen.add(token.partition(":")[2])
             for token, _ in view.searcher.terms_with_prefix("kw", "annotated_as:"):
                 seen.add(token.partition(":")[2])
             labels = sorted(seen)
-            self._labels = (view.manifest.version, labels)
+            self._labels = ((view.manifest.version, tuple(view.manifest.labels)), labels)
         return labels
 
     @staticmethod
@@ -224,9 +233,15 @@ class DatasetSession:
         """Annotate, validate or discard the records at ``seqs``; on disk when this returns."""
         annotator = annotator or ws.annotator()
         _, live = self.store.records()
-        seqs = np.asarray(seqs, dtype=np.int64)
+        seqs = np.unique(np.asarray(seqs, dtype=np.int64))  # a record named twice is one record
         if not len(seqs):
             return ActionResult(0)
+        if seqs[0] < 0 or seqs[-1] >= live.size:
+            bad = seqs[(seqs < 0) | (seqs >= live.size)]
+            raise ValueError(
+                f"no records at positions {bad[:5].tolist()}; dataset {self.name!r} has "
+                f"{live.size} records (positions 0 to {live.size - 1})"
+            )
         before = live.rows(seqs)
         task = self.task
         if kind == "annotate":
@@ -241,33 +256,38 @@ class DatasetSession:
             raise ValueError(f"unknown action {kind!r}; actions are annotate, validate, discard")
         after, kept = actions.keep_rows(after, seqs, skipped)
         before, _ = actions.keep_rows(before, seqs, skipped)
+        base = None
         if len(kept):
-            self._write(after, kept)
+            base = self._write(after, kept)
             self.history.push(Step(kind, kept, before, after))
-        return ActionResult(len(kept), len(skipped), kept)
+        return ActionResult(len(kept), len(skipped), kept, base)
 
     def undo(self) -> ActionResult:
         step = self.history.undo()
         if step is None:
             return ActionResult(0)
-        self._write(step.before, step.seqs)
-        return ActionResult(len(step.seqs), 0, step.seqs)
+        base = self._write(step.before, step.seqs)
+        return ActionResult(len(step.seqs), 0, step.seqs, base)
 
     def redo(self) -> ActionResult:
         step = self.history.redo()
         if step is None:
             return ActionResult(0)
-        self._write(step.after, step.seqs)
-        return ActionResult(len(step.seqs), 0, step.seqs)
+        base = self._write(step.after, step.seqs)
+        return ActionResult(len(step.seqs), 0, step.seqs, base)
 
-    def _write(self, rows: pa.Table, seqs: np.ndarray) -> None:
+    def _write(self, rows: pa.Table, seqs: np.ndarray) -> int:
+        """Write rows back at their seqs; returns the dataset version they were applied to."""
         batch = rows.drop_columns(list(BOOKKEEPING))
         name = self.name
+        base: list[int] = []
 
         def check(manifest: Manifest) -> None:
             check_label_schema(batch, manifest.task, manifest.settings, name)
+            base.append(manifest.version)
 
         self.store.write(batch, check=check, index_now=False, seqs=seqs)
+        return base[-1]
 
     def add_label(self, label: str) -> list[str]:
         """Add a label to the dataset's list (not allowed past a label schema)."""
@@ -288,7 +308,7 @@ class DatasetSession:
                 return m
 
             self.store.update_info(change)
-        self._labels = (-1, [])
+        self._labels = (None, [])
         return self.labels(self.view())
 
 

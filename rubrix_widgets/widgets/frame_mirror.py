@@ -26,6 +26,7 @@ class FrameMirror:
         self.frame: pd.DataFrame | None = None
         self.seqs = np.zeros(0, dtype=np.int64)
         self.key: object = None
+        self.version = -1  # the dataset version the frame reflects
 
     def build(self, view: DatasetView, query: tantivy.Query, everything: bool, key: object):
         """All matches, in first-logged order."""
@@ -38,6 +39,7 @@ class FrameMirror:
             table = view.live.rows(self.seqs)
         self.frame = frame_from_table(table, view.task, self.name)
         self.key = key
+        self.version = view.manifest.version
         return self.frame
 
     def update(
@@ -55,6 +57,7 @@ class FrameMirror:
         matches join. Returns the current frame itself when nothing changed.
         """
         assert self.frame is not None
+        self.version = view.manifest.version
         changed = np.unique(np.asarray(changed, dtype=np.int64))
         if everything:
             matching = changed

@@ -1,8 +1,9 @@
 """Records of one page as the JSON the browser renders.
 
-A page is at most a few hundred records and every long text is cut to
-:data:`MAX_TEXT` characters (the rest is sent when a person expands it),
-so a page message stays far below the 1 MB a front end should take at once.
+A page is at most a few hundred records and its input text is cut to a
+budget (:data:`MAX_TEXT` characters per record, :data:`PAGE_TEXT_BUDGET` per
+page, shared by a record's inputs; the rest is sent when a person expands
+it), so a page message stays far below the 1 MB a front end should take at once.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import orjson
 import pyarrow as pa
 
-from ..record_table import frame_from_table
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
-MAX_TEXT = 4_000
+MAX_TEXT = 4_000  # characters of one record's inputs sent with a page
+PAGE_TEXT_BUDGET = 150_000  # characters of input text per page, shared by its records
 MAX_METADATA_VALUE = 300
 
 
@@ -39,62 +40,68 @@ def _plain(value: Any, limit: int = MAX_METADATA_VALUE) -> Any:
 
 
 def _stamp(value: Any) -> str | None:
-    if value is None or pd.isna(value):
-        return None
-    return value.isoformat()
+    return None if value is None else value.isoformat()
+
+
+def _record_id(row: dict) -> str | int:
+    return row["id"] if row["id_int"] is None else int(row["id_int"])
 
 
 def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, Any]]:
-    """JSON-ready dicts, one per row of ``table`` (whose rows have these seqs)."""
-    frame = frame_from_table(table, task)
+    """JSON-ready dicts, one per row of ``table`` (whose rows have these seqs).
+
+    Straight from Arrow rows: a page is a few dozen records, where building a
+    DataFrame would cost more than the page itself.
+    """
     out = []
-    for i, row in enumerate(frame.itertuples(index=False)):
+    per_record = min(MAX_TEXT, PAGE_TEXT_BUDGET // max(1, len(table)))
+    for i, row in enumerate(table.to_pylist()):
+        metadata = orjson.loads(row["metadata"]) if row["metadata"] else {}
         record: dict[str, Any] = {
             "seq": int(seqs[i]),
-            "id": row.id if isinstance(row.id, str) else int(row.id),
-            "status": row.status,
-            "prediction_agent": row.prediction_agent,
-            "annotation_agent": row.annotation_agent,
-            "metadata": _plain(row.metadata or {}),
-            "event_timestamp": _stamp(row.event_timestamp),
+            "id": _record_id(row),
+            "status": row["status"],
+            "prediction_agent": row["prediction_agent"],
+            "annotation_agent": row["annotation_agent"],
+            "metadata": _plain(metadata),
+            "event_timestamp": _stamp(row["event_timestamp"]),
         }
         if task == TEXT_CLASSIFICATION:
+            raw = orjson.loads(row["inputs"]) if row["inputs"] else {"text": row["text"]}
             inputs, lengths = {}, {}
-            for key, value in row.inputs.items():
+            per_input = max(200, per_record // max(1, len(raw)))
+            for key, value in raw.items():
                 if isinstance(value, list):
                     value = "\n".join(value)
-                inputs[key], lengths[key] = _cut(value)
+                inputs[key], lengths[key] = _cut(value, per_input)
+            annotation = row["annotation"]
+            if annotation is not None and not row["multi_label"]:
+                annotation = annotation[0] if annotation else None
             record.update(
                 inputs=inputs,
                 lengths=lengths,
-                prediction=[[label, score] for label, score in row.prediction or ()],
-                annotation=row.annotation,
-                multi_label=bool(row.multi_label),
-                explanation=_explanation(row.explanation),
+                prediction=[[p["label"], p["score"]] for p in row["prediction"] or ()],
+                annotation=annotation,
+                multi_label=bool(row["multi_label"]),
+                explanation=orjson.loads(row["explanation"]) if row["explanation"] else None,
             )
         elif task == TOKEN_CLASSIFICATION:
             record.update(
-                text=row.text,
-                tokens=list(row.tokens),
-                prediction=[list(s) for s in row.prediction or ()],
-                annotation=[list(s) for s in row.annotation or ()],
+                text=row["text"],
+                tokens=list(row["tokens"] or ()),
+                prediction=[
+                    [p["label"], p["start"], p["end"], p.get("score")]
+                    for p in row["prediction"] or ()
+                ],
+                annotation=[[a["label"], a["start"], a["end"]] for a in row["annotation"] or ()],
             )
         elif task == TEXT2TEXT:
-            text, length = _cut(row.text)
+            text, length = _cut(row["text"], per_record)
             record.update(
                 text=text,
                 length=length,
-                prediction=[[t, s] for t, s in row.prediction or ()],
-                annotation=row.annotation,
+                prediction=[[p["text"], p["score"]] for p in row["prediction"] or ()],
+                annotation=row["annotation"],
             )
         out.append(record)
     return out
-
-
-def _explanation(explanation: dict | None) -> dict | None:
-    if not explanation:
-        return None
-    return {
-        key: [[a.token, dict(a.attributions)] for a in attributions]
-        for key, attributions in explanation.items()
-    }
