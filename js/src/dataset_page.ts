@@ -3,7 +3,7 @@
 // page it is sent and sends intents back (see rubrix_widgets/widgets/dataset_page.py).
 import { h, replaceChildren } from "./dom";
 import { filterChips, filterMenus, clean, type FilterBarState } from "./filters_bar";
-import { count, fieldName } from "./format";
+import { count, fieldName, setLabelOrder } from "./format";
 import { annotationLabels, choicesFor, recordCard } from "./record_card";
 import { Requests } from "./rpc";
 import { sidebar } from "./sidebar";
@@ -31,6 +31,8 @@ export class DatasetPageView {
   private scheduled = false;
   private disposed = false;
   private listeners: [string, (...args: unknown[]) => void][] = [];
+  private keyListener: (e: KeyboardEvent) => void;
+  private window: Window | null;
 
   // View state that is not the kernel's business.
   private selected = new Set<number>();
@@ -55,9 +57,6 @@ export class DatasetPageView {
       autocomplete: "off",
       value: model.get("query"),
       oninput: () => this.searchSoon(),
-      onkeydown: (e: KeyboardEvent) => {
-        if (e.key === "Enter") this.commitSearch();
-      },
     });
     const part = (cls: string, props: Record<string, unknown> = {}) => h("div", { class: cls, ...props });
     this.parts = {
@@ -79,7 +78,6 @@ export class DatasetPageView {
       {
         class: "rw-root",
         "data-lm-suppress-shortcuts": "true", // JupyterLab: no notebook shortcuts from inside the widget
-        onkeydown: (e: KeyboardEvent) => this.onKey(e),
         onclick: (e: MouseEvent) => this.onClick(e),
       },
       p.top,
@@ -90,6 +88,16 @@ export class DatasetPageView {
         p.side),
     );
     el.appendChild(this.root);
+    // Keys are taken at the window, in the capture phase: before the notebook's own
+    // document-level shortcut handlers (JupyterLab, Notebook 7, VS Code, Colab) see them.
+    this.keyListener = (e: KeyboardEvent) => {
+      if (e.target instanceof Node && this.root.contains(e.target)) {
+        e.stopPropagation();
+        this.onKey(e);
+      }
+    };
+    this.window = el.ownerDocument.defaultView;
+    this.window?.addEventListener("keydown", this.keyListener, true);
     for (const name of WATCHED) this.listen(`change:${name}`, () => this.schedule());
     this.listen("change:_error", () => this.schedule());
     this.listen("msg:custom", (message: unknown) => void this.requests.receive(message));
@@ -104,6 +112,7 @@ export class DatasetPageView {
   dispose(): void {
     this.disposed = true;
     for (const [event, callback] of this.listeners) this.model.off(event, callback);
+    this.window?.removeEventListener("keydown", this.keyListener, true);
     if (this.searchTimer) clearTimeout(this.searchTimer);
     this.requests.dispose();
     this.root.remove();
@@ -226,8 +235,11 @@ export class DatasetPageView {
   }
 
   private onKey(e: KeyboardEvent): void {
-    e.stopPropagation(); // keys typed in the widget never reach the notebook
     const target = e.target as HTMLElement;
+    if (target === this.search && e.key === "Enter") {
+      this.commitSearch();
+      return;
+    }
     const typing = target.matches?.(TYPING) ?? false;
     const mod = e.ctrlKey || e.metaKey;
     if (mod && !e.altKey && !typing && (e.key === "z" || e.key === "Z" || e.key === "y")) {
@@ -315,6 +327,7 @@ export class DatasetPageView {
       this.search.value = query;
     }
     this.root.classList.toggle("rw-annotating", this.annotating);
+    setLabelOrder(this.get("_labels") ?? []);
     this.renderTop();
     this.renderSearchNotes();
     replaceChildren(this.parts.filters, filterMenus({

@@ -8,8 +8,19 @@ export function percent(score: number): string {
   return `${(score * 100).toFixed(score >= 0.9995 || score < 0.0005 ? 0 : 1)}%`;
 }
 
-/** A stable colour per label (same label, same hue, in every widget). */
+// Well-separated hues for a dataset's labels, in the order of its label list.
+const PALETTE = [210, 28, 140, 330, 265, 48, 185, 0, 95, 300, 230, 160];
+let labelOrder = new Map<string, number>();
+
+/** Give the dataset's labels the palette's hues in order (called before each render). */
+export function setLabelOrder(labels: string[]): void {
+  labelOrder = new Map(labels.map((label, i) => [label, i]));
+}
+
+/** A stable colour per label: palette slot for the dataset's labels, a hash beyond that. */
 export function labelHue(label: string): number {
+  const slot = labelOrder.get(label);
+  if (slot !== undefined && slot < PALETTE.length) return PALETTE[slot];
   let hash = 2166136261;
   for (let i = 0; i < label.length; i++) {
     hash ^= label.charCodeAt(i);

@@ -398,11 +398,14 @@ describe("keyboard", () => {
     const model = new FakeModel({ mode: "annotate", _records: page(1), total: 1 });
     const root = mount(model);
     const outside = vi.fn();
+    // Notebook front ends listen on the document in the capture phase (Lumino does).
+    document.addEventListener("keydown", outside, true);
     document.body.addEventListener("keydown", outside);
     for (const k of ["a", "b", "d", "Enter", "Escape", "1", "ArrowDown"]) key(articles(root)[0], k);
     key(root.querySelector<HTMLInputElement>('input[aria-label="Search records"]')!, "m");
     expect(outside).not.toHaveBeenCalled();
     expect(root.querySelector(".rw-root")!.hasAttribute("data-lm-suppress-shortcuts")).toBe(true);
+    document.removeEventListener("keydown", outside, true);
     document.body.removeEventListener("keydown", outside);
   });
 
@@ -416,12 +419,16 @@ describe("keyboard", () => {
 
 describe("lifecycle", () => {
   it("removes its listeners and its DOM when the view is disposed (e.g. hot reload)", () => {
-    const model = new FakeModel();
-    mount(model);
+    const model = new FakeModel({ mode: "annotate", _records: page(1), total: 1 });
+    const root = mount(model);
+    const card = articles(root)[0];
     expect(model.listenerCount()).toBeGreaterThan(0);
     cleanup!();
     cleanup = null;
     expect(model.listenerCount()).toBe(0);
     expect(el.children).toHaveLength(0);
+    el.appendChild(card);
+    key(card, "1"); // the window-level key listener is gone too
+    expect(model.sent).toHaveLength(0);
   });
 });
