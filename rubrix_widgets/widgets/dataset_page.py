@@ -13,6 +13,7 @@ change is on disk). Every method here takes the same path as the click.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -54,6 +55,22 @@ def _front_end(name: str):
 
         return FileContents(path, start_thread=True)
     return path.read_text(encoding="utf-8")
+
+
+def _soon(callback) -> None:
+    """Run ``callback`` once the kernel is idle again (after the cell has displayed the
+    widget); right away when no event loop runs (scripts, tests)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            loop = None
+    if loop is not None and loop.is_running():
+        loop.call_soon(callback)
+    else:
+        callback()
 
 
 def _operator_hint(query: str) -> str:
@@ -119,12 +136,20 @@ class DatasetPage(AnyWidget):
         self._css = _front_end("dataset_page.css")
         self._resetting_page = False
         self._unsettled = np.zeros(0, dtype=np.int64)
+        self._first_done = False
         super().__init__(page_size=page_size, mode=mode, dataset_name=name, **kwargs)
         self.task = self._session.task
         self.observe(self._on_view_change, names=["query", "filters", "sort"])
         self.observe(self._on_page_change, names=["page", "page_size"])
         self.on_msg(self._on_message)
-        self.refresh(keywords=True)
+        # The first page at once; facets and keywords right after the cell has shown it.
+        self.refresh(quick=True)
+        _soon(self._complete_first_refresh)
+
+    def _complete_first_refresh(self) -> None:
+        if not self._first_done:
+            self._first_done = True
+            self.refresh(keywords=True)
 
     # --- validation of what comes in (from Python or from the browser) ------------------
     @traitlets.validate("filters")
@@ -218,7 +243,7 @@ class DatasetPage(AnyWidget):
         moves records in or out of ``df`` if they stopped or started matching.
         """
         start = time.perf_counter()
-        view = self._session.view(index_may_lag=quick)
+        view = self._session.view(index_may_lag=quick and changed is not None)
         try:
             compiled, warnings = self._session.compile(view, self.query, self.filters)
         except QuerySyntaxError as exc:
@@ -243,10 +268,10 @@ class DatasetPage(AnyWidget):
                 "can_undo": self._session.history.can_undo,
                 "can_redo": self._session.history.can_redo,
             }
+            self._labels = self._session.labels(view)
+            self._schema_locked = bool((view.manifest.settings or {}).get("label_schema"))
             if not quick:
                 self._facets = self._session.facets(view, compiled)
-                self._labels = self._session.labels(view)
-                self._schema_locked = bool((view.manifest.settings or {}).get("label_schema"))
                 self._sortable = [
                     *INDEXED_ORDER,
                     *(f"metadata.{k}" for k in self._session.metadata_keys(view)),
