@@ -54,8 +54,10 @@ test-js: $(NODE_STAMP)
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
-bench: setup
+bench: setup $(CHROMIUM)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/widget.py
+	$(PY) benchmarks/widget_browser.py
 
 lint: setup
 	$(VENV)/bin/ruff check rubrix_widgets tests benchmarks

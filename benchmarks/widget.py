@@ -14,6 +14,7 @@ Results are appended to benchmarks/results.md as a "Widget" section.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import gc
 import json
@@ -96,58 +97,73 @@ def w5_clicks(name: str, n_clicks: int, seconds: float) -> dict:
 
     page = open_page(name)
     page.mode = "annotate"
-    frames = []
-    page.observe(lambda change: frames.append(change["new"]), names="df")
     labels = page._labels
-    latencies, settled = [], []
-    for i in range(n_clicks):
-        record = page._records[i % len(page._records)]
-        content = {
-            "type": "action",
-            "request": i,
-            "action": "annotate",
-            "seqs": [record["seq"]],
-            "annotation": [labels[i % len(labels)]],
-        }
-        before = len(frames)
-        start = time.perf_counter()
-        page._on_message(page, content, [])
-        settled.append(time.perf_counter() - start)
-        ack = page.comm.acks[-1]
-        latencies.append(ack["at"] - start)
-        assert ack["ok"] and len(frames) > before
-    # sustained: 20 clicks/s, each on a different record of the next pages
-    interval = 1 / 20
-    sustained, expected, late = [], {}, 0
-    start_all = time.perf_counter()
-    i = 0
-    while time.perf_counter() - start_all < seconds:
-        due = start_all + i * interval
-        now = time.perf_counter()
-        if now < due:
-            time.sleep(due - now)
-        elif now - due > interval:
-            late += 1
-        if i % page.page_size == 0:
-            page.page = (i // page.page_size) + 1
-        record = page._records[i % page.page_size]
-        label = labels[i % len(labels)]
-        expected[record["id"]] = label
-        t0 = time.perf_counter()
-        page._on_message(
-            page,
-            {
+
+    def clicks(count: int, first_request: int, frames: list | None):
+        latencies, settled = [], []
+        for i in range(count):
+            record = page._records[i % len(page._records)]
+            content = {
                 "type": "action",
-                "request": 10_000 + i,
+                "request": first_request + i,
                 "action": "annotate",
                 "seqs": [record["seq"]],
-                "annotation": [label],
-            },
-            [],
-        )
-        sustained.append(time.perf_counter() - t0)
-        i += 1
-    elapsed = time.perf_counter() - start_all
+                "annotation": [labels[i % len(labels)]],
+            }
+            before = len(frames) if frames is not None else 0
+            start = time.perf_counter()
+            page._on_message(page, content, [])
+            settled.append(time.perf_counter() - start)
+            ack = page.comm.acks[-1]
+            latencies.append(ack["at"] - start)
+            assert ack["ok"] and (frames is None or len(frames) > before)
+        return latencies, settled
+
+    plain, _ = clicks(n_clicks, 0, None)  # nobody reads w.df: it is never built
+    frames: list = []
+    page.observe(lambda change: frames.append(change["new"]), names="df")
+    latencies, settled = clicks(n_clicks, 1_000, frames)
+    # sustained: 20 clicks/s for `seconds`, each on a different record of the next pages,
+    # inside an asyncio loop as in a kernel (the index and facets settle in pauses)
+    interval = 1 / 20
+    sustained, expected = [], {}
+    state = {"i": 0, "late": 0}
+
+    async def click_steadily() -> None:
+        start_all = time.perf_counter()
+        while time.perf_counter() - start_all < seconds:
+            i = state["i"]
+            due = start_all + i * interval
+            now = time.perf_counter()
+            if now < due:
+                await asyncio.sleep(due - now)
+            elif now - due > interval:
+                state["late"] += 1
+            if i % page.page_size == 0:
+                page.page = (i // page.page_size) + 1
+            record = page._records[i % page.page_size]
+            label = labels[i % len(labels)]
+            expected[record["id"]] = label
+            t0 = time.perf_counter()
+            page._on_message(
+                page,
+                {
+                    "type": "action",
+                    "request": 10_000 + i,
+                    "action": "annotate",
+                    "seqs": [record["seq"]],
+                    "annotation": [label],
+                },
+                [],
+            )
+            sustained.append(time.perf_counter() - t0)
+            state["i"] = i + 1
+            await asyncio.sleep(0)  # let a due settle run, as the kernel's loop would
+        state["elapsed"] = time.perf_counter() - start_all
+        await asyncio.sleep(0.5)  # the last settle
+
+    asyncio.run(click_steadily())
+    i, late, elapsed = state["i"], state["late"], state["elapsed"]
     stored = rb.load(name, ids=list(expected))
     got = dict(zip(stored.id, stored.annotation, strict=True))
     lost = sum(1 for k, v in expected.items() if got.get(k) != v)
@@ -156,6 +172,7 @@ def w5_clicks(name: str, n_clicks: int, seconds: float) -> dict:
     largest = max(page.comm.sizes)
     page.close()
     return {
+        "plain": plain,
         "latencies": latencies,
         "settled": settled,
         "sustained": sustained,
@@ -210,15 +227,18 @@ def report(n: int, r4: dict, r5: dict, page_bytes: int, mem: tuple[float, float]
             f"| W4 kernel: rb.show -> first page ready | {fmt(r4['ours'], 'ms', 1e3)} | ≤ 150 ms |",
             f"| W4 baseline rb.load(name, limit=50) | {fmt(r4['base'], 'ms', 1e3)} | |",
             f"| W4 ratio to the baseline | {fmt(ratio, 'x')} | |",
-            f"| W5 click -> on disk + ack + w.df updated, p50 | {percentile(lat, 0.5):.1f} ms | ≤ 30 ms |",
+            f"| W5 click -> on disk + ack (w.df not observed), p50 / p99 | "
+            f"{percentile([v * 1e3 for v in r5['plain']], 0.5):.1f} / "
+            f"{percentile([v * 1e3 for v in r5['plain']], 0.99):.1f} ms | ≤ 30 / 100 ms |",
+            f"| W5 click -> on disk + w.df updated + ack, p50 | {percentile(lat, 0.5):.1f} ms | ≤ 30 ms |",
             f"| W5 same, p99 ({len(lat)} clicks) | {percentile(lat, 0.99):.1f} ms | ≤ 100 ms |",
             f"| W5 click handled completely (index caught up, facets recomputed), p50 / p99 | "
             f"{percentile([v * 1e3 for v in r5['settled']], 0.5):.1f} / "
             f"{percentile([v * 1e3 for v in r5['settled']], 0.99):.1f} ms | |",
             f"| W5 sustained 20 clicks/s for {r5['elapsed']:.0f} s: clicks, acks ok, lost | "
-            f"{r5['clicks']}, {r5['acks'] - len(lat)}, {r5['lost']} | none lost |",
+            f"{r5['clicks']}, {r5['acks'] - 2 * len(lat)}, {r5['lost']} | none lost |",
             f"| W5 sustained p50 / p99 | {percentile(sus, 0.5):.1f} / {percentile(sus, 0.99):.1f} ms | |",
-            f"| W5 messages to the front end per click | {r5['messages'] / (r5['clicks'] + len(lat)):.1f}"
+            f"| W5 messages to the front end per click | {r5['messages'] / (r5['clicks'] + 2 * len(lat)):.1f}"
             f" ({r5['messages'] / r5['elapsed']:.0f}/s at 20 clicks/s) | well under Jupyter's "
             "iopub_msg_rate_limit 1000/s |",
             f"| largest message: state with a 200-record page | {page_bytes / 1e3:.0f} kB | ≤ 1 MB |",

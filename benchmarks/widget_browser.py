@@ -56,14 +56,16 @@ TIME_CELL_JS = """async ([index, selector, count]) => {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     args = parser.parse_args()
-    import rubrix_widgets as rb
     from playwright.sync_api import sync_playwright
+
+    import rubrix_widgets as rb
 
     scratch = Path(tempfile.mkdtemp(prefix="rb-bench-browser-"))
     try:
@@ -87,14 +89,16 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport=VIEWPORT).new_page()
             report = scratch / "report.json"
-            open_notebook(page, server, cells, name="bench", report_path=report,
-                          workspace=workspace)
+            open_notebook(
+                page, server, cells, name="bench", report_path=report, workspace=workspace
+            )
             from tests.browser.jupyter_server import wait_for_report
 
             wait_for_report(report, "ready", timeout=120)
             page.wait_for_function(
                 "() => window.jupyterapp.shell.currentWidget.sessionContext.session"
-                ".kernel.status === 'idle'")
+                ".kernel.status === 'idle'"
+            )
             first_cell = 3  # after the report and workspace preludes
             for r in range(args.repeats + 1):  # the first round warms both paths up
                 t_ours = page.evaluate(TIME_CELL_JS, [first_cell, ".rw-root article", 50])
@@ -106,20 +110,22 @@ def main() -> None:
                     base.append(t_base / 1e3)
             browser.close()
         ratio = [o / b for o, b in zip(ours, base, strict=True)]
-        text = "\n".join([
-            MARKER.strip("\n"),
-            "",
-            f"{dt.date.today().isoformat()}, {args.n:,} records, JupyterLab + headless Debian "
-            f"Chromium, {args.repeats} alternating repeats after a warm-up",
-            "",
-            "| measure | result | goal |",
-            "|---|---|---|",
-            f"| W4 cell run -> 50 record cards painted (rb.show) | {fmt(ours, 'ms', 1e3)} | ≤ 1 s |",
-            f"| baseline: display(HTML(df.to_html())) of the same 50 | {fmt(base, 'ms', 1e3)} | |",
-            f"| ratio | {fmt(ratio, 'x')} (median of ratios {statistics.median(ratio):.2f}) "
-            "| ≤ 2x |",
-            "",
-        ])
+        text = "\n".join(
+            [
+                MARKER.strip("\n"),
+                "",
+                f"{dt.date.today().isoformat()}, {args.n:,} records, JupyterLab + headless Debian "
+                f"Chromium, {args.repeats} alternating repeats after a warm-up",
+                "",
+                "| measure | result | goal |",
+                "|---|---|---|",
+                f"| W4 cell run -> 50 record cards painted (rb.show) | {fmt(ours, 'ms', 1e3)} | ≤ 1 s |",
+                f"| baseline: display(HTML(df.to_html())) of the same 50 | {fmt(base, 'ms', 1e3)} | |",
+                f"| ratio | {fmt(ratio, 'x')} (median of ratios {statistics.median(ratio):.2f}) "
+                "| ≤ 2x |",
+                "",
+            ]
+        )
         print(text)
         previous = args.out.read_text() if args.out.exists() else ""
         head = previous.split(MARKER)[0].rstrip("\n")

@@ -1564,3 +1564,28 @@ def test_a_page_of_two_long_inputs_per_record_stays_under_1_mb(long_texts):
     rb.log(records, "two-long-inputs")
     w = rb.show("two-long-inputs", page_size=MAX_PAGE_SIZE)
     assert len(json.dumps(w._records, ensure_ascii=False).encode()) < ONE_MB
+
+
+def test_front_end_hot_reloads_with_anywidget_hmr(reviews, monkeypatch):
+    """ANYWIDGET_HMR=1: the bundle is a watched file, so `npm run watch` edits reach open pages."""
+    from anywidget._file_contents import FileContents
+
+    monkeypatch.setenv("ANYWIDGET_HMR", "1")
+    w = rb.show(reviews)
+    esm = w.__dict__.get("_esm")  # what anywidget watches (the trait holds its text)
+    try:
+        assert isinstance(esm, FileContents)
+        assert "Search records" in w._esm
+    finally:
+        esm.stop_thread()
+    monkeypatch.delenv("ANYWIDGET_HMR")
+    assert isinstance(rb.show(reviews).__dict__.get("_esm"), str)
+
+
+def test_importing_the_package_does_not_load_the_widget_stack():
+    """`import rubrix_widgets` stays light (data work in scripts); rb.show loads widgets."""
+    code = (
+        "import sys, rubrix_widgets; print('anywidget' in sys.modules, 'ipywidgets' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

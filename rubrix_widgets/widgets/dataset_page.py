@@ -35,6 +35,7 @@ from .sorting import INDEXED_ORDER, check_sort
 STATIC = Path(__file__).resolve().parent.parent / "static"
 MODES = ("explore", "annotate")
 MAX_PAGE_SIZE = 200
+SETTLE_DELAY = 0.15  # seconds of quiet after clicks before the index and facets catch up
 
 
 def _bundle(name: str) -> Path:
@@ -51,23 +52,34 @@ def _front_end(name: str):
     """The bundle's text; with ``ANYWIDGET_HMR=1`` a watched file, so edits hot-reload."""
     path = _bundle(name)
     if os.environ.get("ANYWIDGET_HMR") == "1":
+        import importlib.util
+
         from anywidget._file_contents import FileContents
 
-        return FileContents(path, start_thread=True)
+        if importlib.util.find_spec("watchfiles") is not None:
+            return FileContents(path, start_thread=True)
+        logger.warning("ANYWIDGET_HMR=1 needs watchfiles (pip install watchfiles): no hot reload")
     return path.read_text(encoding="utf-8")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The kernel's event loop when it is running (ipykernel), else None (scripts, tests)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return None
+    return loop if loop.is_running() else None
 
 
 def _soon(callback) -> None:
     """Run ``callback`` once the kernel is idle again (after the cell has displayed the
     widget); right away when no event loop runs (scripts, tests)."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        try:
-            loop = asyncio.get_event_loop_policy().get_event_loop()
-        except RuntimeError:
-            loop = None
-    if loop is not None and loop.is_running():
+    loop = _running_loop()
+    if loop is not None:
         loop.call_soon(callback)
     else:
         callback()
@@ -137,6 +149,7 @@ class DatasetPage(AnyWidget):
         self._resetting_page = False
         self._unsettled = np.zeros(0, dtype=np.int64)
         self._first_done = False
+        self._settle_handle: asyncio.TimerHandle | None = None
         super().__init__(page_size=page_size, mode=mode, dataset_name=name, **kwargs)
         self.task = self._session.task
         self.observe(self._on_view_change, names=["query", "filters", "sort"])
@@ -292,7 +305,7 @@ class DatasetPage(AnyWidget):
                     )
                     if frame is not self.df:
                         self.df = frame
-            else:
+            elif changed is not None or not in_step:  # a page turn or a sort keeps df
                 self.df = self._mirror.build(view, compiled, self._everything, self._view_key)
         logger.debug(
             "page refresh (quick=%s) took %.1f ms", quick, (time.perf_counter() - start) * 1e3
@@ -313,15 +326,34 @@ class DatasetPage(AnyWidget):
         A click acknowledges between the two, so it is saved and shown sooner."""
         if result.changed:
             self._saved += 1
-        if settle:
+        if settle:  # a Python call returns with everything up to date
+            if self._settle_handle is not None:
+                self._settle_handle.cancel()
+                self._settle_handle = None
+            changed = np.concatenate([self._unsettled, result.seqs])
+            self._unsettled = np.zeros(0, dtype=np.int64)
             self._session.store.sync_index()
-            self.refresh(changed=result.seqs, base_version=result.base_version)
+            self.refresh(changed=changed, base_version=result.base_version)
         else:
             self.refresh(changed=result.seqs, quick=True, base_version=result.base_version)
             self._unsettled = np.concatenate([self._unsettled, result.seqs])
         return result
 
+    def _settle_later(self) -> None:
+        """Settle once clicks pause for :data:`SETTLE_DELAY` seconds (in a kernel), so a
+        burst of clicks costs one index commit and one facet count; at once otherwise."""
+        loop = _running_loop()
+        if loop is None:
+            self._settle()
+            return
+        if self._settle_handle is not None:
+            self._settle_handle.cancel()
+        self._settle_handle = loop.call_later(SETTLE_DELAY, self._settle)
+
     def _settle(self) -> None:
+        self._settle_handle = None
+        if not len(self._unsettled):
+            return
         changed, self._unsettled = self._unsettled, np.zeros(0, dtype=np.int64)
         self._session.store.sync_index()
         self.refresh(changed=changed, settling=True)
@@ -396,7 +428,7 @@ class DatasetPage(AnyWidget):
             )
         finally:
             if len(self._unsettled):
-                self._settle()
+                self._settle_later()
 
     def _dispatch(self, content: dict) -> Any:
         action = content.get("action")
