@@ -33,6 +33,15 @@ from run import fmt, percentile, versions  # noqa: E402
 MARKER = "\n## Widget (kernel side)"
 
 
+def write_section(path: Path, marker: str, text: str) -> None:
+    """Put ``text`` in results.md in place of the section starting with ``marker``."""
+    previous = path.read_text() if path.exists() else ""
+    head, _, rest = previous.partition(marker)
+    tail = rest[rest.find("\n## ") :] if "\n## " in rest else ""
+    parts = [head.rstrip("\n"), text.rstrip("\n"), tail.strip("\n")]
+    path.write_text("\n\n".join(p for p in parts if p) + "\n")
+
+
 def rss() -> float:
     """Resident memory of this process, MB."""
     with open("/proc/self/status") as status:
@@ -279,9 +288,7 @@ def main() -> None:
         r5 = w5_clicks("widget", args.clicks, args.click_seconds)
         text = report(args.n, r4, r5, page_bytes, mem)
         print(text)
-        previous = args.out.read_text() if args.out.exists() else ""
-        head = previous.split(MARKER)[0].rstrip("\n")
-        args.out.write_text(f"{head}\n\n{text}" if head else text)
+        write_section(args.out, MARKER, text)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

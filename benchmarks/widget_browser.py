@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import bench_data  # noqa: E402
 from run import fmt  # noqa: E402
+from widget import write_section  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
 from tests.browser.jupyter_server import JupyterServer, open_notebook, screenshot  # noqa: E402
@@ -127,9 +128,7 @@ def main() -> None:
             ]
         )
         print(text)
-        previous = args.out.read_text() if args.out.exists() else ""
-        head = previous.split(MARKER)[0].rstrip("\n")
-        args.out.write_text(f"{head}\n\n{text}" if head else text)
+        write_section(args.out, MARKER, text)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
