@@ -37,7 +37,10 @@ def test_notebook_runs_top_to_bottom(name, workspace, monkeypatch):
     assert not errors
     assert (workspace / "rotten-tomatoes" / "dataset.json").exists()
     widget_outputs = [
-        o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+        o
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
         if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
     ]
     assert widget_outputs, "the quickstart shows the dataset page widget"

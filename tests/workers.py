@@ -16,13 +16,15 @@ def big_log(name: str, start: int, count: int) -> None:
     import pandas as pd
 
     ids = range(start, start + count)
-    frame = pd.DataFrame({
-        "id": list(ids),
-        "text": [f"crash test record {i} about health news" for i in ids],
-        "annotation": "batch",
-        "prediction": [[("batch", 0.7), ("other", 0.3)]] * count,
-        "metadata": [{"n": i} for i in ids],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": list(ids),
+            "text": [f"crash test record {i} about health news" for i in ids],
+            "annotation": "batch",
+            "prediction": [[("batch", 0.7), ("other", 0.3)]] * count,
+            "metadata": [{"n": i} for i in ids],
+        }
+    )
     print("ready", flush=True)
     rb.log(frame, name, verbose=False)
     print("done", flush=True)
