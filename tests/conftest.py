@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import itertools
 import pathlib
 import zipfile
 
@@ -72,3 +73,23 @@ def ner_sentences() -> list[list[tuple[str, str]]]:
 @pytest.fixture
 def rb_module():
     return rb
+
+
+@pytest.fixture(scope="session")
+def chatterbot_pairs() -> list[tuple[str, str]]:
+    """2,000+ real English (prompt, reply) pairs from chatterbot-corpus (Text2Text)."""
+    root = package_dir("chatterbot_corpus")
+    if root is None:
+        pytest.skip(
+            "chatterbot-corpus (real dialogue data) is not installed; `make test` installs it"
+        )
+    import yaml
+
+    pairs = []
+    for path in sorted((root / "data" / "english").glob("*.yml")):
+        for conversation in yaml.safe_load(path.read_text(encoding="utf-8")).get(
+            "conversations", []
+        ):
+            texts = [str(t).strip() for t in conversation if str(t).strip()]
+            pairs.extend(itertools.pairwise(texts))
+    return pairs

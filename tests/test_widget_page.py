@@ -315,14 +315,12 @@ def test_show_with_records_logs_them_first(reviews_frame):
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda df: rb.show(), "needs a dataset name"),
         (lambda df: rb.show(df), "needs a dataset name"),
-        (lambda df: rb.show(None, name=None), "needs a dataset name"),
         (lambda df: rb.show("news", "reviews"), "two names"),
         (lambda df: rb.show("reviews", tags={"a": "b"}), "log options"),
         (lambda df: DatasetPage("reviews", colour="red"), "unexpected arguments ['colour']"),
     ],
-    ids=["nothing", "records-without-name", "none", "two-names", "log-options-only", "kwarg"],
+    ids=["records-without-name", "two-names", "log-options-only", "kwarg"],
 )
 def test_show_bad_arguments_raise_clear_type_errors(reviews, reviews_frame, call, words):
     before = rb.load(reviews)
@@ -1589,3 +1587,81 @@ def test_importing_the_package_does_not_load_the_widget_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# -- Text2Text ---------------------------------------------------------------------------------
+@pytest.fixture
+def replies(chatterbot_pairs):
+    """Real prompts, each with its real reply (0.9) and another prompt's reply (0.3)."""
+    pairs = chatterbot_pairs[:60]
+    records = [
+        rb.Text2TextRecord(
+            id=i,
+            text=prompt,
+            prediction=[(reply, 0.9), (pairs[(i + 7) % len(pairs)][1], 0.3)],
+            prediction_agent="corpus",
+        )
+        for i, (prompt, reply) in enumerate(pairs)
+    ]
+    rb.log(records, "replies", verbose=False)
+    return pairs
+
+
+def test_text2text_page_sends_source_predictions_and_annotation(replies):
+    w = rb.show("replies")
+    first = w._records[0]
+    assert first["text"] == replies[0][0]
+    assert first["prediction"][0] == [replies[0][1], 0.9]
+    assert first["annotation"] is None and w._labels == []
+
+
+def test_text2text_edit_is_a_draft_and_annotate_validates_the_text(replies):
+    rb.init(annotator="translator")
+    w = rb.show("replies")
+    assert w.edit([0], "A better reply.") == 1
+    row = rb.load("replies", ids=[0]).iloc[0]
+    assert (row.annotation, row.status, row.annotation_agent) == (
+        "A better reply.",
+        "Edited",
+        "translator",
+    )
+    assert w.annotate([0], "The best reply.") == 1
+    row = rb.load("replies", ids=[0]).iloc[0]
+    assert (row.annotation, row.status) == ("The best reply.", "Validated")
+
+
+def test_text2text_validate_takes_the_top_prediction_when_nothing_was_typed(replies):
+    w = rb.show("replies")
+    w.validate([1])
+    row = rb.load("replies", ids=[1]).iloc[0]
+    assert (row.annotation, row.status) == (replies[1][1], "Validated")
+
+
+def test_text2text_clicks_edit_then_validate_through_messages(replies):
+    w = rb.show("replies")
+    seq = w._records[2]["seq"]
+    assert act(w, "edit", seqs=[seq], annotation="Draft.")["ok"] is True
+    assert rb.load("replies", ids=[2]).status.tolist() == ["Edited"]
+    assert act(w, "annotate", seqs=[seq], annotation="Final.")["ok"] is True
+    assert rb.load("replies", ids=[2])[["annotation", "status"]].values.tolist() == [
+        ["Final.", "Validated"]
+    ]
+    w.undo()
+    assert rb.load("replies", ids=[2])[["annotation", "status"]].values.tolist() == [
+        ["Draft.", "Edited"]
+    ]
+
+
+@pytest.mark.parametrize("bad", ["", "   ", ["a"], 3])
+def test_text2text_empty_or_non_text_annotations_are_refused(replies, bad):
+    before = rb.load("replies")
+    w = rb.show("replies")
+    ack = act(w, "annotate", seqs=[0], annotation=bad)
+    assert ack["ok"] is False and "Text2Text annotation" in ack["error"]
+    pd.testing.assert_frame_equal(rb.load("replies"), before)
+
+
+def test_edit_is_only_for_text2text(reviews):
+    w = rb.show(reviews)
+    ack = act(w, "edit", seqs=[0], annotation="plot")
+    assert ack["ok"] is False and "Text2Text" in ack["error"]

@@ -4,12 +4,13 @@
 import { h, replaceChildren } from "./dom";
 import { filterChips, filterMenus, clean, type FilterBarState } from "./filters_bar";
 import { count, fieldName, setLabelOrder } from "./format";
-import { annotationLabels, choicesFor, recordCard } from "./record_card";
+import { TEXT2TEXT, annotationLabels, choicesFor, defaultExplainLabel, recordCard } from "./record_card";
 import { Requests } from "./rpc";
 import { sidebar } from "./sidebar";
 import type { Filters, Model, PageRecord, Traits } from "./types";
 
 export const SEARCH_DEBOUNCE_MS = 350;
+export const DRAFT_SAVE_MS = 700; // Text2Text: a pause in typing saves the draft (Edited)
 export const PAGE_SIZES = [10, 20, 50, 100, 200];
 const WATCHED: (keyof Traits)[] = [
   "query", "filters", "sort", "page", "page_size", "mode", "total", "dataset_name", "task",
@@ -43,6 +44,9 @@ export class DatasetPageView {
   private metadataOpen = new Set<number>();
   private menu: FilterBarState = { open: null, menuSearch: "" };
   private bulkLabel = "";
+  private drafts = new Map<number, string>();
+  private draftTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  private explainLabels = new Map<number, string>();
   private focusNext: string | null = null;
   private viewKey = "";
 
@@ -114,6 +118,7 @@ export class DatasetPageView {
     for (const [event, callback] of this.listeners) this.model.off(event, callback);
     this.window?.removeEventListener("keydown", this.keyListener, true);
     if (this.searchTimer) clearTimeout(this.searchTimer);
+    for (const timer of this.draftTimers.values()) clearTimeout(timer);
     this.requests.dispose();
     this.root.remove();
   }
@@ -157,7 +162,8 @@ export class DatasetPageView {
   // --- actions ---------------------------------------------------------------------------
   /** Send an intent; the records show "saving" until the kernel acknowledges it is on disk. */
   async act(action: string, target: Scope | null, extra: Record<string, unknown> = {}): Promise<boolean> {
-    const seqs = target && "seqs" in target ? target.seqs : [];
+    // A draft being typed is saved quietly: its text area stays usable.
+    const seqs = target && "seqs" in target && action !== "edit" ? target.seqs : [];
     for (const seq of seqs) this.pending.add(seq);
     const writes = action !== "full_text";
     this.alert.textContent = "";
@@ -182,6 +188,43 @@ export class DatasetPageView {
 
   private annotate(record: PageRecord, labels: string[]): void {
     void this.act("annotate", { seqs: [record.seq] }, { annotation: labels });
+  }
+
+  private get task(): string {
+    return this.get("task");
+  }
+
+  /** Text2Text: keep what is typed, and save it as a draft once typing pauses. */
+  private edit(record: PageRecord, text: string, now = false): void {
+    this.drafts.set(record.seq, text);
+    const pending = this.draftTimers.get(record.seq);
+    if (pending) clearTimeout(pending);
+    this.draftTimers.delete(record.seq);
+    const save = () => {
+      this.draftTimers.delete(record.seq);
+      if (text.trim() && text !== record.annotation) {
+        void this.act("edit", { seqs: [record.seq] }, { annotation: text });
+      }
+    };
+    if (now) {
+      save();
+      this.schedule();
+    } else {
+      this.draftTimers.set(record.seq, setTimeout(save, DRAFT_SAVE_MS));
+    }
+  }
+
+  /** Validate: a Text2Text draft becomes the annotation; otherwise accept what is there. */
+  private validate(record: PageRecord): void {
+    const draft = this.drafts.get(record.seq);
+    const timer = this.draftTimers.get(record.seq);
+    if (timer) clearTimeout(timer);
+    this.draftTimers.delete(record.seq);
+    if (this.task === TEXT2TEXT && draft !== undefined && draft.trim() && draft !== record.annotation) {
+      void this.act("annotate", { seqs: [record.seq] }, { annotation: draft });
+    } else {
+      void this.act("validate", { seqs: [record.seq] });
+    }
   }
 
   private bulk(action: "annotate" | "validate" | "discard"): void {
@@ -271,11 +314,18 @@ export class DatasetPageView {
     if (e.key === "Enter" && target === card) {
       e.preventDefault();
       this.advance(card);
-      void this.act("validate", { seqs: [record.seq] });
+      this.validate(record);
     } else if (e.key === "Backspace" || e.key === "Delete") {
       e.preventDefault();
       this.advance(card);
       void this.act("discard", { seqs: [record.seq] });
+    } else if (/^[1-9]$/.test(e.key) && this.task === TEXT2TEXT) {
+      const sorted = [...(record.prediction ?? [])].sort((a, b) => b[1] - a[1]);
+      const chosen = sorted[Number(e.key) - 1];
+      if (chosen === undefined) return;
+      e.preventDefault();
+      this.focusNext = (card as HTMLElement).dataset.key ?? null;
+      this.edit(record, chosen[0], true);
     } else if (/^[1-9]$/.test(e.key)) {
       const label = choicesFor(record, this.get("_labels"))[Number(e.key) - 1];
       if (label === undefined) return;
@@ -313,7 +363,10 @@ export class DatasetPageView {
   render(): void {
     const active = this.root.ownerDocument.activeElement;
     const focusKey = this.focusNext ?? (this.root.contains(active) ? (active as HTMLElement).dataset?.key ?? null : null);
-    const caret = active instanceof HTMLInputElement && active.type === "search" ? active.selectionStart : null;
+    const caret =
+      active instanceof HTMLTextAreaElement || (active instanceof HTMLInputElement && /^(search|text)$/.test(active.type))
+        ? active.selectionStart
+        : null;
     this.focusNext = null;
 
     const key = JSON.stringify([this.get("query"), this.get("filters"), this.get("sort"), this.get("page"), this.get("page_size")]);
@@ -331,6 +384,7 @@ export class DatasetPageView {
     this.renderTop();
     this.renderSearchNotes();
     replaceChildren(this.parts.filters, filterMenus({
+      labelled: this.task !== TEXT2TEXT,
       facets: this.get("_facets") ?? {},
       filters: this.get("filters") ?? {},
       state: this.menu,
@@ -347,7 +401,7 @@ export class DatasetPageView {
       progress: this.get("_progress") ?? { total: 0, validated: 0, discarded: 0, edited: 0, default: 0, percent: 0 },
       facets: this.get("_facets") ?? {},
       keywords: this.get("_keywords") ?? [],
-      annotating: this.annotating,
+      annotating: this.annotating && this.task !== TEXT2TEXT,
       schemaLocked: this.get("_schema_locked"),
       onKeyword: (word) => {
         const q = this.get("query").trim();
@@ -370,7 +424,9 @@ export class DatasetPageView {
     }
     if (!target || this.root.ownerDocument.activeElement === target) return;
     target.focus({ preventScroll: key === "first" || key === "last" ? false : true });
-    if (caret !== null && target instanceof HTMLInputElement) target.setSelectionRange(caret, caret);
+    if (caret !== null && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) {
+      target.setSelectionRange(caret, caret);
+    }
   }
 
   private renderTop(): void {
@@ -443,7 +499,8 @@ export class DatasetPageView {
         h("select", {
           "data-key": "page-size",
           onchange: (e: Event) => this.setTraits({ page_size: Number((e.target as HTMLSelectElement).value), page: 0 }),
-        }, PAGE_SIZES.map((n) => h("option", { value: String(n), selected: n === this.get("page_size") }, String(n))))),
+        }, [...new Set([...PAGE_SIZES, this.get("page_size")])].sort((a, b) => a - b)
+          .map((n) => h("option", { value: String(n), selected: n === this.get("page_size") }, String(n))))),
     );
   }
 
@@ -484,13 +541,13 @@ export class DatasetPageView {
         : null,
       h("span", { class: "rw-spacer" }),
       h("span", { class: "rw-muted" }, n ? `${count(n)} selected` : "None selected"),
-      h("label", null, "Annotate selected as ",
+      !labels.length ? null : h("label", null, "Annotate selected as ",
         h("select", {
           "aria-label": "Annotate selected as",
           disabled: !labels.length,
           onchange: (e: Event) => { this.bulkLabel = (e.target as HTMLSelectElement).value; },
         }, labels.map((l) => h("option", { value: l, selected: l === this.bulkLabel }, l)))),
-      h("button", { type: "button", disabled: !n || !this.bulkLabel, onclick: () => this.bulk("annotate") }, "Annotate selected"),
+      !labels.length ? null : h("button", { type: "button", disabled: !n || !this.bulkLabel, onclick: () => this.bulk("annotate") }, "Annotate selected"),
       h("button", { type: "button", disabled: !n, onclick: () => this.bulk("validate") }, "Validate selected"),
       h("button", { type: "button", disabled: !n, onclick: () => this.bulk("discard") }, "Discard selected"),
     );
@@ -498,6 +555,12 @@ export class DatasetPageView {
 
   private renderList(): void {
     const records = this.records;
+    for (const record of records) {
+      const draft = this.drafts.get(record.seq);
+      if (draft !== undefined && draft === record.annotation && !this.draftTimers.has(record.seq)) {
+        this.drafts.delete(record.seq);
+      }
+    }
     const labels = this.get("_labels") ?? [];
     const annotating = this.annotating;
     const empty = this.get("query").trim() || Object.keys(this.get("filters") ?? {}).length
@@ -508,6 +571,15 @@ export class DatasetPageView {
       records.length === 0 && !this.get("_error") ? h("p", { class: "rw-empty" }, empty) : null,
       records.map((record) =>
         recordCard({
+          task: this.task,
+          draft: this.drafts.get(record.seq),
+          explainLabel: this.explainLabels.get(record.seq) ?? defaultExplainLabel(record),
+          onEdit: (text) => this.edit(record, text),
+          onUse: (text) => this.edit(record, text, true),
+          onExplainLabel: (label) => {
+            this.explainLabels.set(record.seq, label);
+            this.schedule();
+          },
           record,
           labels,
           annotating,
@@ -525,7 +597,7 @@ export class DatasetPageView {
             this.schedule();
           },
           onAnnotate: (chosen) => this.annotate(record, chosen),
-          onValidate: () => void this.act("validate", { seqs: [record.seq] }),
+          onValidate: () => this.validate(record),
           onDiscard: () => void this.act("discard", { seqs: [record.seq] }),
           onExpand: (key, on) => {
             const id = `${record.seq}:${key}`;

@@ -22,6 +22,7 @@ export interface FilterBarState {
 }
 
 export interface FilterBarProps {
+  labelled: boolean; // label filters (predicted/annotated as, ok/ko) apply to this task
   facets: Facets;
   filters: Filters;
   state: FilterBarState;
@@ -119,7 +120,8 @@ function toggled<T>(values: T[] | undefined, value: T, on: boolean): T[] {
 
 export function filterMenus(props: FilterBarProps): HTMLElement {
   const { facets, filters } = props;
-  const menus: HTMLElement[] = LIST_FILTERS.map(([name, title]) => {
+  const shown = props.labelled ? LIST_FILTERS : LIST_FILTERS.filter(([n]) => n.endsWith("_by") || n === "status");
+  const menus: HTMLElement[] = shown.map(([name, title]) => {
     const chosen = filters[name] ?? [];
     const values = withCounts(facets[name], chosen, name === "status" ? STATUSES : undefined);
     return menu(props, name, title, chosen.length, () => [
@@ -131,7 +133,7 @@ export function filterMenus(props: FilterBarProps): HTMLElement {
   });
 
   const outcome = new Map((facets.predicted ?? []).map(([v, n]) => [String(v), n]));
-  menus.push(
+  if (props.labelled) menus.push(
     menu(props, "predicted", "Predicted ok/ko", filters.predicted ? 1 : 0, () =>
       h(
         "ul",

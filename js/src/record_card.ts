@@ -1,13 +1,22 @@
 // One record: its inputs, prediction bars, annotation, status and (in
 // Annotate mode) the label controls and Validate / Discard.
 import { h } from "./dom";
+import { attributedText, explanationLabels, explanationLegend } from "./explanation";
 import { labelHue, percent, plainValue } from "./format";
 import type { PageRecord } from "./types";
+
+export const TEXT2TEXT = "Text2Text";
 
 export const COLLAPSED_CHARS = 600;
 
 export interface CardProps {
+  task: string;
   record: PageRecord;
+  draft?: string; // Text2Text: the text being edited, not yet saved
+  explainLabel?: string;
+  onEdit(text: string): void;
+  onUse(text: string): void;
+  onExplainLabel(label: string): void;
   labels: string[];
   annotating: boolean;
   selected: boolean;
@@ -35,18 +44,20 @@ function labelChip(label: string, extra = ""): HTMLElement {
 
 function inputField(props: CardProps, key: string, showKey: boolean): HTMLElement {
   const { record } = props;
+  const sent = (key === "text" && props.task === TEXT2TEXT ? record.text : record.inputs[key]) ?? "";
+  const length = (props.task === TEXT2TEXT ? record.length : record.lengths?.[key]) ?? sent.length;
   const id = `${record.seq}:${key}`;
-  const sent = record.inputs[key] ?? "";
   const full = props.fullTexts.get(id) ?? sent;
-  const length = record.lengths?.[key] ?? sent.length;
   const open = props.expanded.has(id);
   const long = length > COLLAPSED_CHARS;
   const text = open ? full : long ? `${sent.slice(0, COLLAPSED_CHARS)}…` : sent;
+  const tokens = record.explanation?.[key];
+  const label = props.explainLabel;
   return h(
     "div",
     { class: "rw-field" },
     showKey ? h("div", { class: "rw-field-key" }, key) : null,
-    h("p", { class: "rw-text" }, text),
+    tokens?.length && label !== undefined ? attributedText(tokens, label) : h("p", { class: "rw-text" }, text),
     long
       ? h("button", {
           type: "button",
@@ -146,11 +157,94 @@ function labelControls(props: CardProps, annotated: string[]): HTMLElement {
   return group;
 }
 
+function explanationControls(props: CardProps): HTMLElement | null {
+  const { record } = props;
+  const all = Object.values(record.explanation ?? {}).flat();
+  if (!all.length || props.explainLabel === undefined) return null;
+  const labels = explanationLabels(all);
+  const label = props.explainLabel;
+  const max = Math.max(0, ...all.map((t) => Math.abs(t.attributions[label] ?? 0)));
+  return h(
+    "div",
+    { class: "rw-explain" },
+    h("label", null, "Explain ",
+      h("select", {
+        "aria-label": `Explained label for record ${record.id}`,
+        "data-key": `explain:${record.seq}`,
+        onchange: (e: Event) => props.onExplainLabel((e.target as HTMLSelectElement).value),
+      }, labels.map((l) => h("option", { value: l, selected: l === label }, l)))),
+    explanationLegend(max.toFixed(2)),
+  );
+}
+
+/** The label whose attributions a record shows first: its top prediction, if explained. */
+export function defaultExplainLabel(record: PageRecord): string | undefined {
+  const all = Object.values(record.explanation ?? {}).flat();
+  if (!all.length) return undefined;
+  const labels = explanationLabels(all);
+  const top = [...(record.prediction ?? [])].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return top !== undefined && labels.includes(top) ? top : labels[0];
+}
+
+function text2textBody(props: CardProps): HTMLElement {
+  const { record } = props;
+  const stored = typeof record.annotation === "string" ? record.annotation : "";
+  const predictions = [...(record.prediction ?? [])].sort((a, b) => b[1] - a[1]);
+  return h(
+    "div",
+    { class: "rw-card-body rw-t2t" },
+    h("div", { class: "rw-inputs" }, h("div", { class: "rw-field-key" }, "Source"), inputField(props, "text", false)),
+    h("div", { class: "rw-t2t-side" },
+      predictions.length ? h("div", { class: "rw-field-key" }, "Predictions") : null,
+      h("ol", { class: "rw-t2t-predictions", "aria-label": "Predictions" },
+        predictions.map(([text, score], i) =>
+          h("li", null,
+            h("p", { class: "rw-text" }, text),
+            h("span", { class: "rw-muted" }, percent(score)),
+            props.annotating
+              ? h("button", {
+                  type: "button", class: "rw-link", disabled: props.pending,
+                  "aria-keyshortcuts": i < 9 ? String(i + 1) : undefined,
+                  "data-key": `use:${record.seq}:${i}`,
+                  onclick: () => props.onUse(text),
+                }, "Use this")
+              : null))),
+      h("div", { class: "rw-field-key" }, "Annotation"),
+      props.annotating
+        ? h("textarea", {
+            class: "rw-t2t-edit",
+            rows: "3",
+            "aria-label": `Annotation for record ${record.id}`,
+            placeholder: "Type the corrected text, or pick a prediction",
+            value: props.draft ?? stored,
+            "data-key": `edit:${record.seq}`,
+            oninput: (e: Event) => props.onEdit((e.target as HTMLTextAreaElement).value),
+          })
+        : h("p", { class: stored ? "rw-text" : "rw-muted" }, stored || "—")),
+  );
+}
+
 export function recordCard(props: CardProps): HTMLElement {
   const { record } = props;
+  if (props.task === TEXT2TEXT) return card(props, text2textBody(props), null);
   const annotated = annotationLabels(record);
   const keys = Object.keys(record.inputs);
   const showKeys = keys.length > 1 || (keys.length === 1 && keys[0] !== "text");
+  const body = h("div", { class: "rw-card-body" },
+    h("div", { class: "rw-inputs" }, explanationControls(props), keys.map((key) => inputField(props, key, showKeys))),
+    h("div", { class: "rw-labels-col" },
+      predictionBars(record),
+      h("div", { class: "rw-annotation" },
+        h("span", { class: "rw-muted" }, "Annotation "),
+        annotated.length ? annotated.map((l) => labelChip(l)) : h("span", { class: "rw-muted" }, "—")),
+    ),
+  );
+  return card(props, body, props.annotating ? labelControls(props, annotated) : null);
+}
+
+function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null): HTMLElement {
+  const { record } = props;
+  const annotated = props.task === TEXT2TEXT ? [] : annotationLabels(record);
   const metadataKeys = Object.keys(record.metadata ?? {});
   return h(
     "article",
@@ -189,15 +283,7 @@ export function recordCard(props: CardProps): HTMLElement {
           }, props.showMetadata ? "Hide metadata" : "Metadata")
         : null,
     ),
-    h("div", { class: "rw-card-body" },
-      h("div", { class: "rw-inputs" }, keys.map((key) => inputField(props, key, showKeys))),
-      h("div", { class: "rw-labels-col" },
-        predictionBars(record),
-        h("div", { class: "rw-annotation" },
-          h("span", { class: "rw-muted" }, "Annotation "),
-          annotated.length ? annotated.map((l) => labelChip(l)) : h("span", { class: "rw-muted" }, "—")),
-      ),
-    ),
+    body,
     h("div", { class: "rw-agents rw-muted" },
       record.prediction_agent ? `predicted by ${record.prediction_agent}` : null,
       record.prediction_agent && record.annotation_agent ? " · " : null,
@@ -210,7 +296,7 @@ export function recordCard(props: CardProps): HTMLElement {
       ? h(
           "div",
           { class: "rw-annotate" },
-          labelControls(props, annotated),
+          choices ?? h("span"),
           h("div", { class: "rw-record-actions" },
             h("button", {
               type: "button", class: "rw-primary", disabled: props.pending,

@@ -11,11 +11,21 @@ export interface PageRecord {
   annotation_agent: string | null;
   metadata: Record<string, unknown>;
   event_timestamp: string | null;
+  // TextClassification
   inputs: Record<string, string>;
   lengths: Record<string, number>;
-  prediction: Prediction[];
-  annotation: Label | Label[] | null;
+  prediction: Prediction[]; // [label, score]; Text2Text: [text, score]
+  annotation: Label | Label[] | null; // Text2Text: the corrected text
   multi_label: boolean;
+  explanation?: Record<string, TokenAttribution[]> | null;
+  // Text2Text
+  text?: string;
+  length?: number;
+}
+
+export interface TokenAttribution {
+  token: string;
+  attributions: Record<string, number>;
 }
 
 export type Counts = [string | number, number][];

@@ -40,10 +40,18 @@ def _statuses(table: pa.Table, single: str, multi: str) -> pa.Array:
     return pc.if_else(table.column("multi_label"), multi, single)
 
 
-def annotate(table: pa.Table, task: str, annotation, annotator: str) -> tuple[pa.Table, list[int]]:
-    """Set the annotation: single-label records become Validated, multi-label Edited."""
+def annotate(
+    table: pa.Table, task: str, annotation, annotator: str, status: str | None = None
+) -> tuple[pa.Table, list[int]]:
+    """Set the annotation. Labels: single-label records become Validated, multi-label
+    Edited. Text2Text: the corrected text, Validated (``status="Edited"`` for a draft)."""
+    if task == TEXT2TEXT:
+        return _annotate_text(table, annotation, annotator, status or "Validated")
     if task != TEXT_CLASSIFICATION:
-        raise ValueError(f"annotate with labels works on TextClassification records, not {task}")
+        raise ValueError(
+            f"annotate works on TextClassification (labels) and Text2Text (text) records, "
+            f"not {task}"
+        )
     if isinstance(annotation, str):
         labels = [annotation]
     elif isinstance(annotation, list | tuple) and all(isinstance(a, str) for a in annotation):
@@ -61,6 +69,18 @@ def annotate(table: pa.Table, task: str, annotation, annotator: str) -> tuple[pa
     values = pa.array([labels] * len(table), LABELS)
     table = _set(table, "annotation", values)
     table = _set(table, "status", _statuses(table, "Validated", "Edited"))
+    return _with_agent(table, annotator), []
+
+
+def _annotate_text(
+    table: pa.Table, text, annotator: str, status: str
+) -> tuple[pa.Table, list[int]]:
+    if not isinstance(text, str):
+        raise ValueError(f"a Text2Text annotation is the corrected text (a str), not {text!r}")
+    if not text.strip():
+        raise ValueError("a Text2Text annotation must not be empty; use Discard to drop a record")
+    table = _set(table, "annotation", pa.array([text] * len(table), pa.large_string()))
+    table = _set(table, "status", pa.array([status] * len(table), pa.string()))
     return _with_agent(table, annotator), []
 
 

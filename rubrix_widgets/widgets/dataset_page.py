@@ -359,8 +359,16 @@ class DatasetPage(AnyWidget):
         self.refresh(changed=changed, settling=True)
 
     def annotate(self, ids, annotation) -> int:
-        """Annotate records (single-label: Validated; multi-label: Edited). Returns how many."""
+        """Annotate records; returns how many changed.
+
+        Text classification: a label or a list of labels (single-label records become
+        Validated, multi-label Edited). Text2Text: the corrected text (Validated).
+        """
         return self._after(self._session.act("annotate", self._seqs(ids), annotation)).changed
+
+    def edit(self, ids, text: str) -> int:
+        """Text2Text: save a draft of the corrected text (status Edited, as typing does)."""
+        return self._after(self._session.act("edit", self._seqs(ids), text)).changed
 
     def validate(self, ids) -> int:
         """Accept the annotation, or the top prediction when there is none."""
@@ -434,9 +442,9 @@ class DatasetPage(AnyWidget):
         action = content.get("action")
         scope_all = content.get("scope") == "query"
         seqs = content.get("seqs")
-        if action in ("annotate", "validate", "discard"):
+        if action in ("annotate", "edit", "validate", "discard"):
             targets = self._all_seqs() if scope_all else self._checked_seqs(seqs)
-            annotation = content.get("annotation") if action == "annotate" else None
+            annotation = content.get("annotation") if action in ("annotate", "edit") else None
             return self._after(self._session.act(action, targets, annotation), settle=False).changed
         if action == "undo":
             return self._after(self._session.undo(), settle=False).changed

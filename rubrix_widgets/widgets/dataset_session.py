@@ -26,7 +26,7 @@ from ..settings import check_label_schema
 from ..store import workspace as ws
 from ..store.dataset_store import DatasetView
 from ..store.manifest import Manifest
-from ..tasks import TEXT_CLASSIFICATION
+from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION
 from . import actions
 from .filters import combine
 from .history import History, Step
@@ -244,16 +244,24 @@ class DatasetSession:
             )
         before = live.rows(seqs)
         task = self.task
-        if kind == "annotate":
+        if kind in ("annotate", "edit"):
             if annotation is None:
-                raise ValueError("annotate needs an annotation (a label, or a list of labels)")
-            after, skipped = actions.annotate(before, task, annotation, annotator)
+                raise ValueError(
+                    "annotate needs an annotation (a label, a list of labels, or for Text2Text "
+                    "the corrected text)"
+                )
+            if kind == "edit" and task != TEXT2TEXT:
+                raise ValueError(f"edit (a draft text) works on Text2Text records, not {task}")
+            status = "Edited" if kind == "edit" else None
+            after, skipped = actions.annotate(before, task, annotation, annotator, status)
         elif kind == "validate":
             after, skipped = actions.validate(before, task, annotator)
         elif kind == "discard":
             after, skipped = actions.discard(before, task, annotator)
         else:
-            raise ValueError(f"unknown action {kind!r}; actions are annotate, validate, discard")
+            raise ValueError(
+                f"unknown action {kind!r}; actions are annotate, edit, validate, discard"
+            )
         after, kept = actions.keep_rows(after, seqs, skipped)
         before, _ = actions.keep_rows(before, seqs, skipped)
         base = None

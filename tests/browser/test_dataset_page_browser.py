@@ -220,3 +220,41 @@ def test_state_survives_a_page_reload(
     screenshot(page, "dataset-page-lab-after-reload")
     assert stored(target_id)[1] == "Discarded"
     assert not page_errors()
+
+
+def test_text2text_use_a_prediction_edit_it_and_validate(
+    lab_server, page, page_errors, run_notebook, report_path, chatterbot_pairs
+):
+    pairs = chatterbot_pairs[:30]
+    rb.log(
+        [
+            rb.Text2TextRecord(
+                id=i, text=prompt, prediction=[(reply, 0.9), (pairs[(i + 5) % 30][1], 0.2)]
+            )
+            for i, (prompt, reply) in enumerate(pairs)
+        ],
+        "replies",
+        verbose=False,
+    )
+    run_notebook(
+        lab_server,
+        ["w = rb.show('replies', mode='annotate', page_size=5); display(w); report(ready=True)"],
+    )
+    wait_for_report(report_path, "ready")
+    root = widget_of(page)
+    card = root.get_by_role("article", name="Record 0")
+    expect(card).to_contain_text(pairs[0][0])
+    card.get_by_role("button", name="Use this").first.click()
+    saved(root)
+    assert rb.load("replies", ids=[0]).status.tolist() == ["Edited"]
+    editor = card.get_by_role("textbox", name="Annotation for record 0")
+    expect(editor).to_have_value(pairs[0][1])
+    editor.fill("Thanks, and you?")
+    editor.press("j")  # typing keys stay in the text area
+    card.get_by_role("button", name="Validate").click()
+    saved(root)
+    row = rb.load("replies", ids=[0]).iloc[0]
+    assert (row.annotation, row.status) == ("Thanks, and you?j", "Validated")
+    expect(card.locator(".rw-status")).to_have_text("Validated")
+    screenshot(page, "text2text-lab")
+    assert not page_errors()
