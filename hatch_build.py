@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-BUNDLES = ("dataset_page.js", "dataset_page.css")
+BUNDLES = ("dataset_page.js", "dataset_page.css", "dataset_list.js", "dataset_list.css")
 
 
 class FrontEndBuildHook(BuildHookInterface):

@@ -4,7 +4,7 @@ import { build, context } from "esbuild";
 import { copyFile, mkdir } from "node:fs/promises";
 
 const out = "../rubrix_widgets/static";
-const widgets = ["dataset_page"];
+const widgets = ["dataset_page", "dataset_list"];
 const options = {
   entryPoints: widgets.map((w) => `src/${w}.ts`),
   bundle: true,

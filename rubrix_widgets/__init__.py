@@ -30,6 +30,7 @@ from .dataset_classes import (
     read_pandas,
 )
 from .errors import NotFoundError, QuerySyntaxError, RubrixWidgetsError, StorageError
+from .home import home
 from .records import (
     BulkResponse,
     Text2TextRecord,
@@ -64,6 +65,7 @@ __all__ = [
     "datasets",
     "delete",
     "get_workspace",
+    "home",
     "init",
     "load",
     "load_dataset_settings",

@@ -162,6 +162,7 @@ def log(
         dataset.create(name, found)
     with _progress(len(batch), verbose and len(batch) >= PROGRESS_MIN_RECORDS, name) as progress:
         processed = dataset.write(batch, check=check, info=info, progress=progress)
+    ws.notify(name)
     return BulkResponse(dataset=name, processed=processed, failed=0)
 
 
@@ -267,12 +268,14 @@ def _filter_table(table: pa.Table, task: str, query, ids, limit) -> pa.Table:
 def delete(name: str) -> None:
     """Delete dataset ``name`` and everything in it (snapshots included)."""
     ws.delete(name)
+    ws.notify(name)
 
 
 def copy(dataset: str, name_of_copy: str) -> None:
     """Copy a dataset (records, settings, tags, snapshots) under a new name."""
     ws.check_name(name_of_copy)
     ws.copy(dataset, name_of_copy)
+    ws.notify(name_of_copy)
 
 
 def datasets() -> pd.DataFrame:
@@ -324,6 +327,7 @@ def configure_dataset(name: str, settings: _LabelSchemaSettings) -> None:
     dataset = ws.store(name)
     if not dataset.exists():
         dataset.create(name, task, settings.to_dict())
+        ws.notify(name)
         return
     current = dataset.manifest().task
     if current != task:
@@ -333,6 +337,7 @@ def configure_dataset(name: str, settings: _LabelSchemaSettings) -> None:
         )
     _check_schema_covers(dataset, settings)
     dataset.update_info(lambda m: _with_settings(m, settings.to_dict()))
+    ws.notify(name)
 
 
 def _with_settings(manifest: Manifest, settings: dict) -> Manifest:
@@ -341,6 +346,8 @@ def _with_settings(manifest: Manifest, settings: dict) -> Manifest:
 
 
 def _check_schema_covers(dataset: DatasetStore, settings: _LabelSchemaSettings) -> None:
+    if not settings.label_schema:  # no schema: any label goes
+        return
     table = dataset.view().table()
     annotation = table.column("annotation")
     labels = pc.list_flatten(annotation)

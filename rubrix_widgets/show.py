@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .client import log
+from .home import home
 
 if TYPE_CHECKING:  # the widget stack (ipywidgets, anywidget) loads on first show()
+    from .widgets.dataset_list import Home
     from .widgets.dataset_page import DatasetPage
 
 
@@ -18,14 +20,19 @@ def show(
     mode: str = "explore",
     page_size: int = 20,
     **log_options: Any,
-) -> DatasetPage:
+) -> DatasetPage | Home:
     """The dataset page of ``name``, inline.
 
     ``rb.show("news")`` opens a stored dataset; ``rb.show(df_or_records, name="news")``
-    logs the records into ``news`` first (same rules as :func:`rb.log`).
+    logs the records into ``news`` first (same rules as :func:`rb.log`). ``rb.show()``
+    with neither is the home page, the list of datasets (:func:`rb.home`).
     """
     if isinstance(data, str) and name is None:
         data, name = None, data
+    if data is None and name is None:
+        if log_options:
+            raise TypeError(f"rb.show got log options {sorted(log_options)} without records to log")
+        return home()
     if name is None:
         raise TypeError(
             "rb.show needs a dataset name: rb.show('news'), or rb.show(records, name='news') "

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import re
 import shutil
 import uuid
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import AlreadyExistsError, NotFoundError, StorageError
@@ -28,8 +31,51 @@ DEFAULT_ANNOTATOR = "rubrix"
 _settings: dict[str, object] = {"workspace": None, "annotator": DEFAULT_ANNOTATOR}
 
 
+# -- change notification ------------------------------------------------------------------
+# Open views of the dataset list (widgets) subscribe here; the data layer calls
+# :func:`notify` after each write that changes what ``rb.datasets()`` returns
+# (in this process). Listeners are held weakly, so a closed widget is not kept alive.
+_listeners: list[weakref.ref] = []
+_generation = 0
+
+
+def generation() -> int:
+    """How many dataset-list changes this process has made (see :func:`notify`)."""
+    return _generation
+
+
+def subscribe(callback: Callable[[str | None], None]) -> None:
+    """Call ``callback(name)`` after each change of the dataset list in this process
+    (``name`` is the dataset, or None when the workspace itself changed). Held weakly:
+    a bound method lives as long as its object, a function as long as its owner keeps it."""
+    ref = weakref.WeakMethod(callback) if hasattr(callback, "__self__") else weakref.ref(callback)
+    _listeners.append(ref)
+
+
+def unsubscribe(callback: Callable[[str | None], None]) -> None:
+    _listeners[:] = [r for r in _listeners if r() is not None and r() != callback]
+
+
+def notify(name: str | None = None) -> None:
+    """Tell listeners the dataset list changed (a log, delete, copy or new settings).
+    A listener that raises is logged and skipped: writes never fail because of a view."""
+    global _generation
+    _generation += 1
+    for ref in list(_listeners):
+        callback = ref()
+        if callback is None:
+            with contextlib.suppress(ValueError):
+                _listeners.remove(ref)
+            continue
+        try:
+            callback(name)
+        except Exception:
+            logging.getLogger("rubrix_widgets").exception("dataset list listener failed")
+
+
 def set_workspace(path: str | os.PathLike | None) -> None:
     _settings["workspace"] = None if path is None else Path(path).expanduser()
+    notify(None)
 
 
 def set_annotator(name: str) -> None:

@@ -1,5 +1,6 @@
 """Notebook widgets (anywidget). The data layer never imports from here."""
 
+from .dataset_list import DatasetList, Home
 from .dataset_page import DatasetPage
 
-__all__ = ["DatasetPage"]
+__all__ = ["DatasetList", "DatasetPage", "Home"]

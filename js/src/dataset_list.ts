@@ -1,0 +1,398 @@
+// Rubrix's home page: the datasets of the workspace. The kernel sends the rows of
+// rb.datasets() (counts and percentages computed there); this view filters and
+// sorts that short list, and sends intents back: open a dataset, delete one (after
+// an inline confirmation), refresh. See rubrix_widgets/widgets/dataset_list.py.
+import { h, replaceChildren } from "./dom";
+import { count } from "./format";
+import { captureKeys, isTyping } from "./keys";
+import { Requests } from "./rpc";
+import type { Ack, Model } from "./types";
+
+export interface DatasetRow {
+  name: string;
+  task: string;
+  tags: Record<string, string>;
+  records: number;
+  annotated: number;
+  annotated_percent: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type SortColumn = "name" | "tags" | "task" | "records" | "annotated" | "created_at" | "updated_at";
+export type Direction = "asc" | "desc";
+
+export interface ListTraits {
+  query: string;
+  sort: [SortColumn, Direction];
+  workspace: string;
+  _datasets: DatasetRow[];
+}
+
+// The subset of anywidget's model API this view uses.
+export interface ListModel {
+  get<K extends keyof ListTraits>(name: K): ListTraits[K];
+  set<K extends keyof ListTraits>(name: K, value: ListTraits[K]): void;
+  save_changes(): void;
+  on(event: string, callback: (...args: unknown[]) => void): void;
+  off(event?: string | null, callback?: ((...args: unknown[]) => void) | null): void;
+  send(content: unknown): void;
+}
+
+export const COLUMNS: { key: SortColumn; title: string; first: Direction }[] = [
+  { key: "name", title: "Name", first: "asc" },
+  { key: "tags", title: "Tags", first: "asc" },
+  { key: "task", title: "Task", first: "asc" },
+  { key: "records", title: "Records", first: "desc" },
+  { key: "annotated", title: "Annotated (%)", first: "desc" },
+  { key: "created_at", title: "Created", first: "desc" },
+  { key: "updated_at", title: "Updated", first: "desc" },
+];
+
+const TASK_NAMES: Record<string, string> = {
+  TextClassification: "Text classification",
+  TokenClassification: "Token classification",
+  Text2Text: "Text2Text",
+};
+
+export function tagText(tags: Record<string, string>): string[] {
+  return Object.entries(tags).map(([k, v]) => (v ? `${k}: ${v}` : k));
+}
+
+/** Rows whose name, tags or task contain every word of `query` (case-insensitive). */
+export function filterRows(rows: DatasetRow[], query: string): DatasetRow[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return rows;
+  return rows.filter((row) => {
+    const haystack = [row.name, row.task, TASK_NAMES[row.task] ?? "", ...tagText(row.tags)].join("\n").toLowerCase();
+    return words.every((w) => haystack.includes(w));
+  });
+}
+
+function sortValue(row: DatasetRow, column: SortColumn): string | number {
+  switch (column) {
+    case "tags": return tagText(row.tags).join(", ").toLowerCase();
+    case "annotated": return row.annotated_percent;
+    case "records": return row.records;
+    case "name": return row.name;
+    case "task": return row.task;
+    default: return row[column];
+  }
+}
+
+/** Rows sorted by `column` (ties: by name, ascending). */
+export function sortRows(rows: DatasetRow[], [column, direction]: [SortColumn, Direction]): DatasetRow[] {
+  const sign = direction === "desc" ? -1 : 1;
+  return [...rows].sort((a, b) => {
+    const x = sortValue(a, column);
+    const y = sortValue(b, column);
+    const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    return order !== 0 ? sign * order : a.name.localeCompare(b.name);
+  });
+}
+
+/** "2024-05-01 14:03" in the reader's time zone; the ISO string when unparsable. */
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (!iso || Number.isNaN(date.getTime())) return iso || "—";
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}`;
+}
+
+export class DatasetListView {
+  readonly root: HTMLElement;
+  private requests: Requests;
+  private search: HTMLInputElement;
+  private header: HTMLElement;
+  private body: HTMLElement;
+  private status: HTMLElement;
+  private alert: HTMLElement;
+  private listeners: [string, (...args: unknown[]) => void][] = [];
+  private releaseKeys: () => void;
+  private scheduled = false;
+  private disposed = false;
+
+  // View state that is not the kernel's business.
+  private confirming: string | null = null;
+  private deleting = new Set<string>();
+  private focusNext: string | null = null;
+
+  constructor(private model: ListModel, el: HTMLElement) {
+    // Requests only uses model.send, which every anywidget model has.
+    this.requests = new Requests(model as unknown as Model);
+    this.search = h("input", {
+      type: "search",
+      class: "rw-home-search",
+      "aria-label": "Search datasets",
+      placeholder: "Search datasets by name, tag or task",
+      spellcheck: "false",
+      autocomplete: "off",
+      value: model.get("query"),
+      oninput: () => this.setTraits({ query: this.search.value }),
+    });
+    this.header = h("div", { class: "rw-home-top" });
+    this.body = h("div", { class: "rw-home-body" });
+    this.status = h("div", { class: "rw-home-notice", role: "status", "aria-live": "polite" });
+    this.alert = h("div", { class: "rw-home-error", role: "alert" });
+    this.root = h(
+      "div",
+      { class: "rw-home", onclick: (e: MouseEvent) => this.onClick(e) },
+      this.header,
+      h("div", { class: "rw-home-searchbar" },
+        h("span", { class: "rw-home-search-icon", "aria-hidden": "true" }, "⌕"), this.search),
+      this.alert,
+      this.body,
+    );
+    el.appendChild(this.root);
+    this.releaseKeys = captureKeys(this.root, (e) => this.onKey(e));
+    for (const name of ["query", "sort", "workspace", "_datasets"]) this.listen(`change:${name}`, () => this.schedule());
+    this.listen("msg:custom", (message: unknown) => void this.requests.receive(message));
+    this.render();
+  }
+
+  private listen(event: string, callback: (...args: unknown[]) => void): void {
+    this.model.on(event, callback);
+    this.listeners.push([event, callback]);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const [event, callback] of this.listeners) this.model.off(event, callback);
+    this.releaseKeys();
+    this.requests.dispose();
+    this.root.remove();
+  }
+
+  private setTraits(values: Partial<ListTraits>): void {
+    for (const [name, value] of Object.entries(values)) {
+      this.model.set(name as keyof ListTraits, value as never);
+    }
+    this.model.save_changes();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      if (!this.disposed) this.render();
+    });
+  }
+
+  // --- intents ----------------------------------------------------------------------------
+  private act(action: string, name: string | null, done?: (ack: Ack) => void): Promise<Ack> {
+    this.alert.textContent = "";
+    return this.requests.send(name === null ? { action } : { action, name }).then((ack) => {
+      if (!ack.ok) this.alert.textContent = ack.error ?? `${action} failed`;
+      done?.(ack);
+      return ack;
+    });
+  }
+
+  /** Open a dataset's page (the kernel's Home swaps this list for it). */
+  open(name: string): Promise<Ack> {
+    this.status.textContent = `Opening ${name}…`;
+    return this.act("open", name, () => {
+      if (!this.disposed) this.status.textContent = "";
+    });
+  }
+
+  /** Ask for confirmation before deleting `name`. */
+  askDelete(name: string): void {
+    this.confirming = name;
+    this.focusNext = "confirm-cancel";
+    this.render();
+  }
+
+  cancelDelete(): void {
+    const name = this.confirming;
+    this.confirming = null;
+    if (name !== null) this.focusNext = `delete:${name}`;
+    this.render();
+  }
+
+  /** Delete `name` (after the confirmation). */
+  confirmDelete(): Promise<Ack> | null {
+    const name = this.confirming;
+    if (name === null) return null;
+    this.confirming = null;
+    this.deleting.add(name);
+    this.status.textContent = `Deleting ${name}…`;
+    this.focusNext = "search";
+    this.render();
+    return this.act("delete", name, (ack) => {
+      this.deleting.delete(name);
+      if (this.disposed) return;
+      this.status.textContent = ack.ok ? `Deleted ${name}.` : "";
+      this.render();
+    });
+  }
+
+  refresh(): Promise<Ack> {
+    return this.act("refresh", null);
+  }
+
+  sortBy(column: SortColumn): void {
+    const [current, direction] = this.model.get("sort");
+    const first = COLUMNS.find((c) => c.key === column)?.first ?? "asc";
+    const next: Direction = current === column ? (direction === "asc" ? "desc" : "asc") : first;
+    this.focusNext = `sort:${column}`;
+    this.setTraits({ sort: [column, next] });
+  }
+
+  // --- events -----------------------------------------------------------------------------
+  private onClick(e: MouseEvent): void {
+    const target = (e.target as Element).closest<HTMLElement>("[data-action]");
+    if (!target || !this.root.contains(target) || (target as HTMLButtonElement).disabled) return;
+    const name = target.dataset.name ?? "";
+    switch (target.dataset.action) {
+      case "open": void this.open(name); break;
+      case "ask-delete": this.askDelete(name); break;
+      case "confirm-delete": void this.confirmDelete(); break;
+      case "cancel-delete": this.cancelDelete(); break;
+      case "sort": this.sortBy(target.dataset.column as SortColumn); break;
+      case "refresh": void this.refresh(); break;
+    }
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.key !== "Escape") return;
+    if (this.confirming !== null) {
+      e.preventDefault();
+      this.cancelDelete();
+    } else if (isTyping(e) && e.target === this.search && this.search.value) {
+      e.preventDefault();
+      this.search.value = "";
+      this.setTraits({ query: "" });
+    } else if (isTyping(e)) {
+      (e.target as HTMLElement).blur();
+    }
+  }
+
+  // --- rendering --------------------------------------------------------------------------
+  render(): void {
+    const doc = this.root.ownerDocument;
+    const active = doc.activeElement as HTMLElement | null;
+    const activeKey = active && this.root.contains(active) ? active.dataset.key ?? null : null;
+    const all = this.model.get("_datasets") ?? [];
+    const query = this.model.get("query") ?? "";
+    if (doc.activeElement !== this.search && this.search.value !== query) this.search.value = query;
+    if (this.confirming !== null && !all.some((r) => r.name === this.confirming)) this.confirming = null;
+    const rows = sortRows(filterRows(all, query), this.model.get("sort") ?? ["updated_at", "desc"]);
+
+    replaceChildren(
+      this.header,
+      h("h2", null, "Datasets"),
+      h("span", { class: "rw-home-count" }, query.trim() && rows.length !== all.length
+        ? `${count(rows.length)} of ${count(all.length)}`
+        : count(all.length)),
+      h("span", { class: "rw-home-workspace", title: "Workspace folder" }, this.model.get("workspace") ?? ""),
+      h("span", { class: "rw-spacer" }),
+      this.status,
+      h("button", { type: "button", "data-action": "refresh", "data-key": "refresh", title: "Re-read the workspace" }, "Refresh"),
+    );
+
+    if (!all.length) {
+      replaceChildren(this.body, h("p", { class: "rw-home-empty" },
+        "No datasets yet. Log records with ", h("code", null, "rb.log(records, name=\"my-dataset\")"), "."));
+    } else if (!rows.length) {
+      replaceChildren(this.body, h("p", { class: "rw-home-empty" }, `No datasets match “${query.trim()}”.`));
+    } else {
+      replaceChildren(this.body, this.table(rows));
+    }
+
+    const wanted = this.focusNext ?? activeKey;
+    this.focusNext = null;
+    if (wanted === "search") this.search.focus();
+    else if (wanted) {
+      const el = Array.from(this.root.querySelectorAll<HTMLElement>("[data-key]")).find((x) => x.dataset.key === wanted);
+      el?.focus();
+    }
+  }
+
+  private table(rows: DatasetRow[]): HTMLElement {
+    const [sortColumn, direction] = this.model.get("sort") ?? ["updated_at", "desc"];
+    const head = h("tr", null,
+      COLUMNS.map(({ key, title }) => {
+        const sorted = key === sortColumn;
+        return h("th", {
+          scope: "col",
+          class: `rw-home-col-${key}`,
+          "aria-sort": sorted ? (direction === "asc" ? "ascending" : "descending") : "none",
+        }, h("button", {
+          type: "button",
+          class: "rw-home-sort",
+          "data-action": "sort",
+          "data-column": key,
+          "data-key": `sort:${key}`,
+          title: `Sort by ${title}`,
+        }, title, h("span", { class: "rw-home-arrow", "aria-hidden": "true" },
+          sorted ? (direction === "asc" ? "▲" : "▼") : "↕")));
+      }),
+      h("th", { scope: "col", class: "rw-home-col-actions" }, h("span", { class: "rw-visually-hidden" }, "Actions")),
+    );
+    const body = h("tbody", null);
+    for (const row of rows) {
+      body.appendChild(this.row(row));
+      if (row.name === this.confirming) body.appendChild(this.confirmRow(row));
+    }
+    return h("table", { class: "rw-home-table" }, h("thead", null, head), body);
+  }
+
+  private row(row: DatasetRow): HTMLElement {
+    const busy = this.deleting.has(row.name);
+    const tags = tagText(row.tags);
+    return h("tr", { class: busy ? "rw-home-busy" : null, "data-name": row.name },
+      h("td", { class: "rw-home-col-name" },
+        h("button", {
+          type: "button",
+          class: "rw-link rw-home-name",
+          "data-action": "open",
+          "data-name": row.name,
+          "data-key": `open:${row.name}`,
+          title: `Open ${row.name}`,
+          disabled: busy,
+        }, row.name)),
+      h("td", { class: "rw-home-col-tags" },
+        tags.length ? h("span", { class: "rw-home-tags" }, tags.map((t) => h("span", { class: "rw-home-tag" }, t))) : h("span", { class: "rw-muted" }, "—")),
+      h("td", { class: "rw-home-col-task" }, TASK_NAMES[row.task] ?? row.task),
+      h("td", { class: "rw-home-col-records rw-num" }, count(row.records)),
+      h("td", { class: "rw-home-col-annotated rw-num", title: `${count(row.annotated)} of ${count(row.records)} records validated or discarded` },
+        h("span", { class: "rw-home-meter", "aria-hidden": "true" },
+          h("span", { class: "rw-home-meter-fill", style: { width: `${Math.min(100, Math.max(0, row.annotated_percent))}%` } })),
+        `${row.annotated_percent.toFixed(1)}%`),
+      h("td", { class: "rw-home-col-created_at", title: row.created_at }, formatDate(row.created_at)),
+      h("td", { class: "rw-home-col-updated_at", title: row.updated_at }, formatDate(row.updated_at)),
+      h("td", { class: "rw-home-col-actions" },
+        h("button", {
+          type: "button",
+          class: "rw-home-delete",
+          "data-action": "ask-delete",
+          "data-name": row.name,
+          "data-key": `delete:${row.name}`,
+          "aria-label": `Delete ${row.name}`,
+          title: `Delete ${row.name}`,
+          disabled: busy,
+        }, busy ? "Deleting…" : "Delete")),
+    );
+  }
+
+  private confirmRow(row: DatasetRow): HTMLElement {
+    const textId = `rw-home-confirm-${Math.random().toString(36).slice(2)}`;
+    return h("tr", { class: "rw-home-confirm-row" },
+      h("td", { colspan: String(COLUMNS.length + 1) },
+        h("div", { class: "rw-home-confirm", role: "alertdialog", "aria-label": `Delete ${row.name}?`, "aria-describedby": textId },
+          h("span", { id: textId },
+            "Delete dataset ", h("strong", null, row.name), ` and its ${count(row.records)} records? This cannot be undone.`),
+          h("span", { class: "rw-spacer" }),
+          h("button", { type: "button", class: "rw-home-danger", "data-action": "confirm-delete", "data-key": "confirm-delete" }, "Delete"),
+          h("button", { type: "button", "data-action": "cancel-delete", "data-key": "confirm-cancel" }, "Cancel"))));
+  }
+}
+
+export function render({ model, el }: { model: ListModel; el: HTMLElement }): () => void {
+  const view = new DatasetListView(model, el);
+  return () => view.dispose();
+}
+
+export default { render };

@@ -1,0 +1,282 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { filterRows, formatDate, render, sortRows } from "../src/dataset_list";
+import { captureKeys } from "../src/keys";
+import { FakeListModel, dataset, flush } from "./fake_list_model";
+
+let el: HTMLElement;
+let cleanup: (() => void) | null = null;
+
+function mount(model: FakeListModel): HTMLElement {
+  cleanup = render({ model, el });
+  return el;
+}
+
+const buttons = (root: ParentNode, name: string) =>
+  Array.from(root.querySelectorAll<HTMLButtonElement>("button")).filter(
+    (b) => (b.getAttribute("aria-label") ?? b.textContent?.trim()) === name,
+  );
+const button = (root: ParentNode, name: string) => {
+  const found = buttons(root, name);
+  if (!found.length) throw new Error(`no button named ${name}`);
+  return found[0];
+};
+const names = (root: ParentNode) =>
+  Array.from(root.querySelectorAll<HTMLElement>("tbody tr[data-name]")).map((tr) => tr.dataset.name);
+const th = (root: ParentNode, title: string) =>
+  Array.from(root.querySelectorAll<HTMLElement>("th")).find((t) => t.textContent?.startsWith(title))!;
+const search = (root: ParentNode) => root.querySelector<HTMLInputElement>('input[aria-label="Search datasets"]')!;
+const key = (target: HTMLElement, k: string) =>
+  target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+
+const DATA = [
+  dataset({ name: "reviews", tags: { source: "rotten tomatoes" }, records: 300, annotated: 30, annotated_percent: 10, updated_at: "2024-05-03T10:00:00Z" }),
+  dataset({ name: "news", task: "TextClassification", tags: { lang: "en" }, records: 1200, annotated: 600, annotated_percent: 50, updated_at: "2024-05-01T10:00:00Z", created_at: "2024-04-01T10:00:00Z" }),
+  dataset({ name: "tweets-ner", task: "TokenClassification", records: 50, annotated: 0, annotated_percent: 0, updated_at: "2024-05-02T10:00:00Z", created_at: "2024-03-01T10:00:00Z" }),
+];
+
+beforeEach(() => {
+  el = document.createElement("div");
+  document.body.appendChild(el);
+});
+
+afterEach(() => {
+  cleanup?.();
+  cleanup = null;
+  el.remove();
+});
+
+describe("the table", () => {
+  it("shows one row per dataset with every column, most recently updated first", () => {
+    const root = mount(new FakeListModel({ _datasets: DATA }));
+    expect(Array.from(root.querySelectorAll("th")).map((t) => t.textContent?.replace(/[▲▼↕]/g, ""))).toEqual([
+      "Name", "Tags", "Task", "Records", "Annotated (%)", "Created", "Updated", "Actions",
+    ]);
+    expect(names(root)).toEqual(["reviews", "tweets-ner", "news"]);
+    const news = root.querySelector<HTMLElement>('tr[data-name="news"]')!;
+    const cells = Array.from(news.querySelectorAll("td")).map((td) => td.textContent);
+    expect(cells.slice(0, 5)).toEqual(["news", "lang: en", "Text classification", "1,200", "50.0%"]);
+    expect(cells[5]).toBe(formatDate("2024-04-01T10:00:00Z"));
+    expect(th(root, "Updated").getAttribute("aria-sort")).toBe("descending");
+    expect(th(root, "Name").getAttribute("aria-sort")).toBe("none");
+    expect(root.textContent).toContain("/tmp/workspace");
+  });
+
+  it("renders untrusted names and tags as text, never HTML", () => {
+    const evil = '<img src=x onerror="window.pwned=1"><b>bold</b>';
+    const root = mount(new FakeListModel({ _datasets: [dataset({ name: evil, tags: { [evil]: evil } })] }));
+    expect(root.querySelector("img")).toBeNull();
+    expect(root.querySelector("b")).toBeNull();
+    expect(root.textContent).toContain(evil);
+    button(root, `Delete ${evil}`).click();
+    expect(root.querySelector("img")).toBeNull();
+    expect(root.querySelector('[role="alertdialog"]')!.textContent).toContain(evil);
+  });
+
+  it("says when there are no datasets, and when none match the search", () => {
+    const root = mount(new FakeListModel());
+    expect(root.textContent).toContain("No datasets yet");
+    cleanup?.();
+    const other = mount(new FakeListModel({ _datasets: DATA, query: "zzz" }));
+    expect(other.textContent).toContain("No datasets match “zzz”.");
+    expect(other.querySelector("table")).toBeNull();
+  });
+
+  it("follows the kernel: new rows replace the old ones", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    model.set("_datasets", DATA.slice(0, 1));
+    await flush();
+    expect(names(root)).toEqual(["reviews"]);
+  });
+});
+
+describe("search and sort", () => {
+  it("filters by name, tag and task as one types, and tells the kernel the query", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    const box = search(root);
+    for (const [query, expected] of [
+      ["NEWS", ["news"]],
+      ["rotten", ["reviews"]],
+      ["lang: en", ["news"]],
+      ["token", ["tweets-ner"]],
+      ["text classification", ["reviews", "news"]],
+      ["", ["reviews", "tweets-ner", "news"]],
+    ] as [string, string[]][]) {
+      box.value = query;
+      box.dispatchEvent(new Event("input"));
+      await flush();
+      expect(names(root)).toEqual(expected);
+      expect(model.traits.query).toBe(query);
+    }
+    expect(root.querySelector(".rw-home-count")!.textContent).toBe("3");
+    box.value = "news";
+    box.dispatchEvent(new Event("input"));
+    await flush();
+    expect(root.querySelector(".rw-home-count")!.textContent).toBe("1 of 3");
+  });
+
+  it("sorts by a column header, toggling direction, with aria-sort on the th", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    button(th(root, "Records"), "Records↕").click();
+    await flush();
+    expect(model.traits.sort).toEqual(["records", "desc"]);
+    expect(names(root)).toEqual(["news", "reviews", "tweets-ner"]);
+    expect(th(root, "Records").getAttribute("aria-sort")).toBe("descending");
+    expect(th(root, "Updated").getAttribute("aria-sort")).toBe("none");
+    th(root, "Records").querySelector("button")!.click();
+    await flush();
+    expect(names(root)).toEqual(["tweets-ner", "reviews", "news"]);
+    expect(th(root, "Records").getAttribute("aria-sort")).toBe("ascending");
+    expect(document.activeElement).toBe(th(root, "Records").querySelector("button"));
+    th(root, "Name").querySelector("button")!.click();
+    await flush();
+    expect(names(root)).toEqual(["news", "reviews", "tweets-ner"]);
+    th(root, "Annotated").querySelector("button")!.click();
+    await flush();
+    expect(names(root)).toEqual(["news", "reviews", "tweets-ner"]);
+    th(root, "Tags").querySelector("button")!.click();
+    await flush();
+    expect(names(root)).toEqual(["tweets-ner", "news", "reviews"]); // "" < "lang: en" < "source: …"
+  });
+
+  it("pure helpers: filterRows and sortRows", () => {
+    expect(filterRows(DATA, "  ").length).toBe(3);
+    expect(filterRows(DATA, "en news").map((r) => r.name)).toEqual(["news"]);
+    expect(sortRows(DATA, ["created_at", "asc"]).map((r) => r.name)).toEqual(["tweets-ner", "news", "reviews"]);
+    expect(formatDate("")).toBe("—");
+    expect(formatDate("not a date")).toBe("not a date");
+  });
+});
+
+describe("open and delete", () => {
+  it("clicking a name asks the kernel to open it", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    button(root, "news").click();
+    expect(model.sent).toEqual([{ type: "action", request: 1, action: "open", name: "news" }]);
+    expect(root.querySelector('[role="status"]')!.textContent).toBe("Opening news…");
+    model.ack({ ok: false, error: "dataset 'news' does not exist" });
+    await flush();
+    expect(root.querySelector('[role="alert"]')!.textContent).toBe("dataset 'news' does not exist");
+  });
+
+  it("asks for confirmation in the widget before deleting; Cancel sends nothing", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    button(root, "Delete news").click();
+    const dialog = root.querySelector<HTMLElement>('[role="alertdialog"]')!;
+    expect(dialog.textContent).toContain("Delete dataset news and its 1,200 records?");
+    expect(dialog.getAttribute("aria-label")).toBe("Delete news?");
+    expect(document.activeElement).toBe(button(dialog, "Cancel"));
+    expect(model.sent).toEqual([]);
+    button(dialog, "Cancel").click();
+    expect(root.querySelector('[role="alertdialog"]')).toBeNull();
+    expect(document.activeElement).toBe(button(root, "Delete news"));
+    expect(model.sent).toEqual([]);
+  });
+
+  it("Escape cancels the confirmation", () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    button(root, "Delete news").click();
+    key(button(root, "Cancel"), "Escape");
+    expect(root.querySelector('[role="alertdialog"]')).toBeNull();
+    expect(model.sent).toEqual([]);
+  });
+
+  it("Delete in the confirmation sends the intent; the row is busy until the ack", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    button(root, "Delete news").click();
+    button(root.querySelector('[role="alertdialog"]')!, "Delete").click();
+    expect(model.sent).toEqual([{ type: "action", request: 1, action: "delete", name: "news" }]);
+    expect(root.querySelector('[role="alertdialog"]')).toBeNull();
+    expect(button(root, "Delete news").disabled).toBe(true);
+    expect(root.querySelector('[role="status"]')!.textContent).toBe("Deleting news…");
+    model.set("_datasets", DATA.filter((d) => d.name !== "news"));
+    model.ack({ changed: ["reviews", "tweets-ner"] });
+    await flush();
+    expect(names(root)).toEqual(["reviews", "tweets-ner"]);
+    expect(root.querySelector('[role="status"]')!.textContent).toBe("Deleted news.");
+  });
+
+  it("a refused delete shows the kernel's error and re-enables the row", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    button(root, "Delete news").click();
+    button(root.querySelector('[role="alertdialog"]')!, "Delete").click();
+    model.ack({ ok: false, error: "dataset 'news' does not exist in /tmp/workspace" });
+    await flush();
+    expect(root.querySelector('[role="alert"]')!.textContent).toContain("'news' does not exist");
+    expect(button(root, "Delete news").disabled).toBe(false);
+  });
+
+  it("the confirmation goes away if the dataset disappears meanwhile", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    button(root, "Delete news").click();
+    model.set("_datasets", DATA.slice(0, 1));
+    await flush();
+    expect(root.querySelector('[role="alertdialog"]')).toBeNull();
+  });
+
+  it("Refresh asks the kernel to re-read the workspace", () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    button(root, "Refresh").click();
+    expect(model.sent).toEqual([{ type: "action", request: 1, action: "refresh" }]);
+  });
+});
+
+describe("keys and lifetime", () => {
+  it("keys typed in the widget never reach the notebook's document listeners", () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    const seen: string[] = [];
+    const spy = (e: KeyboardEvent) => seen.push(e.key);
+    document.addEventListener("keydown", spy);
+    try {
+      for (const k of ["a", "b", "d", "m"]) key(search(root), k);
+      key(button(root, "news"), "a");
+      key(document.body, "x"); // outside the widget: untouched
+      expect(seen).toEqual(["x"]);
+      expect(root.querySelector(".rw-home")!.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    } finally {
+      document.removeEventListener("keydown", spy);
+    }
+  });
+
+  it("Escape in the search box clears it", () => {
+    const model = new FakeListModel({ _datasets: DATA, query: "news" });
+    const root = mount(model);
+    key(search(root), "Escape");
+    expect(model.traits.query).toBe("");
+    expect(search(root).value).toBe("");
+  });
+
+  it("captureKeys' remover stops the capture", () => {
+    const root = document.createElement("div");
+    const inner = document.createElement("input");
+    root.appendChild(inner);
+    document.body.appendChild(root);
+    const got: string[] = [];
+    const release = captureKeys(root, (e) => got.push(e.key));
+    key(inner, "a");
+    release();
+    key(inner, "b");
+    expect(got).toEqual(["a"]);
+    root.remove();
+  });
+
+  it("dispose removes every listener and the DOM", () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const root = mount(model);
+    expect(model.listenerCount()).toBeGreaterThan(0);
+    cleanup!();
+    cleanup = null;
+    expect(model.listenerCount()).toBe(0);
+    expect(root.querySelector(".rw-home")).toBeNull();
+  });
+});

@@ -1,0 +1,22 @@
+"""``rb.home``: Rubrix's home page (the dataset list) in the cell."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the widget stack (ipywidgets, anywidget) loads on first home()
+    from .widgets.dataset_list import Home
+
+
+def home(**options: Any) -> Home:
+    """The datasets of the workspace, inline: search, sort, open a dataset's page
+    (with "Back to datasets"), delete (after a confirmation in the widget).
+
+    ``options``: ``query`` (the search box) and ``sort`` (``["records", "desc"]``).
+    """
+    from .widgets.dataset_list import Home
+
+    return Home(**options)
+
+
+__all__ = ["home"]

@@ -1,0 +1,326 @@
+"""The home page (``rb.home`` / ``Home`` / ``DatasetList``) driven without a browser.
+
+A fake comm (as in test_widget_page.py) records what the widgets send and
+delivers what a browser would send; every check compares the list with
+``rb.datasets()`` on real movie reviews.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import weakref
+
+import ipywidgets
+import ipywidgets.comm
+import pytest
+import traitlets
+from ipywidgets.widgets import widget as ipywidget_module
+
+import rubrix_widgets as rb
+from rubrix_widgets.store import workspace as ws
+from rubrix_widgets.widgets import DatasetList, DatasetPage, Home
+
+
+class FakeComm:
+    """Records what the widget sends; delivers what a browser would send."""
+
+    kernel = "fake kernel"  # ipywidgets drops every message when comm.kernel is None
+    _ids = itertools.count()
+
+    def __init__(self, **kwargs):
+        self.comm_id = f"fake-list-comm-{next(self._ids)}"
+        self.sent: list[dict] = []
+        self._on_msg = None
+
+    def send(self, data=None, metadata=None, buffers=None):
+        self.sent.append(data)
+
+    def on_msg(self, callback):
+        self._on_msg = callback
+
+    def on_close(self, callback):
+        pass
+
+    def close(self, data=None, metadata=None, buffers=None, deleting=False):
+        pass
+
+    def deliver(self, data: dict) -> None:
+        self._on_msg({"content": {"comm_id": self.comm_id, "data": data}, "buffers": []})
+
+
+@pytest.fixture(autouse=True)
+def fake_comm(monkeypatch):
+    monkeypatch.setattr(ipywidgets.comm, "create_comm", lambda **kwargs: FakeComm(**kwargs))
+    yield
+    for widget in list(ipywidget_module._instances.values()):
+        widget.close()
+
+
+@pytest.fixture
+def reviews(rotten_tomatoes):
+    """Two real datasets: fresh reviews (tagged) and rotten ones, some annotated."""
+    data = rotten_tomatoes.dropna(subset=["text"])
+    fresh = data[data.category == "fresh"].head(40)
+    rotten = data[data.category == "rotten"].head(25)
+    rb.log(
+        [
+            rb.TextClassificationRecord(
+                id=i,
+                text=t,
+                prediction=[("fresh", 0.8), ("rotten", 0.2)],
+                annotation="fresh" if i < 10 else None,
+            )
+            for i, t in enumerate(fresh.text)
+        ],
+        "fresh-reviews",
+        tags={"source": "rotten tomatoes", "split": "train"},
+        verbose=False,
+    )
+    rb.log(
+        [rb.TextClassificationRecord(id=i, text=t) for i, t in enumerate(rotten.text)],
+        "rotten-reviews",
+        verbose=False,
+    )
+    return ["fresh-reviews", "rotten-reviews"]
+
+
+_requests = itertools.count(1)
+
+
+def act(w: DatasetList, action: str, **fields) -> dict:
+    """Send one action message as the browser does; return its (single) ack."""
+    w.comm.sent.clear()
+    request = next(_requests)
+    w.comm.deliver(
+        {
+            "method": "custom",
+            "content": {"type": "action", "request": request, "action": action, **fields},
+        }
+    )
+    answers = [
+        m["content"]
+        for m in w.comm.sent
+        if m["method"] == "custom" and m["content"].get("type") == "ack"
+    ]
+    assert len(answers) == 1, f"{action}: expected one ack, got {answers}"
+    assert answers[0]["request"] == request
+    return answers[0]
+
+
+def synced(w, name: str):
+    values = [
+        m["state"][name] for m in w.comm.sent if m["method"] == "update" and name in m["state"]
+    ]
+    assert values, f"no update message carried {name!r}"
+    return values[-1]
+
+
+# -- the rows ---------------------------------------------------------------------------------
+def test_rows_match_rb_datasets(reviews):
+    home = rb.home()
+    assert isinstance(home, Home) and isinstance(home, ipywidgets.VBox)
+    assert home.children == (home.list,)
+    frame = rb.datasets().set_index("name")
+    rows = {r["name"]: r for r in home.list._datasets}
+    assert sorted(rows) == sorted(frame.index) == reviews
+    fresh = rows["fresh-reviews"]
+    assert fresh["task"] == "TextClassification"
+    assert fresh["tags"] == {"source": "rotten tomatoes", "split": "train"}
+    assert fresh["records"] == frame.loc["fresh-reviews", "records"] == 40
+    assert fresh["annotated"] == frame.loc["fresh-reviews", "annotated"] == 10
+    assert fresh["annotated_percent"] == 25.0
+    assert rows["rotten-reviews"]["annotated_percent"] == 0.0
+    created = frame.loc["fresh-reviews", "created_at"].tz_convert("UTC")
+    assert fresh["created_at"] == created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert fresh["updated_at"].endswith("Z")
+    assert home.list.workspace == rb.get_workspace()
+    assert home.list.sort == ["updated_at", "desc"]
+
+
+def test_empty_workspace_and_show_without_name():
+    home = rb.show()
+    assert isinstance(home, Home)
+    assert home.list._datasets == []
+    with pytest.raises(TypeError, match="log options"):
+        rb.show(tags={"a": "b"})
+    with pytest.raises(TypeError, match="needs a dataset name"):
+        rb.show([rb.TextClassificationRecord(text="x")])
+
+
+def test_bad_arguments_raise_clear_errors(reviews):
+    with pytest.raises(TypeError, match=r"unexpected arguments \['colour'\]"):
+        rb.home(colour="red")
+    with pytest.raises(traitlets.TraitError, match="must be \\[column, direction\\]"):
+        rb.home(sort=["size", "desc"])
+    home = rb.home(sort=["records", "asc"], query="fresh")
+    assert home.list.sort == ["records", "asc"] and home.list.query == "fresh"
+    with pytest.raises(traitlets.TraitError, match="direction 'asc' or 'desc'"):
+        home.list.sort = ["name", "up"]
+
+
+# -- open / back ------------------------------------------------------------------------------
+def test_open_and_back_from_python(reviews):
+    home = rb.home()
+    page = home.open("rotten-reviews")
+    assert isinstance(page, DatasetPage) and page.total == 25
+    assert home.children == (home.back_button, page)
+    assert home.back_button.description == "Back to datasets"
+    assert home.opened == "rotten-reviews"
+    other = home.open("fresh-reviews")  # from one page to another: the first one closes
+    assert page.comm is None and home.children[1] is other
+    assert home.back() == ["fresh-reviews", "rotten-reviews"]
+    assert home.children == (home.list,) and home.opened is None and other.comm is None
+    home.back()  # already on the list: nothing to do
+    assert home.children == (home.list,)
+
+
+def test_open_by_click_and_back_button(reviews):
+    home = rb.home()
+    ack = act(home.list, "open", name="fresh-reviews")
+    assert ack == {"type": "ack", "request": ack["request"], "ok": True, "changed": "fresh-reviews"}
+    assert isinstance(home.children[1], DatasetPage) and home.children[1].total == 40
+    home.back_button.click()
+    assert home.children == (home.list,)
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"name": "no-such-dataset"}, "'no-such-dataset' does not exist"),
+        ({"name": "Bad Name"}, "'Bad Name' is not allowed"),
+        ({}, "open needs 'name'"),
+        ({"name": 7}, "open needs 'name', a dataset name, not 7"),
+    ],
+    ids=["unknown", "bad-name", "missing", "not-a-str"],
+)
+def test_open_bad_names_answer_clear_errors(reviews, fields, words):
+    home = rb.home()
+    ack = act(home.list, "open", **fields)
+    assert ack["ok"] is False and words in ack["error"]
+    assert home.children == (home.list,)
+
+
+def test_standalone_list_cannot_open():
+    rb.log(rb.TextClassificationRecord(text="alone"), "solo", verbose=False)
+    w = DatasetList()
+    ack = act(w, "open", name="solo")
+    assert ack["ok"] is False and "rb.show('solo')" in ack["error"]
+
+
+# -- delete -----------------------------------------------------------------------------------
+def test_delete_by_click_after_confirmation(reviews):
+    home = rb.home()
+    ack = act(home.list, "delete", name="rotten-reviews")
+    assert ack["ok"] is True and ack["changed"] == ["fresh-reviews"]
+    assert rb.datasets().name.tolist() == ["fresh-reviews"]
+    assert [r["name"] for r in synced(home.list, "_datasets")] == ["fresh-reviews"]
+
+
+def test_delete_unknown_dataset_answers_ok_false_naming_it(reviews):
+    home = rb.home()
+    ack = act(home.list, "delete", name="ghost-reviews")
+    assert ack["ok"] is False
+    assert "'ghost-reviews' does not exist" in ack["error"]
+    assert sorted(rb.datasets().name) == reviews  # nothing else went
+
+
+def test_delete_bad_messages(reviews):
+    home = rb.home()
+    assert "delete needs 'name'" in act(home.list, "delete", name="")["error"]
+    assert "unknown action 'explode'" in act(home.list, "explode")["error"]
+    w = home.list
+    w.comm.sent.clear()
+    w.comm.deliver({"method": "custom", "content": {"type": "hello"}})  # not an action: ignored
+    w.comm.deliver({"method": "custom", "content": ["not", "a", "dict"]})
+    assert not [m for m in w.comm.sent if m["method"] == "custom"]
+
+
+def test_delete_from_python_closes_its_open_page(reviews):
+    home = rb.home()
+    page = home.open("fresh-reviews")
+    assert home.delete("fresh-reviews") == ["rotten-reviews"]
+    assert home.children == (home.list,) and page.comm is None
+    with pytest.raises(rb.NotFoundError, match="'fresh-reviews' does not exist"):
+        home.delete("fresh-reviews")
+
+
+def test_an_unexpected_error_still_gets_an_answer(reviews, monkeypatch):
+    home = rb.home()
+
+    def broken(name):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(rb.client, "delete", broken)
+    ack = act(home.list, "delete", name="fresh-reviews")
+    assert ack["ok"] is False and ack["error"] == "OSError: disk on fire"
+
+
+# -- refresh ----------------------------------------------------------------------------------
+def test_refreshes_on_log_delete_copy_and_configure_in_this_kernel(reviews):
+    home = rb.home()
+    second = rb.home()
+    names = lambda: [r["name"] for r in home.list._datasets]  # noqa: E731
+    rb.log(rb.TextClassificationRecord(text="A brand-new review."), "new-reviews", verbose=False)
+    assert names() == ["fresh-reviews", "new-reviews", "rotten-reviews"]
+    assert second.list.names == names()
+    rb.copy("fresh-reviews", "fresh-copy")
+    assert "fresh-copy" in names()
+    rb.delete("fresh-reviews")
+    assert "fresh-reviews" not in names()
+    rb.configure_dataset("labelled", rb.TextClassificationSettings(label_schema=["a", "b"]))
+    assert "labelled" in names()
+    before = {r["name"]: r["records"] for r in home.list._datasets}["new-reviews"]
+    rb.log([rb.TextClassificationRecord(text=f"more {i}") for i in range(3)], "new-reviews")
+    after = {r["name"]: r["records"] for r in home.list._datasets}["new-reviews"]
+    assert (before, after) == (1, 4)
+    assert home.list.comm.sent  # the browser was sent each change
+
+
+def test_refresh_action_and_method_see_other_writers(reviews, workspace):
+    home = rb.home()
+    # Another process's write (no notification here): the manifest appears on disk.
+    import shutil
+
+    shutil.copytree(workspace / "rotten-reviews", workspace / "elsewhere")
+    manifest = ws.read_manifest(workspace / "elsewhere")
+    manifest.name = "elsewhere"
+    ws.write_manifest(workspace / "elsewhere", manifest)
+    assert "elsewhere" not in home.list.names
+    ack = act(home.list, "refresh")
+    assert ack["ok"] and "elsewhere" in ack["changed"]
+    shutil.rmtree(workspace / "elsewhere")
+    assert home.refresh() == reviews
+
+
+def test_workspace_change_refreshes(reviews, tmp_path):
+    home = rb.home()
+    rb.init(workspace=str(tmp_path / "other"))
+    assert home.list._datasets == [] and home.list.workspace == str(tmp_path / "other")
+
+
+def test_closed_lists_are_not_kept_alive_nor_refreshed(reviews):
+    generation = ws.generation()
+    home = rb.home()
+    listeners = len(ws._listeners)
+    home.close()
+    ref = weakref.ref(home.list)
+    del home
+    gc.collect()
+    rb.log(rb.TextClassificationRecord(text="after close"), "late", verbose=False)
+    assert ws.generation() == generation + 1
+    assert len(ws._listeners) < listeners
+    assert ref() is None  # closed: nothing (not even the workspace listeners) keeps it
+
+
+def test_a_broken_listener_does_not_break_writes(reviews, caplog):
+    def broken(name):
+        raise RuntimeError("listener bug")
+
+    ws.subscribe(broken)
+    try:
+        rb.log(rb.TextClassificationRecord(text="still stored"), "robust", verbose=False)
+    finally:
+        ws.unsubscribe(broken)
+    assert "robust" in rb.datasets().name.tolist()
+    assert "dataset list listener failed" in caplog.text
