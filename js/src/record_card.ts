@@ -3,9 +3,12 @@
 import { h } from "./dom";
 import { attributedText, explanationLabels, explanationLegend } from "./explanation";
 import { labelHue, percent, plainValue } from "./format";
+import { nerBody, type NerProps } from "./ner";
 import type { PageRecord } from "./types";
 
 export const TEXT2TEXT = "Text2Text";
+export const TEXT_CLASSIFICATION = "TextClassification";
+export const TOKEN_CLASSIFICATION = "TokenClassification";
 
 export const COLLAPSED_CHARS = 600;
 
@@ -14,6 +17,7 @@ export interface CardProps {
   record: PageRecord;
   draft?: string; // Text2Text: the text being edited, not yet saved
   explainLabel?: string;
+  ner?: NerProps;
   onEdit(text: string): void;
   onUse(text: string): void;
   onExplainLabel(label: string): void;
@@ -227,6 +231,7 @@ function text2textBody(props: CardProps): HTMLElement {
 export function recordCard(props: CardProps): HTMLElement {
   const { record } = props;
   if (props.task === TEXT2TEXT) return card(props, text2textBody(props), null);
+  if (props.task === TOKEN_CLASSIFICATION && props.ner) return card(props, nerBody(props.ner), null);
   const annotated = annotationLabels(record);
   const keys = Object.keys(record.inputs);
   const showKeys = keys.length > 1 || (keys.length === 1 && keys[0] !== "text");
@@ -244,7 +249,7 @@ export function recordCard(props: CardProps): HTMLElement {
 
 function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null): HTMLElement {
   const { record } = props;
-  const annotated = props.task === TEXT2TEXT ? [] : annotationLabels(record);
+  const annotated = props.task === TEXT_CLASSIFICATION ? annotationLabels(record) : [];
   const metadataKeys = Object.keys(record.metadata ?? {});
   return h(
     "article",

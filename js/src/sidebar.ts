@@ -2,12 +2,13 @@
 // its top keywords (click one to add it to the search).
 import { h } from "./dom";
 import { count, labelHue } from "./format";
-import type { Counts, Facets, Progress } from "./types";
+import type { Counts, Facets, Progress, Traits } from "./types";
 
 export interface SidebarProps {
   progress: Progress;
   facets: Facets;
   keywords: [string, number][];
+  mentions: Traits["_mentions"];
   annotating: boolean;
   schemaLocked: boolean;
   onKeyword(word: string): void;
@@ -73,6 +74,25 @@ function newLabelForm(props: SidebarProps): HTMLElement {
   );
 }
 
+/** NER: the most frequent mentions per entity label (annotated first, else predicted). */
+function mentionsPanel(mentions: Traits["_mentions"]): HTMLElement | null {
+  const kinds = (["annotated", "predicted"] as const).filter((k) => Object.keys(mentions?.[k] ?? {}).length);
+  if (!kinds.length) return null;
+  return h(
+    "section",
+    { class: "rw-side-section", "aria-label": "Mentions" },
+    h("h3", null, "Mentions"),
+    kinds.map((kind) =>
+      h("div", { class: "rw-mentions" },
+        h("h4", null, kind === "annotated" ? "Annotated" : "Predicted"),
+        Object.entries(mentions[kind] ?? {}).map(([label, top]) =>
+          h("div", { class: "rw-mention-group" },
+            h("span", { class: "rw-label", style: { "--rw-hue": String(labelHue(label)) } }, label),
+            h("ul", { class: "rw-keywords" },
+              top.map(([mention, n]) => h("li", { class: "rw-mention" }, mention, h("span", { class: "rw-count" }, count(n))))))))),
+  );
+}
+
 export function sidebar(props: SidebarProps): HTMLElement {
   return h(
     "aside",
@@ -81,6 +101,7 @@ export function sidebar(props: SidebarProps): HTMLElement {
     props.annotating ? newLabelForm(props) : null,
     labelCounts("Annotated as", props.facets.annotated_as),
     labelCounts("Predicted as", props.facets.predicted_as),
+    mentionsPanel(props.mentions),
     props.keywords.length
       ? h("section", { class: "rw-side-section", "aria-label": "Keywords" },
           h("h3", null, "Keywords"),

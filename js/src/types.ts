@@ -18,9 +18,11 @@ export interface PageRecord {
   annotation: Label | Label[] | null; // Text2Text: the corrected text
   multi_label: boolean;
   explanation?: Record<string, TokenAttribution[]> | null;
-  // Text2Text
+  // Text2Text (source text) and TokenClassification
   text?: string;
   length?: number;
+  tokens?: string[];
+  offsets?: [number, number][]; // token character offsets, Python str (code point) indices
 }
 
 export interface TokenAttribution {
@@ -75,6 +77,7 @@ export interface Traits {
   _labels: string[];
   _progress: Progress;
   _keywords: [string, number][];
+  _mentions: { annotated?: Record<string, [string, number][]>; predicted?: Record<string, [string, number][]> };
   _error: string;
   _warnings: string[];
   _history: { can_undo: boolean; can_redo: boolean };

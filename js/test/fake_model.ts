@@ -92,6 +92,7 @@ export function defaultTraits(): Traits {
     _labels: ["fresh", "rotten"],
     _progress: { total: 0, validated: 0, discarded: 0, edited: 0, default: 0, percent: 0 },
     _keywords: [],
+    _mentions: {},
     _error: "",
     _warnings: [],
     _history: { can_undo: false, can_redo: false },

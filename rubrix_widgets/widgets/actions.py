@@ -47,6 +47,8 @@ def annotate(
     Edited. Text2Text: the corrected text, Validated (``status="Edited"`` for a draft)."""
     if task == TEXT2TEXT:
         return _annotate_text(table, annotation, annotator, status or "Validated")
+    if task == TOKEN_CLASSIFICATION:
+        return _annotate_spans(table, annotation, annotator, status or "Validated")
     if task != TEXT_CLASSIFICATION:
         raise ValueError(
             f"annotate works on TextClassification (labels) and Text2Text (text) records, "
@@ -82,6 +84,73 @@ def _annotate_text(
     table = _set(table, "annotation", pa.array([text] * len(table), pa.large_string()))
     table = _set(table, "status", pa.array([status] * len(table), pa.string()))
     return _with_agent(table, annotator), []
+
+
+SPANS = spec(TOKEN_CLASSIFICATION).schema.field("annotation").type
+
+
+def _span_rows(table: pa.Table):
+    """(text, tokens, offsets, annotation spans or None, predicted spans) per row."""
+    texts = table.column("text").to_pylist()
+    tokens = table.column("tokens").to_pylist()
+    annotations = nested_tuples(table.column("annotation"), ("label", "start", "end"))
+    predictions = nested_tuples(table.column("prediction"), ("label", "start", "end"))
+    for text, toks, gold, predicted in zip(texts, tokens, annotations, predictions, strict=True):
+        yield text, toks, rules.token_offsets(text, toks), gold, predicted
+
+
+def _annotate_spans(
+    table: pa.Table, spans, annotator: str, status: str
+) -> tuple[pa.Table, list[int]]:
+    if isinstance(spans, str) or not isinstance(spans, list | tuple):
+        raise ValueError(
+            f"a TokenClassification annotation is a list of (label, start, end) spans, "
+            f"not {spans!r}"
+        )
+    values = []
+    for text, _, offsets, _, _ in _span_rows(table):
+        checked = rules.check_spans(list(spans), text, offsets, "annotation", allow_score=False)
+        values.append(sorted(checked, key=lambda s: (s[1], s[2], s[0])))
+    table = _set(table, "annotation", pa.array(values, SPANS))
+    table = _set(table, "status", pa.array([status] * len(table), pa.string()))
+    return _with_agent(table, annotator), []
+
+
+def snap(offsets, start: int, end: int) -> tuple[int, int]:
+    """The token-aligned span covering characters [start, end)."""
+    inside = [(s, e) for s, e in offsets if s < end and e > start]
+    if not inside:
+        raise ValueError(f"characters {start}..{end} cover no token")
+    return inside[0][0], inside[-1][1]
+
+
+def edit_span(
+    table: pa.Table, op: str, label, start, end, annotator: str, allow_overlapping: bool
+) -> tuple[pa.Table, list[int]]:
+    """Add or remove one span of one record (status Edited). A record with no annotation
+    starts from its predicted spans, as the page shows them."""
+    if len(table) != 1:
+        raise ValueError("a span is added to or removed from one record at a time")
+    label = rules.check_label(label, "span label")
+    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+        raise ValueError(
+            f"span start and end must be ints (character offsets), not {start!r}, {end!r}"
+        )
+    text, _, offsets, gold, predicted = next(_span_rows(table))
+    if not 0 <= start < end <= len(text):
+        raise ValueError(f"span {start}..{end} is outside the text (0..{len(text)})")
+    spans = list(gold) if gold is not None else [tuple(s) for s in predicted or ()]
+    if op == "add":
+        start, end = snap(offsets, start, end)
+        if not allow_overlapping:
+            spans = [s for s in spans if s[2] <= start or s[1] >= end]
+        if (label, start, end) not in spans:
+            spans.append((label, start, end))
+    else:
+        if (label, start, end) not in spans:
+            raise ValueError(f"the record has no span ({label!r}, {start}, {end}) to remove")
+        spans.remove((label, start, end))
+    return _annotate_spans(table, spans, annotator, "Edited")
 
 
 def validate(table: pa.Table, task: str, annotator: str) -> tuple[pa.Table, list[int]]:

@@ -125,6 +125,7 @@ class DatasetPage(AnyWidget):
     _labels = traitlets.List().tag(sync=True)
     _progress = traitlets.Dict().tag(sync=True)
     _keywords = traitlets.List().tag(sync=True)
+    _mentions = traitlets.Dict().tag(sync=True)
     _error = traitlets.Unicode("").tag(sync=True)
     _warnings = traitlets.List().tag(sync=True)
     _history = traitlets.Dict({"can_undo": False, "can_redo": False}).tag(sync=True)
@@ -291,6 +292,7 @@ class DatasetPage(AnyWidget):
                 ]
             if keywords:
                 self._keywords = self._session.keywords(view, compiled)
+                self._mentions = self._session.mentions(view, compiled)
         if self._df_wanted:
             version, mirrored = view.manifest.version, self._mirror.version
             in_step = self._mirror.key == self._view_key and (
@@ -370,6 +372,17 @@ class DatasetPage(AnyWidget):
         """Text2Text: save a draft of the corrected text (status Edited, as typing does)."""
         return self._after(self._session.act("edit", self._seqs(ids), text)).changed
 
+    def add_span(self, id, label: str, start: int, end: int) -> int:
+        """NER: add a span (character offsets, snapped to tokens) to one record; Edited.
+        Without ``allow_overlapping`` it replaces the spans it overlaps."""
+        seq = int(self._seqs([id])[0])
+        return self._after(self._session.edit_span("add", seq, label, start, end)).changed
+
+    def remove_span(self, id, label: str, start: int, end: int) -> int:
+        """NER: remove one span from one record; Edited."""
+        seq = int(self._seqs([id])[0])
+        return self._after(self._session.edit_span("remove", seq, label, start, end)).changed
+
     def validate(self, ids) -> int:
         """Accept the annotation, or the top prediction when there is none."""
         return self._after(self._session.act("validate", self._seqs(ids))).changed
@@ -446,6 +459,15 @@ class DatasetPage(AnyWidget):
             targets = self._all_seqs() if scope_all else self._checked_seqs(seqs)
             annotation = content.get("annotation") if action in ("annotate", "edit") else None
             return self._after(self._session.act(action, targets, annotation), settle=False).changed
+        if action in ("add_span", "remove_span"):
+            result = self._session.edit_span(
+                action.partition("_")[0],
+                content.get("seq"),
+                content.get("label"),
+                content.get("start"),
+                content.get("end"),
+            )
+            return self._after(result, settle=False).changed
         if action == "undo":
             return self._after(self._session.undo(), settle=False).changed
         if action == "redo":

@@ -18,7 +18,7 @@ import orjson
 import pyarrow as pa
 import tantivy
 
-from ..record_table import BOOKKEEPING
+from ..record_table import BOOKKEEPING, nested_tuples
 from ..search.index_schema import KEYWORD_NAMES, TEXT_ANALYZER
 from ..search.query_parser import parse_query
 from ..search.search_index import run_search
@@ -26,7 +26,7 @@ from ..settings import check_label_schema
 from ..store import workspace as ws
 from ..store.dataset_store import DatasetView
 from ..store.manifest import Manifest
-from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION
+from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 from . import actions
 from .filters import combine
 from .history import History, Step
@@ -228,6 +228,29 @@ class DatasetSession:
             )
         return [[word, count] for word, count in counts.most_common(limit)]
 
+    def mentions(self, view: DatasetView, compiled: tantivy.Query, top: int = 8) -> dict:
+        """NER: the most frequent annotated and predicted mentions per entity label, among
+        the first matches (like keywords, from a sample)."""
+        if view.task != TOKEN_CLASSIFICATION:
+            return {}
+        seqs, _ = run_search(view.searcher, compiled, KEYWORD_SAMPLE, count=False)
+        if not len(seqs):
+            return {"annotated": {}, "predicted": {}}
+        rows = view.live.rows(seqs)
+        texts = rows.column("text").to_pylist()
+        out = {}
+        for kind, column in (("annotated", "annotation"), ("predicted", "prediction")):
+            spans = nested_tuples(rows.column(column), ("label", "start", "end"))
+            counts: dict[str, Counter[str]] = {}
+            for text, record_spans in zip(texts, spans, strict=True):
+                for label, start, end in record_spans or ():
+                    counts.setdefault(label, Counter())[text[start:end]] += 1
+            out[kind] = {
+                label: [[m, n] for m, n in c.most_common(top)]
+                for label, c in sorted(counts.items())
+            }
+        return out
+
     # -- writing ---------------------------------------------------------------------
     def act(self, kind: str, seqs, annotation=None, annotator: str | None = None) -> ActionResult:
         """Annotate, validate or discard the records at ``seqs``; on disk when this returns."""
@@ -269,6 +292,24 @@ class DatasetSession:
             base = self._write(after, kept)
             self.history.push(Step(kind, kept, before, after))
         return ActionResult(len(kept), len(skipped), kept, base)
+
+    def edit_span(
+        self, op: str, seq, label, start, end, annotator: str | None = None
+    ) -> ActionResult:
+        """Add (``op="add"``, snapped to tokens) or remove one span of the record at ``seq``."""
+        if self.task != TOKEN_CLASSIFICATION:
+            raise ValueError(f"spans are edited on TokenClassification records, not {self.task}")
+        annotator = annotator or ws.annotator()
+        _, live = self.store.records()
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < live.size:
+            raise ValueError(f"no record at position {seq!r}; the dataset has {live.size}")
+        seqs = np.array([seq], dtype=np.int64)
+        before = live.rows(seqs)
+        overlap = bool((self.store.manifest().settings or {}).get("allow_overlapping"))
+        after, _ = actions.edit_span(before, op, label, start, end, annotator, overlap)
+        base = self._write(after, seqs)
+        self.history.push(Step(f"{op}_span", seqs, before, after))
+        return ActionResult(1, 0, seqs, base)
 
     def undo(self) -> ActionResult:
         step = self.history.undo()

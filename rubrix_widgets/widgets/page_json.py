@@ -14,6 +14,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from ..rules import token_offsets
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 MAX_TEXT = 4_000  # characters of one record's inputs sent with a page
@@ -86,9 +87,11 @@ def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, An
                 explanation=orjson.loads(row["explanation"]) if row["explanation"] else None,
             )
         elif task == TOKEN_CLASSIFICATION:
+            tokens = list(row["tokens"] or ())
             record.update(
                 text=row["text"],
-                tokens=list(row["tokens"] or ()),
+                tokens=tokens,
+                offsets=[list(o) for o in token_offsets(row["text"], tokens)],
                 prediction=[
                     [p["label"], p["start"], p["end"], p.get("score")]
                     for p in row["prediction"] or ()

@@ -258,3 +258,71 @@ def test_text2text_use_a_prediction_edit_it_and_validate(
     expect(card.locator(".rw-status")).to_have_text("Validated")
     screenshot(page, "text2text-lab")
     assert not page_errors()
+
+
+NER_EMOJI = ["Ada", "👩\u200d💻", "flies", "to", "Zu\u0308rich", "🇨🇭", "with", "Björn"]
+
+
+def test_ner_create_relabel_and_remove_spans(
+    lab_server, page, page_errors, run_notebook, report_path, ner_sentences
+):
+    records = [
+        rb.TokenClassificationRecord(
+            id=i, tokens=[t for t, _ in s], prediction=None, metadata={"source": "wnut"}
+        )
+        for i, s in enumerate(ner_sentences[:5])
+    ]
+    records.append(rb.TokenClassificationRecord(id=99, tokens=NER_EMOJI, text=" ".join(NER_EMOJI)))
+    rb.log(records, "ner", verbose=False)
+    rb.configure_dataset("ner", rb.TokenClassificationSettings(label_schema=["PER", "LOC", "ORG"]))
+    run_notebook(
+        lab_server,
+        ["w = rb.show('ner', query='id:99', mode='annotate'); display(w); report(ready=True)"],
+    )
+    wait_for_report(report_path, "ready")
+    root = widget_of(page)
+    card = root.get_by_role("article", name="Record 99")
+    tokens = card.locator(".rw-tok")
+    expect(tokens).to_have_count(len(NER_EMOJI))
+    expect(tokens.nth(1)).to_have_text(NER_EMOJI[1])
+
+    # drag from "Ada" over the emoji: one PER span of two tokens
+    tokens.nth(0).hover()
+    page.mouse.down()
+    tokens.nth(1).hover()
+    page.mouse.up()
+    picker = card.get_by_role("listbox", name="Entity")
+    expect(picker).to_be_visible()
+    picker.get_by_role("option", name=re.compile("^PER")).click()
+    saved(root)
+    text = " ".join(NER_EMOJI)
+    assert rb.load("ner", ids=[99]).annotation.iloc[0] == [("PER", 0, len("Ada 👩\u200d💻"))]
+
+    # click + Shift+click "Zürich" .. "🇨🇭", type to filter, Enter
+    tokens.nth(4).click()
+    tokens.nth(5).click(modifiers=["Shift"])
+    card.get_by_label("Filter entities").fill("lo")
+    card.get_by_label("Filter entities").press("Enter")
+    saved(root)
+    start = text.index("Zu\u0308rich")
+    loc = ("LOC", start, start + len("Zu\u0308rich 🇨🇭"))
+    assert rb.load("ner", ids=[99]).annotation.iloc[0][1] == loc
+
+    # relabel: remove LOC, mark the same tokens ORG with a number key
+    card.get_by_role("button", name="Remove LOC").click()
+    saved(root)
+    tokens.nth(4).hover()
+    page.mouse.down()
+    tokens.nth(5).hover()
+    page.mouse.up()
+    page.keyboard.press("3")  # the picker's filter has focus: 3 = ORG
+    saved(root)
+    stored = rb.load("ner", ids=[99]).iloc[0]
+    assert stored.annotation == [("PER", 0, len("Ada 👩\u200d💻")), ("ORG", *loc[1:])]
+    assert stored.status == "Edited"
+    expect(card.locator(".rw-ent-tag")).to_have_count(2)
+    screenshot(page, "ner-lab")
+    card.get_by_role("button", name="Validate").click()
+    saved(root)
+    assert rb.load("ner", ids=[99]).status.iloc[0] == "Validated"
+    assert not page_errors()
