@@ -1,7 +1,8 @@
 // Bundle each widget's TypeScript into one ESM file under rubrix_widgets/static/
-// (anywidget cannot load relative chunks, so no code splitting), and copy its CSS.
+// (anywidget cannot load relative chunks, so no code splitting), and write its CSS
+// (the shared theme.css first).
 import { build, context } from "esbuild";
-import { copyFile, mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 
 const out = "../rubrix_widgets/static";
 const widgets = ["dataset_page", "dataset_list"];
@@ -16,7 +17,10 @@ const options = {
 };
 
 await mkdir(out, { recursive: true });
-for (const w of widgets) await copyFile(`src/${w}.css`, `${out}/${w}.css`);
+const theme = await readFile("src/theme.css", "utf8");
+for (const w of widgets) {
+  await writeFile(`${out}/${w}.css`, theme + "\n" + (await readFile(`src/${w}.css`, "utf8")));
+}
 if (process.argv.includes("--watch")) {
   await (await context(options)).watch();
 } else {

@@ -3,8 +3,11 @@
 // page it is sent and sends intents back (see rubrix_widgets/widgets/dataset_page.py).
 import { h, replaceChildren } from "./dom";
 import { filterChips, filterMenus, clean, type FilterBarState } from "./filters_bar";
-import { count, fieldName, setLabelOrder } from "./format";
-import { type Selection, pickerLabels, selectedRange, tokenSpan } from "./ner";
+import { count, setLabelOrder } from "./format";
+import { Drafts } from "./drafts";
+import { captureKeys, isTyping } from "./keys";
+import { NerEditor } from "./ner_editor";
+import { type Controls, pager, toolbar, topBar } from "./page_controls";
 import {
   TEXT2TEXT, TOKEN_CLASSIFICATION, annotationLabels, choicesFor, defaultExplainLabel, recordCard,
 } from "./record_card";
@@ -13,14 +16,13 @@ import { sidebar } from "./sidebar";
 import type { Filters, Model, PageRecord, Traits } from "./types";
 
 export const SEARCH_DEBOUNCE_MS = 350;
-export const DRAFT_SAVE_MS = 700; // Text2Text: a pause in typing saves the draft (Edited)
-export const PAGE_SIZES = [10, 20, 50, 100, 200];
+export { DRAFT_SAVE_MS } from "./drafts";
+export { PAGE_SIZES } from "./page_controls";
 const WATCHED: (keyof Traits)[] = [
   "query", "filters", "sort", "page", "page_size", "mode", "total", "dataset_name", "task",
   "_records", "_facets", "_labels", "_progress", "_keywords", "_error", "_warnings", "_history",
   "_sortable", "_schema_locked", "_mentions",
 ];
-const TYPING = "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]), textarea, select, [contenteditable]";
 
 type Scope = { seqs: number[] } | { scope: "query" };
 
@@ -35,8 +37,12 @@ export class DatasetPageView {
   private scheduled = false;
   private disposed = false;
   private listeners: [string, (...args: unknown[]) => void][] = [];
-  private keyListener: (e: KeyboardEvent) => void;
-  private window: Window | null;
+  private releaseKeys: () => void;
+  private controls: Controls = {
+    get: (name) => this.get(name),
+    set: (values) => this.setTraits(values),
+    act: (action) => void this.act(action, null),
+  };
 
   // View state that is not the kernel's business.
   private selected = new Set<number>();
@@ -47,12 +53,18 @@ export class DatasetPageView {
   private metadataOpen = new Set<number>();
   private menu: FilterBarState = { open: null, menuSearch: "" };
   private bulkLabel = "";
-  private drafts = new Map<number, string>();
-  private draftTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  private drafts = new Drafts((record, text) => void this.act("edit", { seqs: [record.seq] }, { annotation: text }));
   private explainLabels = new Map<number, string>();
-  private nerSelection: Selection | null = null;
-  private dragging = false;
-  private pickerFilter = "";
+  private ner = new NerEditor({
+    labels: () => this.get("_labels") ?? [],
+    annotating: () => this.annotating,
+    record: (seq) => this.records.find((r) => r.seq === seq),
+    act: (action, extra) => void this.act(action, null, extra),
+    focusNext: (key) => {
+      this.focusNext = key;
+    },
+    schedule: () => this.schedule(),
+  });
   private focusNext: string | null = null;
   private viewKey = "";
 
@@ -87,11 +99,8 @@ export class DatasetPageView {
       "div",
       {
         class: "rw-root",
-        "data-lm-suppress-shortcuts": "true", // JupyterLab: no notebook shortcuts from inside the widget
         onclick: (e: MouseEvent) => this.onClick(e),
-        onmouseup: () => {
-          this.dragging = false;
-        },
+        onmouseup: () => this.ner.endDrag(),
       },
       p.top,
       h("div", { class: "rw-main" },
@@ -101,16 +110,7 @@ export class DatasetPageView {
         p.side),
     );
     el.appendChild(this.root);
-    // Keys are taken at the window, in the capture phase: before the notebook's own
-    // document-level shortcut handlers (JupyterLab, Notebook 7, VS Code, Colab) see them.
-    this.keyListener = (e: KeyboardEvent) => {
-      if (e.target instanceof Node && this.root.contains(e.target)) {
-        e.stopPropagation();
-        this.onKey(e);
-      }
-    };
-    this.window = el.ownerDocument.defaultView;
-    this.window?.addEventListener("keydown", this.keyListener, true);
+    this.releaseKeys = captureKeys(this.root, (e) => this.onKey(e)); // never to notebook shortcuts
     for (const name of WATCHED) this.listen(`change:${name}`, () => this.schedule());
     this.listen("change:_error", () => this.schedule());
     this.listen("msg:custom", (message: unknown) => void this.requests.receive(message));
@@ -125,9 +125,9 @@ export class DatasetPageView {
   dispose(): void {
     this.disposed = true;
     for (const [event, callback] of this.listeners) this.model.off(event, callback);
-    this.window?.removeEventListener("keydown", this.keyListener, true);
+    this.releaseKeys();
     if (this.searchTimer) clearTimeout(this.searchTimer);
-    for (const timer of this.draftTimers.values()) clearTimeout(timer);
+    this.drafts.dispose();
     this.requests.dispose();
     this.root.remove();
   }
@@ -203,37 +203,11 @@ export class DatasetPageView {
     return this.get("task");
   }
 
-  /** Text2Text: keep what is typed, and save it as a draft once typing pauses. */
-  private edit(record: PageRecord, text: string, now = false): void {
-    this.drafts.set(record.seq, text);
-    const pending = this.draftTimers.get(record.seq);
-    if (pending) clearTimeout(pending);
-    this.draftTimers.delete(record.seq);
-    const save = () => {
-      this.draftTimers.delete(record.seq);
-      if (text.trim() && text !== record.annotation) {
-        void this.act("edit", { seqs: [record.seq] }, { annotation: text });
-      }
-    };
-    if (now) {
-      save();
-      this.schedule();
-    } else {
-      this.draftTimers.set(record.seq, setTimeout(save, DRAFT_SAVE_MS));
-    }
-  }
-
   /** Validate: a Text2Text draft becomes the annotation; otherwise accept what is there. */
   private validate(record: PageRecord): void {
-    const draft = this.drafts.get(record.seq);
-    const timer = this.draftTimers.get(record.seq);
-    if (timer) clearTimeout(timer);
-    this.draftTimers.delete(record.seq);
-    if (this.task === TEXT2TEXT && draft !== undefined && draft.trim() && draft !== record.annotation) {
-      void this.act("annotate", { seqs: [record.seq] }, { annotation: draft });
-    } else {
-      void this.act("validate", { seqs: [record.seq] });
-    }
+    const draft = this.task === TEXT2TEXT ? this.drafts.take(record) : undefined;
+    if (draft !== undefined) void this.act("annotate", { seqs: [record.seq] }, { annotation: draft });
+    else void this.act("validate", { seqs: [record.seq] });
   }
 
   private bulk(action: "annotate" | "validate" | "discard"): void {
@@ -292,7 +266,7 @@ export class DatasetPageView {
       this.commitSearch();
       return;
     }
-    const typing = target.matches?.(TYPING) ?? false;
+    const typing = isTyping(e);
     const mod = e.ctrlKey || e.metaKey;
     if (mod && !e.altKey && !typing && (e.key === "z" || e.key === "Z" || e.key === "y")) {
       e.preventDefault();
@@ -300,7 +274,7 @@ export class DatasetPageView {
       if (this.get("_history")[redo ? "can_redo" : "can_undo"]) void this.act(redo ? "redo" : "undo", null);
       return;
     }
-    if (target.dataset?.picker && this.onPickerKey(e)) return;
+    if (target.dataset?.picker && this.ner.onPickerKey(e)) return;
     if (typing) {
       if (e.key === "Escape") target.blur();
       return;
@@ -335,7 +309,8 @@ export class DatasetPageView {
       if (chosen === undefined) return;
       e.preventDefault();
       this.focusNext = (card as HTMLElement).dataset.key ?? null;
-      this.edit(record, chosen[0], true);
+      this.drafts.edit(record, chosen[0], true);
+      this.schedule();
     } else if (/^[1-9]$/.test(e.key) && this.task !== TOKEN_CLASSIFICATION) {
       const label = choicesFor(record, this.get("_labels"))[Number(e.key) - 1];
       if (label === undefined) return;
@@ -350,86 +325,6 @@ export class DatasetPageView {
         this.annotate(record, [label]);
       }
     }
-  }
-
-  // --- NER: token selection and the entity picker ------------------------------------------
-  private record(seq: number): PageRecord | undefined {
-    return this.records.find((r) => r.seq === seq);
-  }
-
-  private pickEntity(label: string): void {
-    const sel = this.nerSelection;
-    const record = sel && this.record(sel.seq);
-    if (!sel || !record) return;
-    const [first, last] = selectedRange(sel);
-    const [start, end] = tokenSpan(record, first, last);
-    this.nerSelection = null;
-    this.pickerFilter = "";
-    this.focusNext = `card:${record.seq}`;
-    void this.act("add_span", null, { seq: record.seq, label, start, end });
-  }
-
-  /** Keys in the entity picker: Enter picks, 1-9 (or Ctrl+1-9) pick by position, Escape closes. */
-  private onPickerKey(e: KeyboardEvent): boolean {
-    const shown = pickerLabels(this.get("_labels") ?? [], this.pickerFilter);
-    const digit = /^[1-9]$/.test(e.key) ? Number(e.key) - 1 : -1;
-    if (e.key === "Escape") {
-      this.nerSelection = null;
-      this.schedule();
-    } else if (e.key === "Enter") {
-      const label = shown[0] ?? this.pickerFilter.trim();
-      if (label) this.pickEntity(label);
-    } else if (digit >= 0 && (e.ctrlKey || e.metaKey || !this.pickerFilter)) {
-      if (shown[digit] === undefined) return false;
-      this.pickEntity(shown[digit]);
-    } else {
-      return false;
-    }
-    e.preventDefault();
-    return true;
-  }
-
-  private nerProps(record: PageRecord) {
-    return {
-      record,
-      labels: this.get("_labels") ?? [],
-      annotating: this.annotating,
-      selection: this.nerSelection,
-      pickerFilter: this.pickerFilter,
-      onTokenDown: (i: number, shift: boolean) => {
-        const sel = this.nerSelection;
-        this.nerSelection = shift && sel?.seq === record.seq ? { ...sel, focus: i } : { seq: record.seq, anchor: i, focus: i };
-        this.dragging = !shift;
-        this.pickerFilter = "";
-        if (shift) this.focusNext = "picker-filter";
-        this.schedule();
-      },
-      onTokenEnter: (i: number) => {
-        if (this.dragging && this.nerSelection?.seq === record.seq && this.nerSelection.focus !== i) {
-          this.nerSelection = { ...this.nerSelection, focus: i };
-          this.schedule();
-        }
-      },
-      onTokenUp: (i: number) => {
-        if (this.nerSelection?.seq === record.seq && this.dragging) {
-          this.nerSelection = { ...this.nerSelection, focus: i };
-          this.focusNext = "picker-filter";
-          this.schedule();
-        }
-        this.dragging = false;
-      },
-      onPick: (label: string) => this.pickEntity(label),
-      onPickerFilter: (text: string) => {
-        this.pickerFilter = text;
-        this.schedule();
-      },
-      onCancel: () => {
-        this.nerSelection = null;
-        this.schedule();
-      },
-      onRemove: ([label, start, end]: [string, number, number]) =>
-        void this.act("remove_span", null, { seq: record.seq, label, start, end }),
-    };
   }
 
   private onClick(e: MouseEvent): void {
@@ -462,7 +357,7 @@ export class DatasetPageView {
     const key = JSON.stringify([this.get("query"), this.get("filters"), this.get("sort"), this.get("page"), this.get("page_size")]);
     if (key !== this.viewKey) {
       this.viewKey = key;
-      this.nerSelection = null;
+      this.ner.reset();
       this.selected.clear();
       this.scopeAll = false;
     }
@@ -522,33 +417,7 @@ export class DatasetPageView {
   }
 
   private renderTop(): void {
-    const mode = this.get("mode");
-    const history = this.get("_history") ?? { can_undo: false, can_redo: false };
-    replaceChildren(
-      this.parts.top,
-      h("div", { class: "rw-title" },
-        h("h2", null, this.get("dataset_name")),
-        h("span", { class: "rw-task" }, this.get("task"))),
-      h("div", { class: "rw-modes", role: "group", "aria-label": "Mode" },
-        (["explore", "annotate"] as const).map((m) =>
-          h("button", {
-            type: "button",
-            class: mode === m ? "rw-mode rw-on" : "rw-mode",
-            "aria-pressed": mode === m ? "true" : "false",
-            "data-key": `mode:${m}`,
-            onclick: () => this.setTraits({ mode: m }),
-          }, m === "explore" ? "Explore" : "Annotate"))),
-      h("div", { class: "rw-history" },
-        h("button", {
-          type: "button", disabled: !history.can_undo, "aria-keyshortcuts": "Control+Z", title: "Undo (Ctrl+Z)",
-          "data-key": "undo", onclick: () => void this.act("undo", null),
-        }, "Undo"),
-        h("button", {
-          type: "button", disabled: !history.can_redo, "aria-keyshortcuts": "Control+Shift+Z", title: "Redo (Ctrl+Shift+Z)",
-          "data-key": "redo", onclick: () => void this.act("redo", null),
-        }, "Redo")),
-      this.status,
-    );
+    replaceChildren(this.parts.top, ...topBar(this.controls), this.status);
   }
 
   private renderSearchNotes(): void {
@@ -563,37 +432,7 @@ export class DatasetPageView {
   }
 
   private renderToolbar(): void {
-    const total = this.get("total");
-    const sort = this.get("sort") ?? [];
-    const current = sort.length ? `${sort[0][0]}:${sort[0][1]}` : "";
-    const options = [h("option", { value: "", selected: current === "" }, "First logged")];
-    for (const field of this.get("_sortable") ?? []) {
-      for (const dir of ["desc", "asc"] as const) {
-        const value = `${field}:${dir}`;
-        options.push(h("option", { value, selected: value === current },
-          `${fieldName(field)} ${dir === "desc" ? "↓ high to low" : "↑ low to high"}`));
-      }
-    }
-    replaceChildren(
-      this.parts.toolbar,
-      h("span", { class: "rw-total", "aria-live": "polite" }, `${count(total)} record${total === 1 ? "" : "s"}`),
-      h("span", { class: "rw-spacer" }),
-      h("label", null, "Sort by ",
-        h("select", {
-          "data-key": "sort",
-          onchange: (e: Event) => {
-            const value = (e.target as HTMLSelectElement).value;
-            const at = value.lastIndexOf(":");
-            this.setTraits({ sort: value ? [[value.slice(0, at), value.slice(at + 1) as "asc" | "desc"]] : [] });
-          },
-        }, options)),
-      h("label", null, "Per page ",
-        h("select", {
-          "data-key": "page-size",
-          onchange: (e: Event) => this.setTraits({ page_size: Number((e.target as HTMLSelectElement).value), page: 0 }),
-        }, [...new Set([...PAGE_SIZES, this.get("page_size")])].sort((a, b) => a - b)
-          .map((n) => h("option", { value: String(n), selected: n === this.get("page_size") }, String(n))))),
-    );
+    replaceChildren(this.parts.toolbar, ...toolbar(this.controls));
   }
 
   private renderBulk(): void {
@@ -648,12 +487,7 @@ export class DatasetPageView {
 
   private renderList(): void {
     const records = this.records;
-    for (const record of records) {
-      const draft = this.drafts.get(record.seq);
-      if (draft !== undefined && draft === record.annotation && !this.draftTimers.has(record.seq)) {
-        this.drafts.delete(record.seq);
-      }
-    }
+    this.drafts.prune(records);
     const labels = this.get("_labels") ?? [];
     const annotating = this.annotating;
     const empty = this.get("query").trim() || Object.keys(this.get("filters") ?? {}).length
@@ -665,11 +499,14 @@ export class DatasetPageView {
       records.map((record) =>
         recordCard({
           task: this.task,
-          ner: this.task === TOKEN_CLASSIFICATION ? this.nerProps(record) : undefined,
+          ner: this.task === TOKEN_CLASSIFICATION ? this.ner.props(record) : undefined,
           draft: this.drafts.get(record.seq),
           explainLabel: this.explainLabels.get(record.seq) ?? defaultExplainLabel(record),
-          onEdit: (text) => this.edit(record, text),
-          onUse: (text) => this.edit(record, text, true),
+          onEdit: (text) => this.drafts.edit(record, text),
+          onUse: (text) => {
+            this.drafts.edit(record, text, true);
+            this.schedule();
+          },
           onExplainLabel: (label) => {
             this.explainLabels.set(record.seq, label);
             this.schedule();
@@ -714,18 +551,7 @@ export class DatasetPageView {
   }
 
   private renderPager(): void {
-    const total = this.get("total");
-    const page = this.get("page");
-    const size = this.get("page_size");
-    const pages = Math.max(1, Math.ceil(total / size));
-    const first = total ? page * size + 1 : 0;
-    const last = Math.min(total, (page + 1) * size);
-    replaceChildren(
-      this.parts.pager,
-      h("button", { type: "button", disabled: page <= 0, "data-key": "prev", onclick: () => this.setTraits({ page: page - 1 }) }, "Previous page"),
-      h("span", { class: "rw-page-info" }, `${count(first)}–${count(last)} of ${count(total)} · page ${count(page + 1)} of ${count(pages)}`),
-      h("button", { type: "button", disabled: page >= pages - 1, "data-key": "next", onclick: () => this.setTraits({ page: page + 1 }) }, "Next page"),
-    );
+    replaceChildren(this.parts.pager, ...pager(this.controls));
   }
 }
 

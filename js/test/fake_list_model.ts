@@ -1,60 +1,10 @@
 // An in-memory stand-in for anywidget's model of the dataset list (see fake_model.ts).
 import type { DatasetRow, ListModel, ListTraits } from "../src/dataset_list";
+import { FakeWidgetModel } from "./fake_model";
 
-type Callback = (...args: unknown[]) => void;
-
-export class FakeListModel implements ListModel {
-  traits: ListTraits;
-  sent: Record<string, unknown>[] = [];
-  saves = 0;
-  private handlers = new Map<string, Set<Callback>>();
-
+export class FakeListModel extends FakeWidgetModel<ListTraits> implements ListModel {
   constructor(overrides: Partial<ListTraits> = {}) {
-    this.traits = { query: "", sort: ["updated_at", "desc"], workspace: "/tmp/workspace", _datasets: [], ...overrides };
-  }
-
-  get<K extends keyof ListTraits>(name: K): ListTraits[K] {
-    return this.traits[name];
-  }
-
-  set<K extends keyof ListTraits>(name: K, value: ListTraits[K]): void {
-    this.traits[name] = value;
-    this.emit(`change:${String(name)}`);
-  }
-
-  save_changes(): void {
-    this.saves++;
-  }
-
-  on(event: string, callback: Callback): void {
-    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
-    this.handlers.get(event)!.add(callback);
-  }
-
-  off(event?: string | null, callback?: Callback | null): void {
-    if (!event) this.handlers.clear();
-    else if (!callback) this.handlers.delete(event);
-    else this.handlers.get(event)?.delete(callback);
-  }
-
-  send(content: unknown): void {
-    this.sent.push(content as Record<string, unknown>);
-  }
-
-  emit(event: string, ...args: unknown[]): void {
-    for (const callback of this.handlers.get(event) ?? []) callback(...args);
-  }
-
-  /** The kernel's answer to the last intent. */
-  ack(extra: Record<string, unknown> = {}): void {
-    const last = this.sent[this.sent.length - 1];
-    this.emit("msg:custom", { type: "ack", request: last.request, ok: true, ...extra });
-  }
-
-  listenerCount(): number {
-    let n = 0;
-    for (const set of this.handlers.values()) n += set.size;
-    return n;
+    super({ query: "", sort: ["updated_at", "desc"], workspace: "/tmp/workspace", _datasets: [], ...overrides });
   }
 }
 
@@ -72,4 +22,4 @@ export function dataset(overrides: Partial<DatasetRow> = {}): DatasetRow {
   };
 }
 
-export const flush = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+export { flush } from "./fake_model";

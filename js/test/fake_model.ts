@@ -3,21 +3,19 @@ import type { Model, PageRecord, Traits } from "../src/types";
 
 type Callback = (...args: unknown[]) => void;
 
-export class FakeModel implements Model {
-  traits: Traits;
+/** Traits, change events and custom messages, for any widget's traits ``T``. */
+export class FakeWidgetModel<T extends object> {
   sent: Record<string, unknown>[] = [];
   saves = 0;
   private handlers = new Map<string, Set<Callback>>();
 
-  constructor(overrides: Partial<Traits> = {}) {
-    this.traits = { ...defaultTraits(), ...overrides };
-  }
+  constructor(public traits: T) {}
 
-  get<K extends keyof Traits>(name: K): Traits[K] {
+  get<K extends keyof T>(name: K): T[K] {
     return this.traits[name];
   }
 
-  set<K extends keyof Traits>(name: K, value: Traits[K]): void {
+  set<K extends keyof T>(name: K, value: T[K]): void {
     this.traits[name] = value;
     this.emit(`change:${String(name)}`);
   }
@@ -48,13 +46,24 @@ export class FakeModel implements Model {
   /** The kernel's answer to the last intent. */
   ack(extra: Record<string, unknown> = {}): void {
     const last = this.sent[this.sent.length - 1];
-    this.emit("msg:custom", { type: "ack", request: last.request, ok: true, changed: 1, ...extra });
+    this.emit("msg:custom", { type: "ack", request: last.request, ok: true, ...extra });
   }
 
   listenerCount(): number {
     let n = 0;
     for (const set of this.handlers.values()) n += set.size;
     return n;
+  }
+}
+
+/** The dataset page's model; an ack reports one changed record unless told otherwise. */
+export class FakeModel extends FakeWidgetModel<Traits> implements Model {
+  constructor(overrides: Partial<Traits> = {}) {
+    super({ ...defaultTraits(), ...overrides });
+  }
+
+  ack(extra: Record<string, unknown> = {}): void {
+    super.ack({ changed: 1, ...extra });
   }
 }
 

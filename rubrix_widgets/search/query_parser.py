@@ -17,6 +17,7 @@ and comparisons read their values differently from terms
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..errors import QuerySyntaxError
@@ -437,3 +438,14 @@ class _Parser:
             self.read_number("boost", default=-1.0)
             if self.i == start:
                 raise self.error("expected a number after '^', as in word^2")
+
+
+def operator_hint(query: str) -> str:
+    """For a query that failed to parse: a hint if it uses lowercase and/or/not, which
+    Elasticsearch (and we) search as words, not operators."""
+    lower = sorted({w for w in re.findall(r"\b(and|or|not)\b", query)})
+    if not lower:
+        return ""
+    words = " and ".join(f"'{w}'" for w in lower)
+    verb = "is searched as a word" if len(lower) == 1 else "are searched as words"
+    return f"\nHint: operators are uppercase ({words} {verb}): write AND, OR, NOT"

@@ -27,7 +27,8 @@ from .. import client
 from ..errors import RubrixWidgetsError
 from ..store import workspace as ws
 from ..timing import logger
-from .dataset_page import DatasetPage, _front_end
+from .dataset_page import DatasetPage
+from .front_end import front_end
 
 COLUMNS = ("name", "tags", "task", "records", "annotated", "created_at", "updated_at")
 DIRECTIONS = ("asc", "desc")
@@ -79,8 +80,8 @@ class DatasetList(AnyWidget):
                 f"DatasetList got unexpected arguments {sorted(unknown)}; it takes on_open, "
                 "query, sort"
             )
-        self._esm = _front_end("dataset_list.js")
-        self._css = _front_end("dataset_list.css")
+        self._esm = front_end("dataset_list.js")
+        self._css = front_end("dataset_list.css")
         self._on_open = on_open
         super().__init__(**kwargs)
         self.on_msg(self._on_message)

@@ -14,84 +14,26 @@ change is on disk). Every method here takes the same path as the click.
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import traitlets
 from anywidget import AnyWidget
 
 from ..errors import QuerySyntaxError, RubrixWidgetsError
+from ..search.query_parser import operator_hint
 from ..timing import logger
 from .dataset_session import ActionResult, DatasetSession
 from .filters import check_filters
 from .frame_mirror import FrameMirror
+from .front_end import front_end
+from .kernel_loop import running_loop, soon
 from .sorting import INDEXED_ORDER, check_sort
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
 MODES = ("explore", "annotate")
 MAX_PAGE_SIZE = 200
 SETTLE_DELAY = 0.15  # seconds of quiet after clicks before the index and facets catch up
-
-
-def _bundle(name: str) -> Path:
-    path = STATIC / name
-    if not path.exists():
-        raise RubrixWidgetsError(
-            f"the widget's front end ({path}) is not built: run `make setup` (or `cd js && "
-            "npm install --no-audit --no-fund && npm run build`)"
-        )
-    return path
-
-
-def _front_end(name: str):
-    """The bundle's text; with ``ANYWIDGET_HMR=1`` a watched file, so edits hot-reload."""
-    path = _bundle(name)
-    if os.environ.get("ANYWIDGET_HMR") == "1":
-        import importlib.util
-
-        from anywidget._file_contents import FileContents
-
-        if importlib.util.find_spec("watchfiles") is not None:
-            return FileContents(path, start_thread=True)
-        logger.warning("ANYWIDGET_HMR=1 needs watchfiles (pip install watchfiles): no hot reload")
-    return path.read_text(encoding="utf-8")
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    """The kernel's event loop when it is running (ipykernel), else None (scripts, tests)."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    try:
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        return None
-    return loop if loop.is_running() else None
-
-
-def _soon(callback) -> None:
-    """Run ``callback`` once the kernel is idle again (after the cell has displayed the
-    widget); right away when no event loop runs (scripts, tests)."""
-    loop = _running_loop()
-    if loop is not None:
-        loop.call_soon(callback)
-    else:
-        callback()
-
-
-def _operator_hint(query: str) -> str:
-    lower = sorted({w for w in re.findall(r"\b(and|or|not)\b", query)})
-    if not lower:
-        return ""
-    words = " and ".join(f"'{w}'" for w in lower)
-    verb = "is searched as a word" if len(lower) == 1 else "are searched as words"
-    return f"\nHint: operators are uppercase ({words} {verb}): write AND, OR, NOT"
 
 
 class _FrameTrait(traitlets.Any):
@@ -145,8 +87,8 @@ class DatasetPage(AnyWidget):
         self._mirror = FrameMirror(name)
         self._df_wanted = False
         self._refreshing = False
-        self._esm = _front_end("dataset_page.js")
-        self._css = _front_end("dataset_page.css")
+        self._esm = front_end("dataset_page.js")
+        self._css = front_end("dataset_page.css")
         self._resetting_page = False
         self._unsettled = np.zeros(0, dtype=np.int64)
         self._first_done = False
@@ -158,7 +100,7 @@ class DatasetPage(AnyWidget):
         self.on_msg(self._on_message)
         # The first page at once; facets and keywords right after the cell has shown it.
         self.refresh(quick=True)
-        _soon(self._complete_first_refresh)
+        soon(self._complete_first_refresh)
 
     def _complete_first_refresh(self) -> None:
         if not self._first_done:
@@ -262,7 +204,7 @@ class DatasetPage(AnyWidget):
             compiled, warnings = self._session.compile(view, self.query, self.filters)
         except QuerySyntaxError as exc:
             with self.hold_sync():
-                self._error = str(exc) + _operator_hint(self.query)
+                self._error = str(exc) + operator_hint(self.query)
                 self._warnings = []
             return
         records, total, _ = self._session.page(
@@ -344,7 +286,7 @@ class DatasetPage(AnyWidget):
     def _settle_later(self) -> None:
         """Settle once clicks pause for :data:`SETTLE_DELAY` seconds (in a kernel), so a
         burst of clicks costs one index commit and one facet count; at once otherwise."""
-        loop = _running_loop()
+        loop = running_loop()
         if loop is None:
             self._settle()
             return
@@ -475,7 +417,7 @@ class DatasetPage(AnyWidget):
         if action == "add_label":
             return self.add_label(content.get("label"))
         if action == "full_text":
-            return self._full_text(content.get("seq"), content.get("key"))
+            return self._session.full_text(content.get("seq"), content.get("key"))
         raise ValueError(f"unknown action {action!r}")
 
     def _checked_seqs(self, seqs) -> np.ndarray:
@@ -486,17 +428,3 @@ class DatasetPage(AnyWidget):
                 f"an action needs 'seqs', a list of record positions (ints), not {seqs!r}"
             )
         return np.asarray(seqs, dtype=np.int64)
-
-    def _full_text(self, seq, key) -> str:
-        _, live = self._session.store.records()
-        if not isinstance(seq, int) or not 0 <= seq < live.size:
-            raise ValueError(f"no record at position {seq!r}")
-        row = live.rows([seq]).to_pylist()[0]
-        key = "text" if key is None else key
-        inputs = orjson.loads(row["inputs"]) if row.get("inputs") else {"text": row.get("text")}
-        if key not in inputs or inputs[key] is None:
-            raise ValueError(
-                f"record at position {seq} has no input {key!r}; it has {list(inputs)}"
-            )
-        value = inputs[key]
-        return "\n".join(value) if isinstance(value, list) else str(value)

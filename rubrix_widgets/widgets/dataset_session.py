@@ -228,6 +228,21 @@ class DatasetSession:
             )
         return [[word, count] for word, count in counts.most_common(limit)]
 
+    def full_text(self, seq, key) -> str:
+        """The whole text of one input (``key``) of the record at ``seq`` (pages send cut texts)."""
+        _, live = self.store.records()
+        if not isinstance(seq, int) or not 0 <= seq < live.size:
+            raise ValueError(f"no record at position {seq!r}")
+        row = live.rows([seq]).to_pylist()[0]
+        key = "text" if key is None else key
+        inputs = orjson.loads(row["inputs"]) if row.get("inputs") else {"text": row.get("text")}
+        if key not in inputs or inputs[key] is None:
+            raise ValueError(
+                f"record at position {seq} has no input {key!r}; it has {list(inputs)}"
+            )
+        value = inputs[key]
+        return "\n".join(value) if isinstance(value, list) else str(value)
+
     def mentions(self, view: DatasetView, compiled: tantivy.Query, top: int = 8) -> dict:
         """NER: the most frequent annotated and predicted mentions per entity label, among
         the first matches (like keywords, from a sample)."""

@@ -1,0 +1,29 @@
+"""Running work when the kernel is idle again, without blocking the cell."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The kernel's event loop when it is running (ipykernel), else None (scripts, tests)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return None
+    return loop if loop.is_running() else None
+
+
+def soon(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the kernel is idle again (after the cell has displayed the
+    widget); right away when no event loop runs (scripts, tests)."""
+    loop = running_loop()
+    if loop is not None:
+        loop.call_soon(callback)
+    else:
+        callback()
