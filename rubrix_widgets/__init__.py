@@ -22,26 +22,43 @@ from .client import (
     log,
     snapshots,
 )
-from .dataset_classes import (
-    DatasetForText2Text,
-    DatasetForTextClassification,
-    DatasetForTokenClassification,
-    read_datasets,
-    read_pandas,
-)
 from .errors import NotFoundError, QuerySyntaxError, RubrixWidgetsError, StorageError
 from .home import home
-from .records import (
-    BulkResponse,
-    Text2TextRecord,
-    TextClassificationRecord,
-    TokenAttributions,
-    TokenClassificationRecord,
-)
 from .settings import TextClassificationSettings, TokenClassificationSettings
 from .show import show
 
 __version__ = "0.1.0"
+
+# Record and dataset classes are pydantic models; importing them costs a third
+# of a second, which a process that only loads and searches data never pays.
+_LAZY = {
+    "BulkResponse": "records",
+    "Text2TextRecord": "records",
+    "TextClassificationRecord": "records",
+    "TokenAttributions": "records",
+    "TokenClassificationRecord": "records",
+    "DatasetForText2Text": "dataset_classes",
+    "DatasetForTextClassification": "dataset_classes",
+    "DatasetForTokenClassification": "dataset_classes",
+    "read_datasets": "dataset_classes",
+    "read_pandas": "dataset_classes",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rubrix_widgets' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "BulkResponse",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,6 @@ import tantivy
 from . import rules
 from .ingest import table_from_frame, table_from_records
 from .record_table import RecordsFrame, frame_from_table
-from .records import BulkResponse
 from .search.query_parser import parse_query
 from .search.search_index import run_search
 from .settings import SETTINGS_CLASSES, _LabelSchemaSettings, check_label_schema
@@ -29,6 +28,9 @@ from .store.dataset_store import DatasetStore
 from .store.manifest import Manifest, Snapshot
 from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec, task_of_record
 from .timing import timed
+
+if TYPE_CHECKING:
+    from .records import BulkResponse
 
 PROGRESS_MIN_RECORDS = 5_000
 
@@ -163,6 +165,8 @@ def log(
     with _progress(len(batch), verbose and len(batch) >= PROGRESS_MIN_RECORDS, name) as progress:
         processed = dataset.write(batch, check=check, info=info, progress=progress)
     ws.notify(name)
+    from .records import BulkResponse
+
     return BulkResponse(dataset=name, processed=processed, failed=0)
 
 

@@ -24,9 +24,10 @@ import pyarrow.compute as pc
 
 from . import rules
 from .record_table import BOOKKEEPING, no_gc
-from .records import TokenAttributions
 from .tasks import (
     LABEL_SCORE,
+    SCORED_SPAN,
+    SPAN,
     TEXT2TEXT,
     TEXT_CLASSIFICATION,
     TEXT_SCORE,
@@ -343,6 +344,78 @@ class _Builder:
 
     # -- token classification ---------------------------------------------------------------
     def tokens(self) -> None:
+        self.out.update(self.attempt(self.fast_tokens, self.slow_tokens))
+
+    def fast_tokens(self) -> dict[str, pa.Array]:
+        """The usual frame, text == " ".join(tokens), checked column-wise.
+
+        Token offsets are then cumulative lengths, and every span check is an
+        array comparison. Anything else (no tokens, tags, text that is not the
+        joined tokens, a span that fails a check) goes the per-row way, which
+        gives the same result or names the row and field at fault.
+        """
+        text, tokens = self.given("text"), self.given("tokens")
+        if text is None or tokens is None or "tags" in self.columns:
+            raise _Fallback
+        # inferred, not cast: bytes must not pass for str
+        tokens, texts = pa.array(tokens.tolist()), pa.array(text.tolist())
+        if tokens.type != pa.list_(pa.string()) or texts.type != pa.string():
+            raise _Fallback
+        texts = texts.cast(pa.large_string())
+        flat = tokens.flatten()
+        if tokens.null_count or texts.null_count or flat.null_count or len(flat) == 0:
+            raise _Fallback
+        counts = pc.list_value_length(tokens).to_numpy()
+        lengths = pc.utf8_length(flat).to_numpy().astype(np.int64)
+        if counts.min() == 0 or lengths.min() == 0:
+            raise _Fallback
+        # a token starting with whitespace could be found one place early by the row check
+        if pc.any(pc.match_substring_regex(flat, r"^\s")).as_py():
+            raise _Fallback
+        joined = pc.cast(pc.binary_join(tokens, " "), pa.large_string())
+        if not pc.all(pc.equal(joined, texts)).as_py():
+            raise _Fallback
+        before = np.cumsum(lengths + 1) - (lengths + 1)  # over all rows' tokens
+        firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        starts = before - np.repeat(before[firsts], counts)
+        boundaries = _TokenBoundaries(
+            np.repeat(np.arange(self.n), counts), starts, starts + lengths, pc.utf8_length(texts)
+        )
+        return {
+            "text": texts,
+            "tokens": tokens,
+            "annotation": self.fast_spans("annotation", boundaries),
+            "prediction": self.fast_spans("prediction", boundaries),
+        }
+
+    def fast_spans(self, name: str, boundaries: _TokenBoundaries) -> pa.Array:
+        kind = pa.list_(SCORED_SPAN if name == "prediction" else SPAN)
+        column = self.given(name)
+        if column is None:
+            return pa.nulls(self.n, kind)
+        values = column.tolist()
+        spans = pa.array(values, kind)
+        items = spans.flatten()
+        if len(items) == 0:
+            return spans
+        starts, ends = items.field("start"), items.field("end")
+        if starts.null_count or ends.null_count:
+            raise _Fallback
+        # Arrow truncates 0.5 to 0 on the way to int32: read the offsets as floats too
+        as_floats = pa.array(values, _float_offsets(kind.value_type)).flatten()
+        for field, ints in (("start", starts), ("end", ends)):
+            if not pc.all(pc.equal(as_floats.field(field), pc.cast(ints, pa.float64()))).as_py():
+                raise _Fallback
+        _check_labels(items.field("label"))
+        if name == "prediction":
+            scores = items.field("score")
+            if scores.null_count or not _all_in_unit_interval(scores):
+                raise _Fallback
+        if not boundaries.hold(pc.list_parent_indices(spans).to_numpy(), starts, ends):
+            raise _Fallback
+        return spans
+
+    def slow_tokens(self) -> dict[str, pa.Array]:
         texts, tokens, offsets = [], [], []
         text_values = self.columns["text"].tolist() if "text" in self.columns else [None] * self.n
         token_values = (
@@ -381,10 +454,12 @@ class _Builder:
             for spans in prediction
         ]
         schema = spec(TOKEN_CLASSIFICATION).schema
-        self.out["text"] = pa.array(texts, pa.large_string())
-        self.out["tokens"] = pa.array(tokens, schema.field("tokens").type)
-        self.out["annotation"] = pa.array(annotation, schema.field("annotation").type)
-        self.out["prediction"] = pa.array(prediction, schema.field("prediction").type)
+        return {
+            "text": pa.array(texts, pa.large_string()),
+            "tokens": pa.array(tokens, schema.field("tokens").type),
+            "annotation": pa.array(annotation, schema.field("annotation").type),
+            "prediction": pa.array(prediction, schema.field("prediction").type),
+        }
 
     # -- text2text -----------------------------------------------------------------------------
     def text2text(self) -> None:
@@ -420,6 +495,40 @@ class _Builder:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _float_offsets(span: pa.StructType) -> pa.DataType:
+    """The span type with float offsets, to see the values Arrow would truncate to int32."""
+    return pa.list_(
+        pa.struct([f.with_type(pa.float64()) if f.name in ("start", "end") else f for f in span])
+    )
+
+
+class _TokenBoundaries:
+    """Where each row's tokens start and end, to check spans against, all rows at once."""
+
+    def __init__(self, rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, lengths):
+        self.text_lengths = lengths.to_numpy().astype(np.int64)
+        self.width = int(self.text_lengths.max()) + 2  # row * width + offset is unique
+        self.starts = np.sort(rows * self.width + starts)
+        self.ends = np.sort(rows * self.width + ends)
+
+    def hold(self, rows: np.ndarray, starts: pa.Array, ends: pa.Array) -> bool:
+        """Every span is 0 <= start < end <= len(text), on token boundaries of its row."""
+        start, end = starts.to_numpy().astype(np.int64), ends.to_numpy().astype(np.int64)
+        if not np.all((start >= 0) & (start < end) & (end <= self.text_lengths[rows])):
+            return False
+        return bool(
+            _members(rows * self.width + start, self.starts)
+            and _members(rows * self.width + end, self.ends)
+        )
+
+
+def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> bool:
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return bool(np.all(sorted_keys[at] == keys))
+
+
 def json_column(values) -> pa.Array:
     """Dicts -> a column of JSON text; empty dicts and None become null.
 
@@ -571,6 +680,8 @@ def _split_inputs(inputs: dict[str, Any]) -> tuple[str | None, str | None]:
 def _explanation_json(explanation: dict[str, list[Any]] | None) -> str | None:
     if not explanation:
         return None
+    from .records import TokenAttributions
+
     return rules.dumps(
         {
             key: [

@@ -20,7 +20,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import rules
-from .records import TokenAttributions
 from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
 
 BOOKKEEPING = ("_seq", "last_updated")
@@ -149,12 +148,7 @@ def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> Rec
                 for a, m in zip(annotations, multi.tolist(), strict=True)
             ]
             cols["prediction"] = nested_tuples(table.column("prediction"), ("label", "score"))
-            cols["explanation"] = [
-                None
-                if e is None
-                else {k: [TokenAttributions.model_construct(**a) for a in v] for k, v in e.items()}
-                for e in _json_column(table.column("explanation"), None)
-            ]
+            cols["explanation"] = _explanations(table.column("explanation"))
         elif task == TOKEN_CLASSIFICATION:
             cols["text"] = table.column("text").to_pylist()
             cols["tokens"] = _lists(table.column("tokens"))
@@ -222,3 +216,17 @@ def records_from_frame(df: pd.DataFrame, task: str | None) -> list[Any]:
 
 def _scalar_missing(value: Any) -> bool:
     return not isinstance(value, list | tuple | dict | str) and rules.is_missing(value)
+
+
+def _explanations(column: pa.ChunkedArray) -> list:
+    """Stored explanation JSON -> {input: [TokenAttributions]} per row (None when absent)."""
+    if column.null_count == len(column):
+        return [None] * len(column)
+    from .records import TokenAttributions  # pydantic only when there is something to build
+
+    return [
+        None
+        if e is None
+        else {k: [TokenAttributions.model_construct(**a) for a in v] for k, v in e.items()}
+        for e in _json_column(column, None)
+    ]

@@ -12,13 +12,6 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from .records import (
-    RECORD_CLASSES,
-    Text2TextRecord,
-    TextClassificationRecord,
-    TokenClassificationRecord,
-)
-
 TEXT_CLASSIFICATION = "TextClassification"
 TOKEN_CLASSIFICATION = "TokenClassification"
 TEXT2TEXT = "Text2Text"
@@ -49,9 +42,15 @@ TEXT_SCORE = pa.struct([("text", pa.large_string()), ("score", pa.float64())])
 @dataclass(frozen=True)
 class TaskSpec:
     name: str
-    record_class: type
     schema: pa.Schema
     load_columns: tuple[str, ...]
+
+    @property
+    def record_class(self) -> type:
+        # imported on first use: reading a dataset needs no pydantic models
+        from .records import RECORD_CLASSES
+
+        return RECORD_CLASSES[self.name]
 
     @property
     def record_fields(self) -> tuple[str, ...]:
@@ -65,7 +64,6 @@ def _schema(*fields: pa.Field) -> pa.Schema:
 SPECS: dict[str, TaskSpec] = {
     TEXT_CLASSIFICATION: TaskSpec(
         TEXT_CLASSIFICATION,
-        TextClassificationRecord,
         _schema(
             pa.field("text", pa.large_string()),
             pa.field("inputs", pa.large_string()),
@@ -91,7 +89,6 @@ SPECS: dict[str, TaskSpec] = {
     ),
     TOKEN_CLASSIFICATION: TaskSpec(
         TOKEN_CLASSIFICATION,
-        TokenClassificationRecord,
         _schema(
             pa.field("text", pa.large_string(), nullable=False),
             pa.field("tokens", pa.list_(pa.string()), nullable=False),
@@ -113,7 +110,6 @@ SPECS: dict[str, TaskSpec] = {
     ),
     TEXT2TEXT: TaskSpec(
         TEXT2TEXT,
-        Text2TextRecord,
         _schema(
             pa.field("text", pa.large_string(), nullable=False),
             pa.field("prediction", pa.list_(TEXT_SCORE)),
@@ -132,7 +128,6 @@ SPECS: dict[str, TaskSpec] = {
         ),
     ),
 }
-assert set(SPECS) == set(RECORD_CLASSES)
 
 
 def spec(task: str) -> TaskSpec:

@@ -1,0 +1,155 @@
+"""The column-wise ingest paths give exactly what the per-row rules give, or step aside.
+
+``ingest.table_from_frame(..., fast=False)`` runs the record rules row by row;
+the default tries Arrow first. Both must build the same table from a frame
+the rules accept, and reject the same frames with the same error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rubrix_widgets import ingest
+from rubrix_widgets.tasks import TOKEN_CLASSIFICATION
+
+
+def both(frame: pd.DataFrame):
+    """(fast table or error text, per-row table or error text)."""
+    out = []
+    for fast in (True, False):
+        try:
+            out.append(ingest.table_from_frame(frame, TOKEN_CLASSIFICATION, fast=fast))
+        except ValueError as exc:
+            out.append(f"ValueError: {exc}")
+    return out
+
+
+def assert_same(frame: pd.DataFrame) -> None:
+    fast, slow = both(frame)
+    if isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+        return
+    skip = {"last_updated"}  # stamped with the time of the call
+    if "id" not in frame:
+        skip.add("id")  # new uuids
+    for name in slow.column_names:
+        if name not in skip:
+            assert fast.column(name).to_pylist() == slow.column(name).to_pylist(), name
+
+
+def bio_spans(sentence):
+    tokens = [t for t, _ in sentence]
+    starts = np.cumsum([0] + [len(t) + 1 for t in tokens[:-1]]).tolist()
+    spans, label, begin = [], None, 0
+    for i, (_, tag) in enumerate([*sentence, ("", "O")]):
+        if label is not None and not tag.startswith("I-"):
+            spans.append((label, starts[begin], starts[i - 1] + len(tokens[i - 1])))
+            label = None
+        if tag.startswith("B-"):
+            label, begin = tag[2:], i
+    return " ".join(tokens), tokens, spans
+
+
+def test_real_tweets_with_gold_and_predicted_spans_build_the_same_table(ner_sentences, monkeypatch):
+    rows = [bio_spans(s) for s in ner_sentences[:800]]
+    frame = pd.DataFrame(
+        {
+            "text": [r[0] for r in rows],
+            "tokens": [r[1] for r in rows],
+            "annotation": [r[2] for r in rows],
+            "prediction": [[(*s, 0.75) for s in r[2]] for r in rows],
+            "id": range(len(rows)),
+        }
+    )
+    assert_same(frame)
+
+    def no_fallback(self):
+        raise AssertionError("this frame should take the column-wise path")
+
+    monkeypatch.setattr(ingest._Builder, "slow_tokens", no_fallback)
+    fast = ingest.table_from_frame(frame, TOKEN_CLASSIFICATION)
+    assert fast.column("annotation").to_pylist()[0] == [
+        {"label": label, "start": start, "end": end} for label, start, end in rows[0][2]
+    ]
+
+
+BASE = {"text": "Ada met Bob in Rome", "tokens": ["Ada", "met", "Bob", "in", "Rome"]}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"prediction": [("PER", 0, 3, 0.9), ("LOC", 15, 19, 1.0)]},
+        {"prediction": [{"label": "PER", "start": 8, "end": 11, "score": 0.5}]},
+        {"prediction": [("PER", 0, 3)]},  # no score: the per-row way decides
+        {"prediction": [("PER", 0, 3, None)]},
+        {"prediction": [("PER", 0, 3, 1.5)]},
+        {"prediction": [("PER", 0, 3, float("nan"))]},
+        {"prediction": []},
+        {"annotation": [("PER", 0, 3), ("PER", 0, 7)]},
+        {"annotation": [("PER", 1, 3)]},  # not at a token start
+        {"annotation": [("PER", 0, 2)]},  # not at a token end
+        {"annotation": [("PER", 3, 3)]},
+        {"annotation": [("PER", 0, 40)]},
+        {"annotation": [("PER", -1, 3)]},
+        {"annotation": [("", 0, 3)]},
+        {"annotation": [("a\x1fb", 0, 3)]},
+        {"annotation": [(7, 0, 3)]},
+        {"annotation": [("PER", True, 3)]},
+        {"annotation": [("PER", 0.0, 3.0)]},
+        {"annotation": [("PER", 0.5, 3)]},
+        {"text": "Ada  met Bob in Rome"},  # two spaces: offsets come from searching
+        {"text": "Ada met Bob in Rome "},
+        {"tokens": ["Ada", "met", "Bob", "in", " Rome"], "text": "Ada met Bob in  Rome"},
+        {"tokens": ["Ada", "met", "Bob", "in", ""]},
+        {"tokens": [b"Ada", b"met"], "text": "Ada met"},
+        {"text": b"Ada met", "tokens": ["Ada", "met"]},
+        {"tokens": []},
+        {"tokens": None},
+        {"text": None},
+        {"tokens": ["Ada", "met", "Bob", "in", "Rome"], "text": "Ada met Bob in Rome!"},
+        {"text": "🧑🏽‍⚕️ met Bob", "tokens": ["🧑🏽‍⚕️", "met", "Bob"], "annotation": [("PER", 6, 9)]},
+        {"text": "Zoë met Bob", "tokens": ["Zoë", "met", "Bob"], "annotation": [("PER", 0, 3)]},
+    ],
+)
+def test_one_record_frames_agree_on_table_or_error(change):
+    record = {**BASE, **change}
+    frame = pd.DataFrame({key: [value] for key, value in record.items()})
+    assert_same(frame)
+
+
+_WORDS = st.sampled_from(["Ada", "met", "Bob", "in", "Rome", "é", "🙂", "x-y", "Ünïcødé"])
+
+
+@st.composite
+def token_frames(draw):
+    rows = []
+    for _ in range(draw(st.integers(1, 6))):
+        tokens = draw(st.lists(_WORDS, min_size=1, max_size=6))
+        text = " ".join(tokens)
+        if draw(st.booleans()) and draw(st.booleans()):
+            text = text.replace(" ", "  ", 1)
+        cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=4)))
+        spans = [
+            (draw(st.sampled_from(["PER", "LOC", " "])), a, b)
+            for a, b in zip(cuts[::2], cuts[1::2], strict=False)
+        ]
+        score = draw(st.sampled_from([0.0, 0.4, 1.0, 1.2]))
+        rows.append((text, tokens, spans, [(*s, score) for s in spans]))
+    return pd.DataFrame(rows, columns=["text", "tokens", "annotation", "prediction"])
+
+
+@settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(token_frames())
+def test_random_token_frames_agree_on_table_or_error(frame):
+    assert_same(frame)
