@@ -198,7 +198,9 @@ def _chunk_documents(
         doc.add_text("id", ids[i])
         if id_ints[i] is not None:
             doc.add_integer("id_num", id_ints[i])
-        doc.add_text("kw", keywords[i])
+        for word in keywords[i].split(KEYWORD_SEPARATOR):
+            if word:
+                doc.add_text("kw", word)
         doc.add_integer("last_updated", updated_at[i])
         if stamps[i] is not None:
             doc.add_integer("event_timestamp", stamps[i])
@@ -228,8 +230,9 @@ def _chunk_documents(
 
 def _add_inputs(doc: tantivy.Document, inputs: dict, slot_of: dict[str, int]) -> None:
     """Records whose inputs are not just ``{"text": ...}`` say which keys they have."""
-    names = [presence(JSON_INPUTS), *(presence(f"inputs.{key}") for key in inputs)]
-    doc.add_text("kw", KEYWORD_SEPARATOR.join(names))
+    doc.add_text("kw", presence(JSON_INPUTS))
+    for key in inputs:
+        doc.add_text("kw", presence(f"inputs.{key}"))
     for key, value in inputs.items():
         field = slot_field(slot_of[key])
         for piece in [value] if isinstance(value, str) else value:

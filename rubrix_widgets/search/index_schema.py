@@ -9,9 +9,9 @@ The index is derived data: every field is computed from the stored records
 - ``kw``: every exact value of a record in one field, as ``name:value``
   tokens: ``status:Validated``, ``predicted_as:Sports``, ``annotated_by:ann``,
   ``predicted:ko``, ``multi_label:true``, and ``_has:<field>`` for the few
-  optional fields a query cannot otherwise tell apart. One field filled from one
-  column-wise joined string makes indexing several times cheaper than a
-  field per keyword.
+  optional fields a query cannot otherwise tell apart. One field, its values
+  prepared column-wise and indexed whole (the ``raw`` tokenizer), makes
+  indexing several times cheaper than a field per keyword.
 - ``id`` (exact), ``id_num`` (int ids), ``score`` (every relevant score).
 - ``event_timestamp``, ``last_updated``: microseconds since the epoch, UTC.
 - ``metadata``: a JSON field, exact and typed (``metadata.page_number>1``).
@@ -27,7 +27,7 @@ import tantivy
 
 from ..tasks import TEXT2TEXT, TOKEN_CLASSIFICATION
 
-INDEX_FORMAT = 2  # bump when the schema changes: older indexes are rebuilt
+INDEX_FORMAT = 4  # bump when the schema changes: older indexes are rebuilt
 TEXT_TOKENIZER = "default"
 KEYWORDS_TOKENIZER = "rb_keywords"
 KEYWORD_SEPARATOR = "\x1f"
@@ -50,7 +50,9 @@ TEXT_ANALYZER = (
 SYMBOLS_TOKENIZER = "rb_symbols"
 SYMBOL_PATTERN = r"\p{So}"
 SYMBOLS_ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(SYMBOL_PATTERN)).build()
-# Exact keywords joined by KEYWORD_SEPARATOR in one string; empty pieces vanish.
+# Exact keywords are prepared joined by KEYWORD_SEPARATOR (column-wise, with
+# Arrow) and added to ``kw`` one value each. NER tokens are indexed joined, in
+# one value, so that phrase queries see them at consecutive positions.
 KEYWORDS_ANALYZER = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex("[^\x1f]+")).build()
 
 # Names users type that live in the ``kw`` field.
@@ -96,12 +98,16 @@ def build_schema(task: str, slots: int) -> tantivy.Schema:
         sb.add_text_field(slot_field(slot), tokenizer_name=TEXT_TOKENIZER)
     # exact fields need no positions or frequencies
     sb.add_text_field("symbols", tokenizer_name=SYMBOLS_TOKENIZER, index_option="basic")
-    sb.add_text_field("kw", tokenizer_name=KEYWORDS_TOKENIZER, index_option="basic")
+    sb.add_text_field("kw", tokenizer_name="raw", index_option="basic")
     sb.add_text_field("id", tokenizer_name="raw", index_option="basic")
-    sb.add_integer_field("id_num", indexed=True, fast=True)
-    sb.add_float_field("score", indexed=True, fast=True)
-    sb.add_integer_field("event_timestamp", indexed=True, fast=True)
-    sb.add_integer_field("last_updated", indexed=True, fast=True)
+    # Numbers are only ever queried by range (an exact value is a one-point
+    # range), which tantivy answers from the fast-field column: no term
+    # dictionary of a million distinct values to build. _seq stays indexed
+    # because documents are deleted by their _seq term.
+    sb.add_integer_field("id_num", fast=True)
+    sb.add_float_field("score", fast=True)
+    sb.add_integer_field("event_timestamp", fast=True)
+    sb.add_integer_field("last_updated", fast=True)
     sb.add_json_field("metadata", tokenizer_name="raw", fast=True, expand_dots_enabled=True)
     if task == TOKEN_CLASSIFICATION:
         sb.add_text_field("tokens", tokenizer_name=KEYWORDS_TOKENIZER)
