@@ -797,6 +797,29 @@ def test_pages_cover_every_match_once_in_logged_order(shared):
     assert synced(w, "_records") == w._records
 
 
+def test_turning_pages_reuses_the_facets_and_a_change_recounts_them(reviews, monkeypatch):
+    from rubrix_widgets.widgets.dataset_session import DatasetSession
+
+    counted = []
+    original = DatasetSession._count_facets
+    monkeypatch.setattr(
+        DatasetSession,
+        "_count_facets",
+        lambda self, view, compiled: counted.append(1) or original(self, view, compiled),
+    )
+    w = rb.show(reviews, page_size=20)
+    first = len(counted)
+    w.comm.sent.clear()
+    for page in (1, 2, 3):
+        w.page = page
+    assert len(counted) == first  # same search, same index: nothing to recount
+    assert not [s for s in updates(w) if "_facets" in s]  # and nothing re-sent
+    before = dict(w._facets["annotated_as"])
+    w.annotate([1, 2], "plot")
+    assert len(counted) > first
+    assert dict(w._facets["annotated_as"])["plot"] == before.get("plot", 0) + 2
+
+
 def test_page_past_the_end_clamps_to_the_last_page(shared):
     w = rb.show(shared, page_size=50)
     w.page = 10_000

@@ -62,6 +62,7 @@ class DatasetSession:
         self._metadata_keys: tuple[int, list[str]] = (-1, [])
         self._bool_keys: set[str] = set()
         self._labels: tuple[object, list[str]] = (None, [])
+        self._facets: tuple[tantivy.Query, tuple, dict] | None = None
 
     # -- reading ---------------------------------------------------------------------
     def view(self, index_may_lag: bool = False) -> DatasetView:
@@ -123,7 +124,19 @@ class DatasetSession:
         return np.array([where[k] for k in keys], dtype=np.int64)
 
     def facets(self, view: DatasetView, compiled: tantivy.Query) -> dict:
-        """Counts per label, agent, status and metadata value among the matches."""
+        """Counts per label, agent, status and metadata value among the matches.
+
+        Kept until the search or the index changes: turning pages costs nothing.
+        """
+        version = (view.manifest.version, view.index.state and view.index.state["version"])
+        cached = self._facets
+        if cached is not None and cached[0] is compiled and cached[1] == version:
+            return cached[2]
+        out = self._count_facets(view, compiled)
+        self._facets = (compiled, version, out)  # holding ``compiled`` keeps the identity valid
+        return out
+
+    def _count_facets(self, view: DatasetView, compiled: tantivy.Query) -> dict:
         out: dict = {name: [] for name in KEYWORD_NAMES}
         for token, count in view.searcher.terms_with_prefix("kw", "", filter_query=compiled):
             name, _, value = token.partition(":")
