@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import tantivy
@@ -112,21 +113,41 @@ def _text_classification(table: pa.Table, col: dict, parts: list) -> None:
     col["inputs"] = table.column("inputs").to_pylist()
 
 
+def _span_values(spans: pa.Array, field: str) -> pa.Array:
+    """list<span struct> -> list<field> per row (null stays null)."""
+    spans = _array(spans)
+    offsets = pc.subtract(spans.offsets, spans.offsets[0])
+    values = pc.struct_field(pc.list_flatten(spans), field)
+    return pa.ListArray.from_arrays(offsets, values, mask=pc.is_null(spans))
+
+
 def _token_classification(table: pa.Table, col: dict, parts: list) -> None:
-    prediction = nested_tuples(table.column("prediction"), ("label", "start", "end", "score"))
-    annotation = nested_tuples(table.column("annotation"), ("label", "start", "end"))
-    col["tokens"] = pc.binary_join(_array(table.column("tokens")), KEYWORD_SEPARATOR).to_pylist()
-    keywords, scores = [], []
-    for spans, gold in zip(prediction, annotation, strict=True):
-        words = [keyword("predicted_as", label) for label in sorted({s[0] for s in spans or ()})]
-        words += [keyword("annotated_as", label) for label in sorted({s[0] for s in gold or ()})]
-        if spans is not None and gold is not None:
-            same = {s[:3] for s in spans} == set(gold)
-            words.append(keyword("predicted", "ok" if same else "ko"))
-        scores.append([s[3] for s in spans or () if s[3] is not None])
-        keywords.append(KEYWORD_SEPARATOR.join(words))
-    col["score"] = scores
-    parts.append(pa.array(keywords, pa.string()))
+    prediction, annotation = _array(table.column("prediction")), _array(table.column("annotation"))
+    col["tokens"] = pc.binary_join(_array(table.column("tokens")), " ").to_pylist()
+    parts += [
+        _prefixed_list(_span_values(prediction, "label"), "predicted_as"),
+        _prefixed_list(_span_values(annotation, "label"), "annotated_as"),
+        _span_agreement(prediction, annotation),
+    ]
+    scores = _span_values(prediction, "score")
+    col["score"] = scores.to_pylist()
+    if pc.list_flatten(scores).null_count:  # spans predicted without a score
+        col["score"] = [[x for x in row if x is not None] if row else row for row in col["score"]]
+
+
+def _span_agreement(prediction: pa.Array, annotation: pa.Array) -> pa.Array:
+    """``predicted:ok`` where the predicted spans are the annotated ones, ``ko`` where not."""
+    both = pc.and_(pc.is_valid(prediction), pc.is_valid(annotation))
+    out: list[str | None] = [None] * len(prediction)
+    rows = np.flatnonzero(both.to_numpy(zero_copy_only=False))
+    if len(rows):
+        taken = pa.array(rows)
+        spans = nested_tuples(prediction.take(taken), ("label", "start", "end"))
+        gold = nested_tuples(annotation.take(taken), ("label", "start", "end"))
+        for row, predicted, annotated in zip(rows.tolist(), spans, gold, strict=True):
+            same = set(predicted) == set(annotated)
+            out[row] = keyword("predicted", "ok" if same else "ko")
+    return pa.array(out, pa.string())
 
 
 def _text2text(table: pa.Table, col: dict, parts: list) -> None:
