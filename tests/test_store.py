@@ -70,6 +70,44 @@ def test_a_corrupt_index_is_rebuilt_from_records(workspace):
         assert len(rb.load("corrupt", query="record")) == 10
 
 
+def test_a_record_changed_twice_before_the_index_catches_up_is_indexed_once(workspace):
+    from rubrix_widgets.widgets.dataset_session import DatasetSession
+
+    rb.log([tc(i) for i in range(3)], "twice")
+    session = DatasetSession("twice")
+    session.act("annotate", [1], "a")  # clicks: on disk now, indexed later
+    session.act("annotate", [1], "b")
+    session.store.sync_index()
+    assert rb.load("twice", query="annotated_as:a").empty  # not its old value
+    assert rb.load("twice", query="annotated_as:b").id.tolist() == [1]
+    assert rb.load("twice", query="*").id.tolist() == [0, 1, 2]  # once each
+
+
+def test_files_of_a_commit_killed_before_meta_json_do_not_block_the_next_one(workspace):
+    """A kill -9 inside tantivy's commit leaves its files but not meta.json; the replayed
+    catch-up would write the same file names."""
+    from rubrix_widgets.widgets.dataset_session import DatasetSession
+
+    rb.log([tc(i) for i in range(10)], "dead")
+    DatasetSession("dead").act("annotate", [3], "x")  # on disk, index deferred
+    forget_open_files()
+    index = folder(workspace, "dead") / "index"
+    twin = workspace.parent / "twin"
+    shutil.copytree(folder(workspace, "dead"), twin / "dead")
+    rb.init(workspace=twin)
+    rb.load("dead", query="*")  # the same commit, done in the copy
+    forget_open_files()
+    before = {p.name for p in index.iterdir()}
+    for path in (twin / "dead" / "index").iterdir():  # its files, without its meta.json
+        if path.name == ".managed.json" or (
+            path.name not in before and path.name not in ("meta.json", "rb_state.json")
+        ):
+            shutil.copy(path, index / path.name)
+    assert {p.name for p in index.iterdir()} - before, "the copy left no files behind"
+    rb.init(workspace=workspace)
+    assert rb.load("dead", query="annotated_as:x").id.tolist() == [3]
+
+
 def test_an_index_behind_the_records_catches_up_without_a_rebuild(workspace):
     rb.log([tc(1)], "behind")
     state = folder(workspace, "behind") / "index" / "rb_state.json"

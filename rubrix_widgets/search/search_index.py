@@ -151,6 +151,9 @@ class SearchIndex:
         )
         try:
             with index.writer(heap_size=heap, num_threads=threads) as writer:
+                # A process killed inside a commit leaves files no meta.json names;
+                # the same operations replayed would collide with them.
+                writer.garbage_collect_files()
                 for seq in replaced:
                     writer.delete_documents_by_term("_seq", int(seq))
                 step = 0

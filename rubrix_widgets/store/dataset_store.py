@@ -188,13 +188,10 @@ class DatasetStore:
                 if p.version > indexed
             ]
             with timed("index: catch up", parts=len(newer)), storage_errors(self.folder):
-                tables = [t for _, t in newer]
-                cached.index.catch_up(
-                    tables,
-                    [t.column("_seq").to_numpy() for t in tables],
-                    manifest.version,
-                    progress,
-                )
+                # A record written in several of these parts (clicked twice before
+                # the index caught up) is indexed once, as it is now.
+                seqs = np.unique(np.concatenate([t.column("_seq").to_numpy() for _, t in newer]))
+                cached.index.catch_up([cached.live.rows(seqs)], [seqs], manifest.version, progress)
             return
         remove_stale_builds(self.folder)
         if cached.index.read_state() is not None or manifest.version > 0:
