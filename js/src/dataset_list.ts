@@ -2,8 +2,8 @@
 // rb.datasets() (counts and percentages computed there); this view filters and
 // sorts that short list, and sends intents back: open a dataset, delete one (after
 // an inline confirmation), refresh. See rubrix_widgets/widgets/dataset_list.py.
-import { h, replaceChildren } from "./dom";
-import { count } from "./format";
+import { bdi, h, replaceChildren } from "./dom";
+import { clip, clipTitle, count } from "./format";
 import { captureKeys, isTyping } from "./keys";
 import { Requests } from "./rpc";
 import type { Ack, Model } from "./types";
@@ -54,6 +54,8 @@ const TASK_NAMES: Record<string, string> = {
   TokenClassification: "Token classification",
   Text2Text: "Text2Text",
 };
+
+const TAG_CHARS = 60; // of a tag's key and of its value in the list (the tooltip has more)
 
 export function tagText(tags: Record<string, string>): string[] {
   return Object.entries(tags).map(([k, v]) => (v ? `${k}: ${v}` : k));
@@ -183,7 +185,7 @@ export class DatasetListView {
   private act(action: string, name: string | null, done?: (ack: Ack) => void): Promise<Ack> {
     this.alert.textContent = "";
     return this.requests.send(name === null ? { action } : { action, name }).then((ack) => {
-      if (!ack.ok) this.alert.textContent = ack.error ?? `${action} failed`;
+      if (!ack.ok) this.alert.textContent = clip(ack.error ?? `${action} failed`, 2000);
       done?.(ack);
       return ack;
     });
@@ -354,8 +356,10 @@ export class DatasetListView {
           disabled: busy,
         }, row.name)),
       h("td", { class: "rw-home-col-tags" },
-        tags.length ? h("span", { class: "rw-home-tags" }, tags.map((t) => h("span", { class: "rw-home-tag" }, t))) : h("span", { class: "rw-muted" }, "—")),
-      h("td", { class: "rw-home-col-task" }, TASK_NAMES[row.task] ?? row.task),
+        tags.length ? h("span", { class: "rw-home-tags" }, Object.entries(row.tags).map(([k, v]) =>
+          h("span", { class: "rw-home-tag", title: clipTitle(v ? `${k}: ${v}` : k, TAG_CHARS) },
+            bdi(clip(k, TAG_CHARS)), v ? [": ", bdi(clip(v, TAG_CHARS))] : null))) : h("span", { class: "rw-muted" }, "—")),
+      h("td", { class: "rw-home-col-task" }, TASK_NAMES[row.task] ?? clip(row.task)),
       h("td", { class: "rw-home-col-records rw-num" }, count(row.records)),
       h("td", { class: "rw-home-col-annotated rw-num", title: `${count(row.annotated)} of ${count(row.records)} records validated or discarded` },
         h("span", { class: "rw-home-meter", "aria-hidden": "true" },

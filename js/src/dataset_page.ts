@@ -3,7 +3,7 @@
 // page it is sent and sends intents back (see rubrix_widgets/widgets/dataset_page.py).
 import { h, replaceChildren } from "./dom";
 import { filterChips, filterMenus, clean, type FilterBarState } from "./filters_bar";
-import { count, setLabelOrder } from "./format";
+import { clip, count, setLabelOrder } from "./format";
 import { Drafts } from "./drafts";
 import { captureKeys, isTyping } from "./keys";
 import { NerEditor } from "./ner_editor";
@@ -189,7 +189,7 @@ export class DatasetPageView {
       if (action === "full_text" && typeof ack.changed === "string") this.fullTexts.set(String(extra.id), ack.changed);
     } else {
       this.status.textContent = "";
-      this.alert.textContent = ack.error ?? "The kernel rejected this action";
+      this.alert.textContent = clip(ack.error ?? "The kernel rejected this action", 2000);
     }
     this.schedule();
     return ack.ok;
@@ -426,8 +426,8 @@ export class DatasetPageView {
     this.search.setAttribute("aria-invalid", error ? "true" : "false");
     replaceChildren(
       this.parts.searchNotes,
-      error ? h("div", { class: "rw-search-error", role: "alert" }, h("pre", null, error)) : null,
-      warnings.map((w) => h("div", { class: "rw-search-warning", role: "note" }, w)),
+      error ? h("div", { class: "rw-search-error", role: "alert" }, h("pre", null, clip(error, 4000))) : null,
+      warnings.map((w) => h("div", { class: "rw-search-warning", role: "note" }, clip(w, 2000))),
     );
   }
 
@@ -478,7 +478,7 @@ export class DatasetPageView {
           "aria-label": "Annotate selected as",
           disabled: !labels.length,
           onchange: (e: Event) => { this.bulkLabel = (e.target as HTMLSelectElement).value; },
-        }, labels.map((l) => h("option", { value: l, selected: l === this.bulkLabel }, l)))),
+        }, labels.map((l) => h("option", { value: l, selected: l === this.bulkLabel }, clip(l, 80))))),
       !labels.length ? null : h("button", { type: "button", disabled: !n || !this.bulkLabel, onclick: () => this.bulk("annotate") }, "Annotate selected"),
       h("button", { type: "button", disabled: !n, onclick: () => this.bulk("validate") }, "Validate selected"),
       h("button", { type: "button", disabled: !n, onclick: () => this.bulk("discard") }, "Discard selected"),

@@ -30,6 +30,13 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** Untrusted text in a `<bdi>`: bidi controls in it (U+202E...) cannot reorder the
+ * text around it. For text that shares an element with other text; an element whose
+ * whole content is untrusted gets `unicode-bidi: isolate` from its class (theme.css). */
+export function bdi(text: string, cls?: string): HTMLElement {
+  return h("bdi", cls ? { class: cls } : null, text);
+}
+
 export function append(el: Node, children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;

@@ -1,7 +1,7 @@
 // The filter menus (predicted as, annotated as, agents, status, ok/ko, score,
 // metadata) and the chips of the active filters.
-import { h, type Child } from "./dom";
-import { count } from "./format";
+import { bdi, h, type Child } from "./dom";
+import { clip, clipTitle, count, MAX_TITLE } from "./format";
 import type { Counts, Facets, Filters } from "./types";
 
 type ListFilter = "predicted_as" | "annotated_as" | "predicted_by" | "annotated_by" | "status";
@@ -69,7 +69,7 @@ function checkList(
             "data-key": `filter:${name}:${String(value)}`,
             onchange: (e: Event) => onToggle(value, (e.target as HTMLInputElement).checked),
           }),
-          h("span", { class: "rw-check-text" }, String(value)),
+          h("span", { class: "rw-check-text", title: clipTitle(String(value)) }, clip(String(value))),
           h("span", { class: "rw-count" }, count(n)),
         ),
       ),
@@ -176,8 +176,8 @@ export function filterMenus(props: FilterBarProps): HTMLElement {
         keys.map((key) =>
           h(
             "section",
-            { class: "rw-menu-section", "aria-label": key },
-            h("h4", null, key),
+            { class: "rw-menu-section", "aria-label": clip(key, MAX_TITLE) },
+            h("h4", { title: clipTitle(key) }, clip(key)),
             checkList(`metadata.${key}`, withCounts(metadata[key], chosenMeta[key] ?? []), chosenMeta[key] ?? [],
               props.state.menuSearch, (value, on) => {
                 const next = { ...chosenMeta, [key]: toggled(chosenMeta[key], value, on) };
@@ -225,23 +225,25 @@ function scoreForm(props: FilterBarProps): HTMLElement {
 
 /** Chips of the active filters, each removable, and "Clear all". */
 export function filterChips(filters: Filters, setFilters: (f: Filters) => void): HTMLElement | null {
-  const chips: [string, () => Filters][] = [];
+  // [what the filter is, its (untrusted) value or null, the filters without it]
+  const chips: [string, string | null, () => Filters][] = [];
   for (const [name, title] of LIST_FILTERS) {
     for (const value of filters[name] ?? []) {
-      chips.push([`${title}: ${value}`, () => ({ ...filters, [name]: toggled(filters[name], value, false) })]);
+      chips.push([title, value, () => ({ ...filters, [name]: toggled(filters[name], value, false) })]);
     }
   }
   if (filters.predicted) {
-    chips.push([`Predicted ${filters.predicted}`, () => ({ ...filters, predicted: undefined })]);
+    chips.push([`Predicted ${filters.predicted}`, null, () => ({ ...filters, predicted: undefined })]);
   }
   if (filters.score) {
     const [low, high] = filters.score;
-    chips.push([`Score: ${low ?? 0} – ${high ?? 1}`, () => ({ ...filters, score: undefined })]);
+    chips.push([`Score: ${low ?? 0} – ${high ?? 1}`, null, () => ({ ...filters, score: undefined })]);
   }
   for (const [key, values] of Object.entries(filters.metadata ?? {})) {
     for (const value of values) {
       chips.push([
-        `${key}: ${String(value)}`,
+        key,
+        String(value),
         () => {
           const metadata = { ...filters.metadata, [key]: toggled(values, value, false) };
           if (!metadata[key].length) delete metadata[key];
@@ -254,20 +256,21 @@ export function filterChips(filters: Filters, setFilters: (f: Filters) => void):
   return h(
     "div",
     { class: "rw-chips", "aria-label": "Active filters" },
-    chips.map(([text, without]) =>
-      h(
+    chips.map(([what, value, without]) => {
+      const text = value === null ? what : `${clip(what, MAX_TITLE)}: ${clip(value, MAX_TITLE)}`;
+      return h(
         "span",
-        { class: "rw-chip" },
-        text,
+        { class: "rw-chip", title: value === null ? undefined : clipTitle(text) },
+        value === null ? what : [bdi(clip(what)), ": ", bdi(clip(value))],
         h("button", {
           type: "button",
           class: "rw-chip-remove",
           "aria-label": `Remove filter ${text}`,
-          "data-key": `chip:${text}`,
+          "data-key": `chip:${what}:${value ?? ""}`,
           onclick: () => setFilters(clean(without())),
         }, "×"),
-      ),
-    ),
+      );
+    }),
     h("button", { type: "button", class: "rw-link", onclick: () => setFilters({}) }, "Clear all"),
   );
 }

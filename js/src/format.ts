@@ -29,6 +29,24 @@ export function labelHue(label: string): number {
   return (hash >>> 0) % 360;
 }
 
+/** Characters of an untrusted short string (label, key, agent, id, tag...) shown in
+ * the page; `clip(s, MAX_TITLE)` for tooltips and accessible names. A 1 MB label
+ * must not become a 1 MB button: the full value still goes back to the kernel. */
+export const MAX_SHOWN = 200;
+export const MAX_TITLE = 1000;
+
+export function clip(text: string, max = MAX_SHOWN): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max; // keep surrogate pairs whole
+  return `${text.slice(0, end)}…`;
+}
+
+/** A tooltip for a clipped string (undefined when it is shown whole). */
+export function clipTitle(text: string, max = MAX_SHOWN): string | undefined {
+  return text.length > max ? clip(text, MAX_TITLE) : undefined;
+}
+
 export function plainValue(value: unknown): string {
   if (value === null || value === undefined) return "—";
   if (typeof value === "string") return value;

@@ -3,7 +3,7 @@
 // click + Shift+click, and the entity picker. The kernel speaks Python str
 // offsets (code points); the DOM speaks UTF-16: convert here, at the boundary.
 import { h } from "./dom";
-import { labelHue, percent } from "./format";
+import { clip, clipTitle, count, labelHue, MAX_TITLE, percent } from "./format";
 import type { PageRecord } from "./types";
 
 export type Span = [string, number, number]; // label, start, end (code points)
@@ -108,13 +108,18 @@ function picker(props: NerProps): HTMLElement {
             onclick: () => props.onPick(label),
           },
           h("span", { class: "rw-swatch", "aria-hidden": "true" }),
-          label,
+          h("span", { class: "rw-option-text", title: clipTitle(label) }, clip(label)),
           i < 9 ? h("kbd", { "aria-hidden": "true" }, String(i + 1)) : null,
         ),
       ),
     ),
     h("button", { type: "button", class: "rw-link", onclick: () => props.onCancel() }, "Cancel"),
   );
+}
+
+/** Text between tokens, isolated like the tokens: a bidi control there stays there. */
+function gap(text: string): HTMLElement {
+  return h("span", { class: "rw-gap" }, text);
 }
 
 export function nerBody(props: NerProps): HTMLElement {
@@ -129,7 +134,7 @@ export function nerBody(props: NerProps): HTMLElement {
   const line = h("p", { class: "rw-text rw-ner-text" });
   let cursor = 0;
   offsets.forEach(([start, end], i) => {
-    if (start > cursor) line.appendChild(document.createTextNode(text.slice(u[cursor], u[start])));
+    if (start > cursor) line.appendChild(gap(text.slice(u[cursor], u[start])));
     const covering = gold.filter(([, s, e]) => s < end && e > start);
     const preds = predicted.filter(([, s, e]) => s < end && e > start);
     const classes = ["rw-tok"];
@@ -153,7 +158,7 @@ export function nerBody(props: NerProps): HTMLElement {
           style,
           "data-token": String(i),
           title: preds.length
-            ? preds.map(([l, , , s]) => `predicted ${l}${s === null || s === undefined ? "" : ` ${percent(s)}`}`).join("\n")
+            ? preds.map(([l, , , s]) => `predicted ${clip(l)}${s === null || s === undefined ? "" : ` ${percent(s)}`}`).join("\n")
             : undefined,
           onmousedown: props.annotating
             ? (e: MouseEvent) => {
@@ -171,13 +176,13 @@ export function nerBody(props: NerProps): HTMLElement {
       line.appendChild(
         h(
           "span",
-          { class: "rw-ent-tag", style: { "--rw-hue": String(labelHue(span[0])) } },
-          span[0],
+          { class: "rw-ent-tag", title: clipTitle(span[0]), style: { "--rw-hue": String(labelHue(span[0])) } },
+          clip(span[0]),
           props.annotating
             ? h("button", {
                 type: "button",
                 class: "rw-ent-remove",
-                "aria-label": `Remove ${span[0]}`,
+                "aria-label": `Remove ${clip(span[0], MAX_TITLE)}`,
                 "data-key": `remove:${record.seq}:${span.join(":")}`,
                 onclick: () => props.onRemove(span),
               }, "×")
@@ -187,7 +192,9 @@ export function nerBody(props: NerProps): HTMLElement {
     }
     cursor = end;
   });
-  if (cursor < u.length - 1) line.appendChild(document.createTextNode(text.slice(u[cursor])));
+  if (cursor < u.length - 1) line.appendChild(gap(text.slice(u[cursor])));
+  const hidden = (record.token_count ?? offsets.length) - offsets.length;
+  if (hidden > 0) line.appendChild(document.createTextNode(" …"));
   const pickerOpen = props.annotating && selected !== null;
   return h(
     "div",
@@ -196,6 +203,12 @@ export function nerBody(props: NerProps): HTMLElement {
       "div",
       { class: "rw-inputs" },
       line,
+      hidden > 0
+        ? h("div", { class: "rw-muted rw-ner-help rw-ner-cut", role: "note" },
+            `Showing the first ${count(offsets.length)} of ${count(record.token_count ?? 0)} tokens `
+            + `(${count(u.length - 1)} of ${count(record.length ?? u.length - 1)} characters): the rest of this text is `
+            + "not shown here; its spans are kept.")
+        : null,
       h("div", { class: "rw-muted rw-ner-help" },
         annotated ? null : predicted.length ? "Showing the predictions: edit them or Validate to accept." : null),
       pickerOpen ? picker(props) : null,

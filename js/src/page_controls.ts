@@ -1,7 +1,7 @@
 // The dataset page's bars: title, mode and undo/redo on top; count, sort and page
 // size above the records; the pager below. Pure functions of the traits.
 import { type Child, h } from "./dom";
-import { count, fieldName } from "./format";
+import { clip, count, fieldName } from "./format";
 import type { Traits } from "./types";
 
 export const PAGE_SIZES = [10, 20, 50, 100, 200];
@@ -49,7 +49,7 @@ export function toolbar(c: Controls): Child[] {
     for (const dir of ["desc", "asc"] as const) {
       const value = `${field}:${dir}`;
       options.push(h("option", { value, selected: value === current },
-        `${fieldName(field)} ${dir === "desc" ? "↓ high to low" : "↑ low to high"}`));
+        `${clip(fieldName(field), 80)} ${dir === "desc" ? "↓ high to low" : "↑ low to high"}`));
     }
   }
   return [

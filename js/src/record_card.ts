@@ -1,8 +1,8 @@
 // One record: its inputs, prediction bars, annotation, status and (in
 // Annotate mode) the label controls and Validate / Discard.
-import { h } from "./dom";
+import { bdi, h } from "./dom";
 import { attributedText, explanationLabels, explanationLegend } from "./explanation";
-import { labelHue, percent, plainValue } from "./format";
+import { clip, clipTitle, labelHue, MAX_TITLE, percent, plainValue } from "./format";
 import { nerBody, type NerProps } from "./ner";
 import type { PageRecord } from "./types";
 
@@ -11,6 +11,7 @@ export const TEXT_CLASSIFICATION = "TextClassification";
 export const TOKEN_CLASSIFICATION = "TokenClassification";
 
 export const COLLAPSED_CHARS = 600;
+export const PREDICTION_CHARS = COLLAPSED_CHARS; // of one Text2Text prediction shown ("Use this" takes it whole)
 
 export interface CardProps {
   task: string;
@@ -43,7 +44,9 @@ export function annotationLabels(record: PageRecord): string[] {
 }
 
 function labelChip(label: string, extra = ""): HTMLElement {
-  return h("span", { class: `rw-label ${extra}`.trim(), style: { "--rw-hue": String(labelHue(label)) } }, label);
+  return h("span", {
+    class: `rw-label ${extra}`.trim(), title: clipTitle(label), style: { "--rw-hue": String(labelHue(label)) },
+  }, clip(label));
 }
 
 function inputField(props: CardProps, key: string, showKey: boolean): HTMLElement {
@@ -60,8 +63,10 @@ function inputField(props: CardProps, key: string, showKey: boolean): HTMLElemen
   return h(
     "div",
     { class: "rw-field" },
-    showKey ? h("div", { class: "rw-field-key" }, key) : null,
-    tokens?.length && label !== undefined ? attributedText(tokens, label) : h("p", { class: "rw-text" }, text),
+    showKey ? h("div", { class: "rw-field-key", title: clipTitle(key) }, clip(key)) : null,
+    tokens?.length && label !== undefined
+      ? attributedText(tokens, label)
+      : h("p", { class: open && long ? "rw-text rw-text-open" : "rw-text" }, text),
     long
       ? h("button", {
           type: "button",
@@ -84,7 +89,7 @@ function predictionBars(record: PageRecord): HTMLElement | null {
       h(
         "div",
         { class: "rw-bar-row" },
-        h("span", { class: "rw-bar-label", title: label }, label),
+        h("span", { class: "rw-bar-label", title: clip(label, MAX_TITLE) }, clip(label)),
         h("span", { class: "rw-bar-track", "aria-hidden": "true" },
           h("span", { class: "rw-bar-fill", style: { width: `${Math.max(0, Math.min(1, score)) * 100}%`, "--rw-hue": String(labelHue(label)) } })),
         h("span", { class: "rw-bar-value" }, percent(score)),
@@ -113,7 +118,7 @@ export function choicesFor(record: PageRecord, labels: string[]): string[] {
 function labelControls(props: CardProps, annotated: string[]): HTMLElement {
   const { record } = props;
   const choices = choicesFor(record, props.labels);
-  const group = h("div", { class: "rw-choices", role: "group", "aria-label": `Labels for record ${record.id}` });
+  const group = h("div", { class: "rw-choices", role: "group", "aria-label": `Labels for record ${clip(String(record.id))}` });
   choices.forEach((label, i) => {
     const shortcut = i < 9 ? String(i + 1) : null;
     const chosen = annotated.includes(label);
@@ -133,7 +138,7 @@ function labelControls(props: CardProps, annotated: string[]): HTMLElement {
               props.onAnnotate(on ? [...annotated, label] : annotated.filter((l) => l !== label));
             },
           }),
-          h("span", null, label),
+          h("span", { class: "rw-choice-text", title: clipTitle(label) }, clip(label)),
           shortcut ? h("kbd", { "aria-hidden": "true" }, shortcut) : null,
         ),
       );
@@ -145,14 +150,15 @@ function labelControls(props: CardProps, annotated: string[]): HTMLElement {
             type: "button",
             class: chosen ? "rw-choice rw-chosen" : "rw-choice",
             "aria-pressed": chosen ? "true" : "false",
-            "aria-label": label,
+            "aria-label": clip(label, MAX_TITLE),
+            title: clipTitle(label),
             "aria-keyshortcuts": shortcut ?? undefined,
             disabled: props.pending,
             style: { "--rw-hue": String(labelHue(label)) },
             "data-key": `label:${record.seq}:${label}`,
             onclick: () => props.onAnnotate([label]),
           },
-          label,
+          h("span", { class: "rw-choice-text" }, clip(label)),
           shortcut ? h("kbd", { "aria-hidden": "true" }, shortcut) : null,
         ),
       );
@@ -173,10 +179,10 @@ function explanationControls(props: CardProps): HTMLElement | null {
     { class: "rw-explain" },
     h("label", null, "Explain ",
       h("select", {
-        "aria-label": `Explained label for record ${record.id}`,
+        "aria-label": `Explained label for record ${clip(String(record.id))}`,
         "data-key": `explain:${record.seq}`,
         onchange: (e: Event) => props.onExplainLabel((e.target as HTMLSelectElement).value),
-      }, labels.map((l) => h("option", { value: l, selected: l === label }, l)))),
+      }, labels.map((l) => h("option", { value: l, selected: l === label }, clip(l, 80))))),
     explanationLegend(max.toFixed(2)),
   );
 }
@@ -203,7 +209,7 @@ function text2textBody(props: CardProps): HTMLElement {
       h("ol", { class: "rw-t2t-predictions", "aria-label": "Predictions" },
         predictions.map(([text, score], i) =>
           h("li", null,
-            h("p", { class: "rw-text" }, text),
+            h("p", { class: "rw-text", title: clipTitle(text, PREDICTION_CHARS) }, clip(text, PREDICTION_CHARS)),
             h("span", { class: "rw-muted" }, percent(score)),
             props.annotating
               ? h("button", {
@@ -218,7 +224,7 @@ function text2textBody(props: CardProps): HTMLElement {
         ? h("textarea", {
             class: "rw-t2t-edit",
             rows: "3",
-            "aria-label": `Annotation for record ${record.id}`,
+            "aria-label": `Annotation for record ${clip(String(record.id))}`,
             placeholder: "Type the corrected text, or pick a prediction",
             value: props.draft ?? stored,
             "data-key": `edit:${record.seq}`,
@@ -255,7 +261,7 @@ function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null):
     "article",
     {
       class: ["rw-card", props.selected ? "rw-selected" : "", props.pending ? "rw-pending" : ""].join(" ").trim(),
-      "aria-label": `Record ${record.id}`,
+      "aria-label": `Record ${clip(String(record.id))}`,
       "aria-busy": props.pending ? "true" : undefined,
       tabindex: "0",
       "data-seq": String(record.seq),
@@ -269,12 +275,12 @@ function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null):
             type: "checkbox",
             class: "rw-select",
             checked: props.selected,
-            "aria-label": `Select record ${record.id}`,
+            "aria-label": `Select record ${clip(String(record.id))}`,
             "data-key": `select:${record.seq}`,
             onchange: (e: Event) => props.onSelect((e.target as HTMLInputElement).checked),
           })
         : null,
-      h("span", { class: "rw-id" }, `#${record.id}`),
+      h("span", { class: "rw-id", title: clipTitle(String(record.id)) }, `#${clip(String(record.id))}`),
       h("span", { class: `rw-status rw-status-${record.status.toLowerCase()}` }, record.status),
       outcome(record, annotated),
       h("span", { class: "rw-spacer" }),
@@ -290,12 +296,15 @@ function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null):
     ),
     body,
     h("div", { class: "rw-agents rw-muted" },
-      record.prediction_agent ? `predicted by ${record.prediction_agent}` : null,
+      record.prediction_agent ? ["predicted by ", bdi(clip(record.prediction_agent))] : null,
       record.prediction_agent && record.annotation_agent ? " · " : null,
-      record.annotation_agent ? `annotated by ${record.annotation_agent}` : null),
+      record.annotation_agent ? ["annotated by ", bdi(clip(record.annotation_agent))] : null),
     props.showMetadata
       ? h("dl", { class: "rw-metadata" },
-          metadataKeys.map((key) => [h("dt", null, key), h("dd", null, plainValue(record.metadata[key]))]))
+          metadataKeys.map((key) => [
+            h("dt", { title: clipTitle(key) }, clip(key)),
+            h("dd", null, clip(plainValue(record.metadata[key]), MAX_TITLE)),
+          ]))
       : null,
     props.annotating
       ? h(

@@ -1,7 +1,7 @@
 // The sidebar: annotation progress, label counts of the current search, and
 // its top keywords (click one to add it to the search).
-import { h } from "./dom";
-import { count, labelHue } from "./format";
+import { bdi, h } from "./dom";
+import { clip, clipTitle, count, labelHue, MAX_TITLE } from "./format";
 import type { Counts, Facets, Progress, Traits } from "./types";
 
 export interface SidebarProps {
@@ -45,7 +45,7 @@ function labelCounts(title: string, counts: Counts | undefined): HTMLElement | n
     h("ul", { class: "rw-side-list" },
       counts.slice(0, 15).map(([label, n]) =>
         h("li", null,
-          h("span", { class: "rw-side-name", title: String(label) }, String(label)),
+          h("span", { class: "rw-side-name", title: clip(String(label), MAX_TITLE) }, clip(String(label))),
           h("span", { class: "rw-side-bar", "aria-hidden": "true" },
             h("span", { style: { width: `${(100 * n) / top}%`, "--rw-hue": String(labelHue(String(label))) } })),
           h("span", { class: "rw-count" }, count(n))))),
@@ -87,9 +87,10 @@ function mentionsPanel(mentions: Traits["_mentions"]): HTMLElement | null {
         h("h4", null, kind === "annotated" ? "Annotated" : "Predicted"),
         Object.entries(mentions[kind] ?? {}).map(([label, top]) =>
           h("div", { class: "rw-mention-group" },
-            h("span", { class: "rw-label", style: { "--rw-hue": String(labelHue(label)) } }, label),
+            h("span", { class: "rw-label", title: clipTitle(label), style: { "--rw-hue": String(labelHue(label)) } }, clip(label)),
             h("ul", { class: "rw-keywords" },
-              top.map(([mention, n]) => h("li", { class: "rw-mention" }, mention, h("span", { class: "rw-count" }, count(n))))))))),
+              top.map(([mention, n]) => h("li", { class: "rw-mention", title: clipTitle(mention) },
+                bdi(clip(mention)), h("span", { class: "rw-count" }, count(n))))))))),
   );
 }
 
@@ -110,7 +111,7 @@ export function sidebar(props: SidebarProps): HTMLElement {
               h("li", null, h("button", {
                 type: "button", class: "rw-keyword", title: `${count(n)} times; click to search`,
                 onclick: () => props.onKeyword(word),
-              }, word, h("span", { class: "rw-count" }, count(n)))))))
+              }, bdi(clip(word)), h("span", { class: "rw-count" }, count(n)))))))
       : null,
   );
 }

@@ -21,7 +21,8 @@ export interface PageRecord {
   // Text2Text (source text) and TokenClassification
   text?: string;
   length?: number;
-  tokens?: string[];
+  tokens?: string[]; // TokenClassification: the tokens shown (the first ones of a long text)
+  token_count?: number; // TokenClassification: all the tokens of the text
   offsets?: [number, number][]; // token character offsets, Python str (code point) indices
 }
 

@@ -101,24 +101,65 @@ def root() -> Path:
     return path
 
 
+# Windows reserves these device names as file and folder names (with any extension,
+# in any case): a dataset folder named ``con`` or ``lpt1`` cannot exist there, and
+# opening one reaches the device. Names here are lowercase and have no dots, so the
+# bare names are the ones to refuse (``com0``/``lpt0`` and the superscript forms are
+# on Microsoft's list too; superscripts already fail the pattern).
+RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
+)
+_RULE = (
+    f"names match {NAME_PATTERN} (lowercase letters, digits, - and _, not starting "
+    f"with - or _, at most {MAX_NAME_LENGTH} characters) and are not a reserved device "
+    "name (con, prn, aux, nul, com0-com9, lpt0-lpt9)"
+)
+
+
+def name_problem(name: object) -> str | None:
+    """Why ``name`` cannot be a dataset name, or None if it can.
+
+    No I/O: every entry point (``rb.log``, ``rb.load``, ``rb.copy``, ``rb.show``,
+    the home list's delete...) reaches :func:`check_name` before touching disk.
+    """
+    if not isinstance(name, str):
+        return f"is a {type(name).__name__}, not a str"
+    if not name:
+        return "is empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is {len(name)} characters long"
+    # fullmatch, not match: `$` would also accept a trailing newline ("news\n").
+    if not _NAME_RE.fullmatch(name):
+        bad = sorted({c for c in name if not re.fullmatch(r"[a-z0-9_-]", c)})
+        if bad:
+            shown = ", ".join(repr(c) for c in bad[:8])
+            return f"contains {shown}"
+        return "starts with - or _"
+    if name in RESERVED_NAMES:
+        return "is a reserved device name on Windows, so it cannot be a folder there"
+    return None
+
+
+def is_valid_name(name: object) -> bool:
+    return name_problem(name) is None
+
+
 def check_name(name: object) -> str:
-    """Dataset names follow Rubrix's rule, so they are also safe folder names."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(
-            f"dataset name {name!r} is empty or not a str; names match {NAME_PATTERN} "
-            "(lowercase letters, digits, - and _, not starting with - or _)"
-        )
-    if not _NAME_RE.match(name) or len(name) > MAX_NAME_LENGTH:
-        raise ValueError(
-            f"dataset name {name!r} is not allowed; names match {NAME_PATTERN} "
-            f"(lowercase letters, digits, - and _, not starting with - or _, at most "
-            f"{MAX_NAME_LENGTH} characters)"
-        )
-    return name
+    """Dataset names follow Rubrix's rule, so they are also safe folder names
+    (no ``..``, ``/``, ``\\``, NUL or control characters, no Windows device names):
+    a dataset's folder is always a direct child of the workspace."""
+    problem = name_problem(name)
+    if problem is not None:
+        shown = repr(name)
+        if len(shown) > 80:  # a 1 MB "name" should not fill the error
+            shown = shown[:60] + f"... ({len(shown)} characters)"
+        raise ValueError(f"dataset name {shown} is not allowed: it {problem}; {_RULE}")
+    return name  # type: ignore[return-value]
 
 
 def store(name: str) -> DatasetStore:
-    return DatasetStore(root() / check_name(name))
+    name = check_name(name)  # before root(), which may create the workspace folder
+    return DatasetStore(root() / name)
 
 
 def existing(name: str) -> DatasetStore:
@@ -132,9 +173,14 @@ def existing(name: str) -> DatasetStore:
 def list_datasets() -> list[Manifest]:
     out = []
     for folder in sorted(root().iterdir()):
-        if folder.is_dir() and not folder.name.startswith(".") and _NAME_RE.match(folder.name):
+        if folder.is_dir() and is_valid_name(folder.name):
             with contextlib.suppress(FileNotFoundError):
-                out.append(read_manifest(folder))
+                manifest = read_manifest(folder)
+                # The folder name is the dataset's name (a copied or edited dataset.json
+                # may say otherwise): never show a name that rb.load would refuse.
+                if manifest.name != folder.name:
+                    manifest = dataclasses.replace(manifest, name=folder.name)
+                out.append(manifest)
     return out
 
 

@@ -20,6 +20,12 @@ from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 MAX_TEXT = 4_000  # characters of one record's inputs sent with a page
 PAGE_TEXT_BUDGET = 150_000  # characters of input text per page, shared by its records
 MAX_METADATA_VALUE = 300
+# A token classification record shows at most this many tokens (each is an element the
+# browser lays out and re-renders on every selection change); a page at most
+# PAGE_TOKEN_BUDGET, shared by its records. The rest of a longer text is not sent: the
+# card says so. Spans are edited in the kernel's stored record, so they stay whole.
+MAX_TOKENS = 2_000
+PAGE_TOKEN_BUDGET = 10_000
 
 
 def _cut(text: str | None, limit: int = MAX_TEXT) -> tuple[str | None, int]:
@@ -40,6 +46,12 @@ def _plain(value: Any, limit: int = MAX_METADATA_VALUE) -> Any:
     return value
 
 
+def _shown_tokens(text: str, tokens: list[str], limit: int) -> list[tuple[int, int]]:
+    """Offsets of the first ``limit`` tokens (the offsets of the rest are never computed:
+    a 1 MB text has 200,000 of them)."""
+    return token_offsets(text, tokens[:limit])
+
+
 def _stamp(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -56,6 +68,7 @@ def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, An
     """
     out = []
     per_record = min(MAX_TEXT, PAGE_TEXT_BUDGET // max(1, len(table)))
+    tokens_per_record = max(200, min(MAX_TOKENS, PAGE_TOKEN_BUDGET // max(1, len(table))))
     for i, row in enumerate(table.to_pylist()):
         metadata = orjson.loads(row["metadata"]) if row["metadata"] else {}
         record: dict[str, Any] = {
@@ -87,16 +100,26 @@ def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, An
                 explanation=orjson.loads(row["explanation"]) if row["explanation"] else None,
             )
         elif task == TOKEN_CLASSIFICATION:
-            tokens = list(row["tokens"] or ())
+            text, tokens = row["text"], list(row["tokens"] or ())
+            offsets = _shown_tokens(text, tokens, tokens_per_record)
+            # Cut after the last shown token; spans beyond the cut are not shown.
+            cut = offsets[-1][1] if len(offsets) < len(tokens) else len(text)
             record.update(
-                text=row["text"],
-                tokens=tokens,
-                offsets=[list(o) for o in token_offsets(row["text"], tokens)],
+                text=text[:cut],
+                length=len(text),
+                tokens=tokens[: len(offsets)],
+                token_count=len(tokens),
+                offsets=[list(o) for o in offsets],
                 prediction=[
                     [p["label"], p["start"], p["end"], p.get("score")]
                     for p in row["prediction"] or ()
+                    if p["end"] <= cut
                 ],
-                annotation=[[a["label"], a["start"], a["end"]] for a in row["annotation"] or ()],
+                annotation=[
+                    [a["label"], a["start"], a["end"]]
+                    for a in row["annotation"] or ()
+                    if a["end"] <= cut
+                ],
             )
         elif task == TEXT2TEXT:
             text, length = _cut(row["text"], per_record)
