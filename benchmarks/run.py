@@ -61,6 +61,10 @@ def fmt(values: list[float], unit: str = "s", scale: float = 1.0) -> str:
     return f"{mid:.3g} {unit} ({lo:.3g}–{hi:.3g})"
 
 
+def times(ratio: float) -> str:
+    return f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.2g}×"
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -382,7 +386,7 @@ def report(n, repeats, r1, r1r, r1x, memory, r2, r2p, r3) -> str:
         lines.append(
             f"| {label}: `{r['query']}` | {r['total']:,} | {p50:.2f} ms | {p99:.2f} ms | "
             f"{b50:.2f} ms | {p50 / b50:.2f}× | {pd50:.1f} ms ({r2p[label]['total']:,}) "
-            f"| {pd50 / p50:.0f}× |"
+            f"| {times(pd50 / p50)} |"
         )
     ours = [t for r in r2.values() for t in r["ours"]]
     bare = [t for r in r2.values() for t in r["bare"]]
@@ -396,7 +400,7 @@ def report(n, repeats, r1, r1r, r1x, memory, r2, r2p, r3) -> str:
         f"**{percentile(ours, 0.99) * 1e3:.2f} ms** | {percentile(bare, 0.5) * 1e3:.2f} ms | "
         f"{percentile(ours, 0.5) / percentile(bare, 0.5):.2f}× (goal ≤ 1.5×) | "
         f"{percentile(mix_pandas, 0.5) * 1e3:.1f} ms | "
-        f"{percentile(mix_pandas, 0.5) / percentile(ours, 0.5):.0f}× (per query ≥ {slowest:.0f}×; "
+        f"{percentile(mix_pandas, 0.5) / percentile(ours, 0.5):.0f}× (per query ≥ {times(slowest)}; "
         "goal ≥ 20×) |"
     )
     lines += [

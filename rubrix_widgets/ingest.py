@@ -133,6 +133,27 @@ class _Builder:
 
     # columns
     def table(self) -> pa.Table:
+        try:
+            return self._table()
+        except UnicodeEncodeError as exc:
+            raise self.unstorable_text(exc) from None
+
+    def unstorable_text(self, exc: UnicodeEncodeError) -> ValueError:
+        """Name the row and field whose text UTF-8 cannot store (a lone surrogate)."""
+        for name, column in self.columns.items():
+            for row, value in enumerate(column.tolist()):
+                if _has_surrogate(value):
+                    return self.row_error(
+                        row,
+                        ValueError(
+                            f"{name}: the text holds a lone surrogate ({exc.object[exc.start]!r}), "
+                            "which UTF-8 cannot store; decode the source with "
+                            "errors='replace' or remove it"
+                        ),
+                    )
+        return ValueError(f"a text cannot be stored as UTF-8: {exc}")
+
+    def _table(self) -> pa.Table:
         with no_gc():
             self.build_ids()
             self.out["metadata"] = self.attempt(self.fast_metadata, self.slow_metadata)
@@ -495,6 +516,20 @@ class _Builder:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_surrogate(v) for v in value)
+    return False
 
 
 def _float_offsets(span: pa.StructType) -> pa.DataType:

@@ -153,3 +153,24 @@ def token_frames(draw):
 @given(token_frames())
 def test_random_token_frames_agree_on_table_or_error(frame):
     assert_same(frame)
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"text": "broken \ud800 text"}, "inputs"),
+        ({"annotation": "lab\udfffel"}, "annotation"),
+        ({"prediction_agent": "agent \ud83d"}, "prediction_agent"),
+        ({"prediction": [("lab\ud800", 0.5)]}, "prediction"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_row_and_field_and_nothing_is_stored(
+    workspace, fields, named
+):
+    import rubrix_widgets as rb
+
+    rb.log(rb.TextClassificationRecord(text="kept", id=1), "surrogates")
+    record = rb.TextClassificationRecord(**{"text": "fine", "id": 2, **fields})
+    with pytest.raises(ValueError, match=rf"row 0 \(id=2\): {named}: .*lone surrogate"):
+        rb.log(record, "surrogates")
+    assert rb.load("surrogates").id.tolist() == [1]
