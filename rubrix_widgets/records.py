@@ -8,16 +8,27 @@
 
 Records are checked when built and when a field is assigned; the checks are
 the functions of :mod:`rubrix_widgets.rules`, shared with the fast
-column-wise path that logs DataFrames.
+column-wise path that logs DataFrames. Values are kept in the form they load
+back in: an ``event_timestamp`` with a time zone becomes naive UTC.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import warnings
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import rules
 
@@ -44,11 +55,15 @@ class TokenAttributions(BaseModel):
         if not isinstance(value, dict):
             raise ValueError("attributions must be a dict of label -> float")
         # None means "no attribution for this label" (e.g. after a columnar round trip)
-        return {
-            str(k): rules.to_float(v, f"attribution of {k!r}")
-            for k, v in value.items()
-            if v is not None
-        }
+        out = {}
+        for k, v in value.items():
+            if v is None:
+                continue
+            number = rules.to_float(v, f"attribution of {k!r}")
+            if not math.isfinite(number):  # JSON, hence the store, has no infinity
+                raise ValueError(f"attribution of {k!r}: {number} is not a finite number")
+            out[str(k)] = number
+        return out
 
 
 class BulkResponse(BaseModel):
@@ -105,7 +120,7 @@ class _Record(BaseModel):
             "id": rules.check_id(self.id),
             "metadata": rules.check_metadata(self.metadata),
             "status": rules.check_status(self.status, has_annotation),
-            "event_timestamp": rules.check_event_timestamp(self.event_timestamp),
+            "event_timestamp": _naive_utc(rules.check_event_timestamp(self.event_timestamp)),
             "prediction_agent": rules.check_agent(self.prediction_agent, "prediction_agent"),
             "annotation_agent": annotation_agent,
         }
@@ -155,15 +170,10 @@ class TextClassificationRecord(_Record):
         inputs = rules.check_inputs(self.inputs)
         annotation = rules.check_text_annotation(self.annotation, self.multi_label)
         prediction = rules.check_text_prediction(self.prediction, self.multi_label)
-        explanation = rules.check_explanation(self.explanation, inputs)
+        # an empty explanation is no explanation (and is stored as none)
+        explanation = rules.check_explanation(self.explanation, inputs) or None
         if explanation is not None:
-            explanation = {
-                key: [
-                    a if isinstance(a, TokenAttributions) else TokenAttributions.model_validate(a)
-                    for a in values
-                ]
-                for key, values in explanation.items()
-            }
+            explanation = {key: _attributions(key, values) for key, values in explanation.items()}
         self._set(
             inputs=inputs,
             annotation=annotation,
@@ -234,6 +244,39 @@ class TokenClassificationRecord(_Record):
             prediction=prediction,
             **self._common(annotation is not None, prediction is not None),
         )
+
+
+def _attributions(key: str, values: Any) -> list[TokenAttributions]:
+    """One input's explanation; errors name the explanation, the input and the item."""
+    where = f"explanation[{key!r}]"
+    if isinstance(values, str | bytes | Mapping) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{where}: {values!r:.60} is not a list of TokenAttributions")
+    out = []
+    for k, item in enumerate(values):  # a list, or an array from pandas or datasets
+        if isinstance(item, TokenAttributions):
+            out.append(item)
+            continue
+        try:
+            out.append(TokenAttributions.model_validate(item))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in e['loc']) or 'item'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise ValueError(f"{where}[{k}]: {problems}") from None
+    return out
+
+
+def _naive_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """Timestamps are kept as they are stored and load back: naive, in UTC."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError(
+            f"event_timestamp: {moment.isoformat()} is outside the years 1-9999 in UTC"
+        ) from None
 
 
 class _TagsPending:

@@ -84,10 +84,14 @@ def check_id(value: Any) -> int | str | None:
     if isinstance(value, bool):
         raise ValueError(f"id: {value!r} is not a valid id; ids are int or str")
     if hasattr(value, "__index__"):
-        return int(value.__index__())
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ValueError(f"id: {_short(value)} is not a valid id; ids are int or str")
+        number = int(value.__index__())
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        raise ValueError(f"id: {_short(value)} is not a valid id; ids are int or str")
+    if not -(2**63) <= number < 2**63:
+        raise ValueError(f"id: {number} does not fit in 64 bits; use a str id for it")
+    return number
 
 
 def check_label(value: Any, field: str) -> str:
@@ -97,7 +101,7 @@ def check_label(value: Any, field: str) -> str:
         raise ValueError(f"{field}: label names must not be empty")
     if "\x00" in value or "\x1f" in value:
         raise ValueError(f"{field}: label {_short(value)} contains a control character (NUL or US)")
-    return value if type(value) is str else str(value)
+    return storable(value if type(value) is str else str(value), field)
 
 
 def check_agent(value: Any, field: str) -> str | None:
@@ -105,7 +109,7 @@ def check_agent(value: Any, field: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{field}: {_short(value)} is not a str")
-    return value
+    return storable(value, field)
 
 
 def check_status(value: Any, has_annotation: bool) -> str:
@@ -143,6 +147,9 @@ def check_event_timestamp(value: Any) -> dt.datetime | None:
 _JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 
 
+_EMPTY_KEY = re.compile(rb'[{,]"":')  # in JSON text, a quote inside a key is escaped
+
+
 def check_metadata(value: Any) -> dict[str, Any]:
     """Metadata is a dict of JSON values; numpy values and datetimes become plain values.
 
@@ -159,7 +166,7 @@ def check_metadata(value: Any) -> dict[str, Any]:
             f"metadata: {exc}; metadata values are str, int, float, bool, None, datetimes, "
             "numpy values, and lists or dicts (with str keys) of those"
         ) from None
-    if b'"":' in text:
+    if _EMPTY_KEY.search(text):
         raise ValueError("metadata: keys must be non-empty str")
     return orjson.loads(text)
 
@@ -181,6 +188,7 @@ def check_inputs(inputs: Any, text: Any = None) -> dict[str, str | list[str]]:
     elif (
         text is not None
         and not (isinstance(inputs, Mapping) and inputs.get("text") == text)
+        and not (isinstance(inputs, Mapping) and list(inputs.values()) == [text])
         and not (isinstance(inputs, str | list | tuple) and inputs == text)
     ):
         raise ValueError("text and inputs disagree: give one of them, or the same text in both")
@@ -195,9 +203,9 @@ def check_inputs(inputs: Any, text: Any = None) -> dict[str, str | list[str]]:
         if not isinstance(key, str) or not key:
             raise ValueError(f"inputs: key {_short(key)} must be a non-empty str")
         if isinstance(value, str):
-            normal[key] = value
+            normal[key] = storable(value, f"inputs.{key}")
         elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-            normal[key] = list(value)
+            normal[key] = [storable(v, f"inputs.{key}") for v in value]
         else:
             raise ValueError(f"inputs.{key}: {_short(value)} is not a str or a list of str")
     return normal
@@ -206,7 +214,7 @@ def check_inputs(inputs: Any, text: Any = None) -> dict[str, str | list[str]]:
 def check_text_prediction(value: Any, multi_label: bool) -> list[tuple[str, float]] | None:
     if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
         return None
-    if isinstance(value, (Mapping, str)):
+    if isinstance(value, (Mapping, str)) or not hasattr(value, "__iter__"):
         raise ValueError(f"prediction: {_short(value)} is not a list of (label, score) pairs")
     pairs: list[tuple[str, float]] = []
     seen: set[str] = set()
@@ -336,6 +344,8 @@ def check_spans(
         return None
     if hasattr(value, "tolist"):
         value = value.tolist()
+    if isinstance(value, (Mapping, str)) or not hasattr(value, "__iter__"):
+        raise ValueError(f"{field}: {_short(value)} is not a list of spans")
     starts = {start for start, _ in offsets}
     ends = {end for _, end in offsets}
     spans: list[tuple] = []
@@ -404,6 +414,8 @@ def check_text2text_prediction(value: Any) -> list[tuple[str, float]] | None:
         return None
     if isinstance(value, str):
         value = [value]
+    if isinstance(value, Mapping) or not hasattr(value, "__iter__"):
+        raise ValueError(f"prediction: {_short(value)} is not a list of texts or (text, score)")
     pairs: list[tuple[str, float]] = []
     for item in value:
         if isinstance(item, str):
@@ -442,4 +454,18 @@ def check_text(value: Any, field: str = "text") -> str:
         raise ValueError(f"{field}: {_short(value)} is not a str")
     if not value.strip():
         raise ValueError(f"{field}: the text is empty or only whitespace")
+    return storable(value, field)
+
+
+def storable(value: str, field: str) -> str:
+    """Text UTF-8 can store: no lone surrogates (left by decoding with errors='surrogateescape')."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"{field}: the text holds a lone surrogate ({exc.object[exc.start]!r}) at "
+                f"position {exc.start}, which UTF-8 cannot store; decode the source with "
+                "errors='replace' or remove it"
+            ) from None
     return value

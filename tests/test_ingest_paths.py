@@ -7,6 +7,8 @@ the rules accept, and reject the same frames with the same error.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -156,21 +158,25 @@ def test_random_token_frames_agree_on_table_or_error(frame):
 
 
 @pytest.mark.parametrize(
-    ("fields", "named"),
+    ("column", "value", "named"),
     [
-        ({"text": "broken \ud800 text"}, "inputs"),
-        ({"annotation": "lab\udfffel"}, "annotation"),
-        ({"prediction_agent": "agent \ud83d"}, "prediction_agent"),
-        ({"prediction": [("lab\ud800", 0.5)]}, "prediction"),
+        ("text", "broken \ud800 text", "inputs.text"),
+        ("annotation", "lab\udfffel", "annotation"),
+        ("prediction_agent", "agent \ud83d", "prediction_agent"),
+        ("prediction", [("lab\ud800", 0.5)], "prediction"),
+        ("metadata", {"k": "v\ud800"}, "metadata"),
     ],
 )
-def test_a_lone_surrogate_is_refused_naming_row_and_field_and_nothing_is_stored(
-    workspace, fields, named
+def test_a_lone_surrogate_in_a_frame_is_refused_naming_row_and_field_and_nothing_is_stored(
+    workspace, column, value, named
 ):
     import rubrix_widgets as rb
 
     rb.log(rb.TextClassificationRecord(text="kept", id=1), "surrogates")
-    record = rb.TextClassificationRecord(**{"text": "fine", "id": 2, **fields})
-    with pytest.raises(ValueError, match=rf"row 0 \(id=2\): {named}: .*lone surrogate"):
-        rb.log(record, "surrogates")
+    cells = {"text": "fine", "id": 2, column: value}
+    frame = pd.DataFrame({k: pd.Series([v], dtype=object) for k, v in cells.items()})
+    with pytest.raises(
+        ValueError, match=rf"row 0 \(id=2\): {re.escape(named)}\b.*(surrogate|UTF-8)"
+    ):
+        rb.log(frame, "surrogates")
     assert rb.load("surrogates").id.tolist() == [1]

@@ -13,7 +13,10 @@ import calendar
 import datetime as dt
 import re
 
+from .query_ast import shown
+
 UTC = dt.timezone.utc
+_UNITS = ("y", "M", "w", "d", "h", "H", "m", "s")
 _MATH = re.compile(r"([+-])(\d+)([yMwdhHms])")
 _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<mo>\d{1,2})(?:-(?P<d>\d{1,2})"
@@ -80,7 +83,7 @@ def parse_date(value: str, now: dt.datetime | None = None) -> tuple[dt.datetime,
             sign, amount, unit = match.groups()
             moment = _shift(moment, int(amount) * (1 if sign == "+" else -1), unit)
             pos = match.end()
-        if pos != len(rest) or (rounding is not None and rounding not in "yMwdhHms"):
+        if pos != len(rest) or (rounding is not None and rounding not in _UNITS):
             raise ValueError(_help(value))
         if rounding:
             start = _floor(moment, rounding)
@@ -101,7 +104,7 @@ def parse_date(value: str, now: dt.datetime | None = None) -> tuple[dt.datetime,
             int((parts["f"] or "0").ljust(6, "0")),
         )
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a valid date: {exc}") from None
+        raise ValueError(f"{shown(value)} is not a valid date: {exc}") from None
     tz = parts["tz"]
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
@@ -128,6 +131,6 @@ def parse_date(value: str, now: dt.datetime | None = None) -> tuple[dt.datetime,
 
 def _help(value: str) -> str:
     return (
-        f"{value!r} is not a date; use an ISO date such as 2021-05-04, 2021-05-04T10:30:00 "
+        f"{shown(value)} is not a date; use an ISO date such as 2021-05-04, 2021-05-04T10:30:00 "
         "or 2021-05-04T10:30:00Z, or now with math such as now-1d or now-7d/d"
     )

@@ -98,6 +98,18 @@ Leaf = MatchAll | Term | Phrase | Wildcard | Fuzzy | Regex | Range | Exists
 Node = Leaf | And | Or | Not
 
 
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for an error message, cut short: queries can be 100,000 characters."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def clipped(message: str, limit: int = 300) -> str:
+    """An engine's error message, which may repeat a huge pattern, cut short."""
+    return message if len(message) <= limit else message[:limit] + "..."
+
+
 def leaves(node: Node):
     """Yield every leaf of ``node`` (depth first)."""
     stack = [node]

@@ -6,6 +6,11 @@ wrong (pure negatives, ``field>x``, ``_exists_``, wildcards, fuzzy terms).
 Only metadata leaves go through ``index.parse_query``: it types JSON
 values (``metadata.page:1`` matches the int 1 and the string "1").
 
+Wildcard, regular-expression and fuzzy terms build automata, which can take
+milliseconds each: identical leaves are compiled once, and a query may build
+at most :data:`MAX_EXPANDING_TERMS` of them within :data:`COMPILE_SECONDS`
+(Elasticsearch limits clauses the same way), so no query string can hang.
+
 Negation follows Elasticsearch: a purely negative group matches every
 record that does not match its clauses, including records that lack the
 field (``predicted_as:(NOT Sports)`` keeps unpredicted records).
@@ -14,9 +19,12 @@ field (``predicted_as:(NOT Sports)`` keeps unpredicted records).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import tantivy
 from tantivy import FieldType, Occur, Query
 
@@ -45,6 +53,8 @@ from .query_ast import (
     Regex,
     Term,
     Wildcard,
+    clipped,
+    shown,
 )
 
 TEXT, KEYWORD, NUMBER, INTEGER, DATE, METADATA, TOKENS = (
@@ -61,7 +71,17 @@ _CANONICAL = {
     "predicted": {"ok": "ok", "ko": "ko"},
     "multi_label": {"true": "true", "false": "false"},
 }
-_ALWAYS_PRESENT = {"id", "status", "text", "words", "last_updated", "multi_label", "tokens"}
+_ALWAYS_PRESENT = {
+    "id",
+    "status",
+    "text",
+    "words",
+    "inputs.*",
+    "*",
+    "last_updated",
+    "multi_label",
+    "tokens",
+}
 _OPTIONAL = {
     "annotated_as",
     "predicted_as",
@@ -76,6 +96,14 @@ _OPTIONAL = {
 }
 _PARSER_SPECIALS = re.compile(r'([+\-!(){}\[\]^"~*?:\\/<>=&| ])')
 MAX_EXPANSIONS = 10_000
+# Automata (wildcard, regex, fuzzy terms; per field) one query may build, and the
+# time it may spend building them: beyond, it is refused with a QuerySyntaxError.
+MAX_EXPANDING_TERMS = 1_024
+COMPILE_SECONDS = 3.0
+# A fuzzy automaton grows with its term: longer terms are refused.
+MAX_FUZZY_LENGTH = 1_000
+# tantivy takes the slop of a phrase as a u32; any slop beyond a text's length is the same.
+MAX_SLOP = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -116,6 +144,10 @@ class QueryCompiler:
         self.slot_of = slot_of
         self.query = query
         self._searcher: tantivy.Searcher | None = None
+        self._leaves: dict[object, Query] = {}
+        self._metadata_cache: dict[str, list[str]] = {}
+        self._expanding = 0
+        self._started = time.monotonic()
 
     # -- fields -------------------------------------------------------------------
     def fields_help(self) -> str:
@@ -155,7 +187,9 @@ class QueryCompiler:
             key = name[len("inputs.") :]
             if key not in self.slot_of:
                 known = ", ".join(f"inputs.{k}" for k in self.slot_of) or "none yet"
-                raise self.error(f"unknown input {name!r}; this dataset's inputs are: {known}", pos)
+                raise self.error(
+                    f"unknown input {shown(name)}; this dataset's inputs are: {known}", pos
+                )
             return FieldRef(TEXT, (slot_field(self.slot_of[key]),), name)
         if name == "id":
             return FieldRef(KEYWORD, ("id",), name)
@@ -172,7 +206,7 @@ class QueryCompiler:
         if name.startswith("metadata.") and len(name) > len("metadata."):
             return FieldRef(METADATA, (name,), name)
         raise self.error(
-            f"unknown field {name!r}; fields you can search: {self.fields_help()}", pos
+            f"unknown field {shown(name)}; fields you can search: {self.fields_help()}", pos
         )
 
     # -- tree ----------------------------------------------------------------------
@@ -180,18 +214,24 @@ class QueryCompiler:
         if isinstance(node, And):
             return self._conjunction(node.children)
         if isinstance(node, Or):
-            return Query.boolean_query([(Occur.Should, self.compile(c)) for c in node.children])
+            queries = _unique(self.compile(c) for c in node.children)
+            if len(queries) == 1:
+                return queries[0]
+            return Query.boolean_query([(Occur.Should, q) for q in queries])
         if isinstance(node, Not):
             return self._conjunction((node,))
         return self.leaf(node)
 
     def _conjunction(self, children) -> Query:
-        clauses = []
-        for child in children:
+        must, must_not = [], []
+        for child in children:  # in order, so the first bad clause is the one reported
             if isinstance(child, Not):
-                clauses.append((Occur.MustNot, self.compile(child.child)))
+                must_not.append(self.compile(child.child))
             elif not isinstance(child, MatchAll):
-                clauses.append((Occur.Must, self.compile(child)))
+                must.append(self.compile(child))
+        # a leaf repeated (fox AND fox) is one query object: keep one clause of it
+        clauses = [(Occur.Must, q) for q in _unique(must)]
+        clauses += [(Occur.MustNot, q) for q in _unique(must_not)]
         if not any(occur == Occur.Must for occur, _ in clauses):
             clauses.append((Occur.Must, Query.all_query()))
         if len(clauses) == 1:
@@ -200,6 +240,30 @@ class QueryCompiler:
 
     # -- leaves --------------------------------------------------------------------
     def leaf(self, node) -> Query:
+        """The query of one leaf; a leaf repeated in the query is compiled once."""
+        key = replace(node, pos=0) if hasattr(node, "pos") else node
+        compiled = self._leaves.get(key)
+        if compiled is None:
+            compiled = self._leaves[key] = self._leaf(node)
+        return compiled
+
+    def _spend(self, pos: int | None) -> None:
+        """Account for one automaton (or metadata expansion) about to be built."""
+        self._expanding += 1
+        if self._expanding > MAX_EXPANDING_TERMS:
+            raise self.error(
+                f"the query has more than {MAX_EXPANDING_TERMS:,} wildcard, regular expression "
+                "and fuzzy terms (counted once per field searched); use fewer",
+                pos,
+            )
+        if time.monotonic() - self._started > COMPILE_SECONDS:
+            raise self.error(
+                f"the query's wildcard, regular expression and fuzzy terms took over "
+                f"{COMPILE_SECONDS:g} s to prepare; use fewer or more specific ones",
+                pos,
+            )
+
+    def _leaf(self, node) -> Query:
         if isinstance(node, MatchAll):
             return Query.all_query()
         if isinstance(node, _KwTerm):
@@ -252,7 +316,7 @@ class QueryCompiler:
         if isinstance(node, Term | Phrase):
             words = TEXT_ANALYZER.analyze(node.text)
             symbols = SYMBOLS_ANALYZER.analyze(node.text) if ref.fields[0].startswith("in_") else []
-            slop = node.slop if isinstance(node, Phrase) else 0
+            slop = min(node.slop, MAX_SLOP) if isinstance(node, Phrase) else 0
             clauses = [Query.term_query(self.schema, "symbols", s) for s in dict.fromkeys(symbols)]
             if len(words) == 1:
                 clauses.append(
@@ -275,22 +339,30 @@ class QueryCompiler:
         if isinstance(node, Regex):
             return self._any([self._regex(f, node.pattern, node.pos) for f in ref.fields])
         if isinstance(node, Fuzzy):
-            words = TEXT_ANALYZER.analyze(node.text) or [node.text.lower()]
-            return self._any(
-                [
+            # the index holds analysed words only (at most 40 bytes): a term the
+            # analyser drops matches nothing, however fuzzy
+            words = TEXT_ANALYZER.analyze(node.text)
+            if not words:
+                return Query.empty_query()
+            queries = []
+            for f in ref.fields:
+                self._spend(node.pos)
+                queries.append(
                     Query.fuzzy_term_query(self.schema, f, words[0], node.distance, True)
-                    for f in ref.fields
-                ]
-            )
+                )
+            return self._any(queries)
         raise self.error(
             f"{ref.name} is text: ranges work on score, dates, ids and metadata", node.pos
         )
 
     def _regex(self, field: str, pattern: str, pos: int) -> Query:
+        self._spend(pos)
         try:
             return Query.regex_query(self.schema, field, pattern)
         except ValueError as exc:
-            raise self.error(f"invalid regular expression /{pattern}/: {exc}", pos) from None
+            raise self.error(
+                f"invalid regular expression {shown(pattern)}: {clipped(str(exc))}", pos
+            ) from None
 
     def keyword_leaf(self, ref: FieldRef, node) -> Query:
         field = ref.fields[0]
@@ -300,10 +372,12 @@ class QueryCompiler:
             allowed = _CANONICAL.get(ref.name)
             if allowed is not None and node.text.lower() not in allowed:
                 values = ", ".join(dict.fromkeys(allowed.values()))
-                raise self.error(f"{ref.name} is one of {values}, not {node.text!r}", node.pos)
+                raise self.error(f"{ref.name} is one of {values}, not {shown(node.text)}", node.pos)
             value = allowed[node.text.lower()] if allowed else node.text
             if ref.kind == TOKENS and isinstance(node, Phrase):
-                return Query.phrase_query(self.schema, field, node.text.split(), node.slop)
+                return Query.phrase_query(
+                    self.schema, field, node.text.split(), min(node.slop, MAX_SLOP)
+                )
             if ref.name == "multi_label" and value == "false":  # only "true" is indexed
                 return self._conjunction((Not(_KwTerm("multi_label:true")),))
             return Query.term_query(self.schema, field, prefix + value)
@@ -313,6 +387,13 @@ class QueryCompiler:
         if isinstance(node, Regex):
             return self._regex(field, f"{re.escape(prefix)}(?:{node.pattern})", node.pos)
         if isinstance(node, Fuzzy):
+            if len(node.text) > MAX_FUZZY_LENGTH:
+                raise self.error(
+                    f"fuzzy terms are limited to {MAX_FUZZY_LENGTH:,} characters; "
+                    f"this one has {len(node.text):,}",
+                    node.pos,
+                )
+            self._spend(node.pos)
             fuzzy = Query.fuzzy_term_query(
                 self.schema, field, prefix + node.text, node.distance, True
             )
@@ -334,9 +415,11 @@ class QueryCompiler:
             value = int(text) if ref.kind == INTEGER else float(text)
         except ValueError:
             kind = "an integer" if ref.kind == INTEGER else "a number"
-            raise self.error(f"{ref.name} takes numbers: {text!r} is not {kind}", pos) from None
+            raise self.error(
+                f"{ref.name} takes numbers: {shown(text)} is not {kind}", pos
+            ) from None
         if ref.kind == INTEGER and not -(2**63) <= value < 2**63:
-            raise self.error(f"{ref.name}: {text} is outside the 64-bit integer range", pos)
+            raise self.error(f"{ref.name}: {shown(text)} is outside the 64-bit integer range", pos)
         if value != value:
             raise self.error(f"{ref.name}: NaN is not a number to search for", pos)
         return value
@@ -349,6 +432,8 @@ class QueryCompiler:
         if isinstance(node, Range):
             lower = self._number(ref, node.lower, node.pos)
             upper = self._number(ref, node.upper, node.pos)
+            if lower is None and upper is None:  # [* TO *]: has a value (ids: a number)
+                return Query.exists_query(ref.fields[0])
             return Query.range_query(
                 self.schema,
                 ref.fields[0],
@@ -365,7 +450,9 @@ class QueryCompiler:
             return parse_date(text)
         except (ValueError, OverflowError) as exc:
             message = (
-                str(exc) if isinstance(exc, ValueError) else f"{text!r} is out of the date range"
+                clipped(str(exc))
+                if isinstance(exc, ValueError)
+                else f"{shown(text)} is out of the date range"
             )
             raise self.error(message, pos) from None
 
@@ -378,6 +465,8 @@ class QueryCompiler:
                 self.schema, field, FieldType.Integer, micros(start), micros(end), True, False
             )
         if isinstance(node, Range):
+            if node.lower is None and node.upper is None:  # [* TO *]: has a date
+                return Query.exists_query(field)
             lower = upper = None
             if node.lower is not None:
                 start, end = self._date(node.lower, node.pos)
@@ -398,7 +487,7 @@ class QueryCompiler:
         try:
             return self.index.parse_query(text)
         except ValueError as exc:
-            raise self.error(f"could not search {text!r}: {exc}", pos) from None
+            raise self.error(f"could not search {shown(text)}: {clipped(str(exc))}", pos) from None
 
     def metadata_leaf(self, ref: FieldRef, node) -> Query:
         path = ref.fields[0]
@@ -427,32 +516,64 @@ class QueryCompiler:
         raise self.error(f"cannot search {ref.name} this way", getattr(node, "pos", None))
 
     def _metadata_expansion(self, path: str, node) -> Query:
-        """Wildcards on metadata: tantivy has no regex on JSON paths, so match the values here."""
+        """Wildcards on metadata: tantivy has no regex on JSON paths, so match the values here.
+
+        Patterns run on RE2 (through Arrow), which matches in linear time like
+        tantivy's automata: Python's backtracking ``re`` could take hours on
+        ``*a*a*a*a*b`` or a user's ``/(a+)+b/``.
+        """
+        self._spend(node.pos)
         if isinstance(node, Fuzzy):
+            if len(node.text) > MAX_FUZZY_LENGTH:
+                raise self.error(
+                    f"fuzzy terms are limited to {MAX_FUZZY_LENGTH:,} characters; "
+                    f"this one has {len(node.text):,}",
+                    node.pos,
+                )
             accept = _within_distance(node.text, node.distance)
+            matched = [v for v in self._metadata_values(path) if accept(v)]
         else:
             source = (
                 wildcard_regex(node.segments, lower=False)
                 if isinstance(node, Wildcard)
-                else (node.pattern)
+                else node.pattern
             )
-            try:
-                matcher = re.compile(source, re.DOTALL)
-            except re.error as exc:
-                raise self.error(f"invalid regular expression: {exc}", node.pos) from None
-            accept = lambda value: matcher.fullmatch(value) is not None  # noqa: E731
-        values = self._metadata_values(path)
-        matched = [v for v in values if accept(v)]
+            matched = self._regex_values(self._metadata_values(path), source, node.pos)
         if not matched:
             return Query.empty_query()
         return Query.term_set_query(self.schema, path, matched)
 
+    def _regex_values(self, values: list[str], pattern: str, pos: int) -> list[str]:
+        """The ``values`` that ``pattern`` matches entirely (any character, newlines too)."""
+        try:  # the pattern alone first: wrapping it could make "a)(b" valid
+            pc.match_substring_regex(pa.array([""], pa.large_string()), pattern)
+            if not values:
+                return []
+            mask = pc.match_substring_regex(
+                pa.array(values, pa.large_string()), f"(?s)\\A(?:{pattern})\\z"
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise self.error(
+                f"invalid regular expression {shown(pattern)}: {clipped(str(exc))}", pos
+            ) from None
+        return [v for v, keep in zip(values, mask.to_pylist(), strict=True) if keep]
+
     def _metadata_values(self, path: str) -> list[str]:
+        cached = self._metadata_cache.get(path)
+        if cached is not None:
+            return cached
         searcher = self._searcher or self.index.searcher()
         result = searcher.aggregate(
             Query.all_query(), {"v": {"terms": {"field": path, "size": MAX_EXPANSIONS}}}
         )
-        return [b["key"] for b in result["v"]["buckets"] if isinstance(b["key"], str)]
+        values = [b["key"] for b in result["v"]["buckets"] if isinstance(b["key"], str)]
+        self._metadata_cache[path] = values
+        return values
+
+
+def _unique(queries) -> list[Query]:
+    """``queries`` without repeats of the same object (leaves are compiled once)."""
+    return list({id(q): q for q in queries}.values())
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -468,17 +589,39 @@ def _quote(text: str) -> str:
 
 
 def _within_distance(target: str, distance: int) -> Callable[[str], bool]:
+    """A predicate: is a value within ``distance`` edits of ``target``?
+
+    Edits are insertions, deletions, substitutions and transpositions of two
+    neighbours (what tantivy's fuzzy terms count). Only a band of ``distance``
+    cells around the diagonal is computed, so long values cost O(length).
+    """
+    n = len(target)
+    worse = distance + 1
+
     def accept(value: str) -> bool:
-        if abs(len(value) - len(target)) > distance:
+        m = len(value)
+        if abs(m - n) > distance:
             return False
-        previous = list(range(len(target) + 1))
-        for i, a in enumerate(value, 1):
-            current = [i]
-            for j, b in enumerate(target, 1):
-                current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
-            if min(current) > distance:
+        if value == target:
+            return True
+        before: dict[int, int] = {}
+        previous = {j: j for j in range(min(n, distance) + 1)}
+        for i in range(1, m + 1):
+            a = value[i - 1]
+            current = {0: i} if i <= distance else {}
+            for j in range(max(1, i - distance), min(n, i + distance) + 1):
+                b = target[j - 1]
+                cost = min(
+                    previous.get(j, worse) + 1,
+                    current.get(j - 1, worse) + 1,
+                    previous.get(j - 1, worse) + (a != b),
+                )
+                if i > 1 and j > 1 and a == target[j - 2] and value[i - 2] == b:
+                    cost = min(cost, before.get(j - 2, worse) + 1)
+                current[j] = min(cost, worse)
+            if min(current.values(), default=worse) > distance:
                 return False
-            previous = current
-        return previous[-1] <= distance
+            before, previous = previous, current
+        return previous.get(n, worse) <= distance
 
     return accept

@@ -35,6 +35,7 @@ from .query_ast import (
     Segment,
     Term,
     Wildcard,
+    shown,
 )
 
 MAX_QUERY_LENGTH = 100_000
@@ -66,11 +67,21 @@ def parse_query(query: str | None) -> ParsedQuery:
     if not isinstance(query, str):
         raise QuerySyntaxError(f"a query must be a str, not {type(query).__name__}")
     if len(query) > MAX_QUERY_LENGTH:
-        raise QuerySyntaxError(
-            f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_LENGTH:,}"
+        raise QuerySyntaxError(  # the caret shows where the limit falls; the query is kept
+            f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_LENGTH:,}",
+            query,
+            MAX_QUERY_LENGTH,
         )
     if "\x00" in query:
         raise QuerySyntaxError("the query contains a NUL character", query, query.index("\x00"))
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a broken decode
+        raise QuerySyntaxError(
+            f"the query contains a lone surrogate ({query[exc.start]!r}), which is not text",
+            query,
+            exc.start,
+        ) from None
     return _Parser(query).parse()
 
 
@@ -242,7 +253,7 @@ class _Parser:
         self.skip_ws()
         c = self.peek()
         if self.at_end() or c == ")":
-            raise self.error(f"expected a value after '{name}:'")
+            raise self.error(f"expected a value after {shown(name + ':')}")
         if name == "_exists_":
             target, _ = self.read_word()
             if not target:
@@ -265,7 +276,7 @@ class _Parser:
         value_start = self.i
         word, segments = self.read_word()
         if not word:
-            raise self.error(f"expected a value after '{name}:'")
+            raise self.error(f"expected a value after {shown(name + ':')}")
         if segments == (("star", "*"),):
             return MatchAll() if name == "*" else Exists(name, start)
         return self.finish_term(name, word, segments, value_start)
@@ -429,7 +440,7 @@ class _Parser:
         try:
             return float(digits)
         except ValueError:
-            raise self.error(f"{digits!r} is not a valid {what}", start) from None
+            raise self.error(f"{shown(digits)} is not a valid {what}", start) from None
 
     def read_boost(self) -> None:
         if self.peek() == "^":
