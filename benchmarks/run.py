@@ -443,7 +443,10 @@ def main() -> None:
         print("W3 load...", flush=True)
         r3 = w3("w1", args.repeats, scratch)
         text = report(args.n, args.repeats, r1, r1r, r1x, memory, r2, r2p, r3)
-        args.out.write_text(text)
+        # the other scripts' sections (and the goals summary) follow this head: keep them
+        previous = args.out.read_text() if args.out.exists() else ""
+        rest = previous[previous.find("\n## ") :] if "\n## " in previous else ""
+        args.out.write_text(text.rstrip("\n") + "\n" + rest)
         print(text)
         print(
             f"peak RSS of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
