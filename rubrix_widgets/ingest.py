@@ -124,6 +124,7 @@ class _Builder:
                 _Fallback,
                 pa.ArrowInvalid,
                 pa.ArrowTypeError,
+                pa.ArrowNotImplementedError,  # e.g. a str where a list belongs
                 TypeError,
                 ValueError,
                 OverflowError,

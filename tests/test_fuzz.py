@@ -1736,16 +1736,20 @@ def test_metadata_keys_ending_in_a_quote_are_accepted():
     assert rb.load("quote").records == [record]
 
 
-@pytest.mark.xfail(strict=True, reason="ingest.py does not check these cells as the models do")
+_FRAME_GAP = pytest.mark.xfail(
+    strict=True, reason="ingest.py does not check these cells as the models do"
+)
+
+
 @pytest.mark.parametrize(
     "task, column, value",
     [
-        ("TextClassification", "prediction", "a"),  # ArrowNotImplementedError
-        ("TextClassification", "prediction", [("a", True)]),  # stored as score 1.0
-        ("TextClassification", "multi_label", "maybe"),  # stored as True
-        ("TextClassification", "explanation", {"text": 5}),  # TypeError
-        ("TextClassification", "explanation", {"text": ["x"]}),  # names TokenAttributions only
-        ("Text2Text", "prediction", [None]),  # stored as ("", 0.0)
+        ("TextClassification", "prediction", "a"),
+        pytest.param("TextClassification", "prediction", [("a", True)], marks=_FRAME_GAP),
+        pytest.param("TextClassification", "multi_label", "maybe", marks=_FRAME_GAP),
+        pytest.param("TextClassification", "explanation", {"text": 5}, marks=_FRAME_GAP),
+        pytest.param("TextClassification", "explanation", {"text": ["x"]}, marks=_FRAME_GAP),
+        pytest.param("Text2Text", "prediction", [None], marks=_FRAME_GAP),
     ],
 )
 def test_frame_cells_the_record_models_refuse_are_refused_naming_the_column(task, column, value):
