@@ -180,3 +180,33 @@ def test_a_lone_surrogate_in_a_frame_is_refused_naming_row_and_field_and_nothing
     ):
         rb.log(frame, "surrogates")
     assert rb.load("surrogates").id.tolist() == [1]
+
+
+def test_record_objects_take_the_column_wise_path_and_build_what_the_rules_build(
+    rotten_tomatoes, monkeypatch
+):
+    import rubrix_widgets as rb
+    from rubrix_widgets.tasks import TEXT_CLASSIFICATION
+
+    reviews = rotten_tomatoes.dropna(subset=["text"]).head(300)
+    records = [
+        rb.TextClassificationRecord(
+            id=i, text=t, annotation=c, prediction=[(c, 0.8), ("other", 0.2)], metadata={"m": m}
+        )
+        for i, (t, c, m) in enumerate(zip(reviews.text, reviews.category, reviews.movie_name))
+    ]
+    per_row = ingest._Builder  # the same columns, every rule row by row
+    columns = {
+        name: pd.Series([r.__dict__[name] for r in records], dtype=object)
+        for name in rb.TextClassificationRecord.model_fields
+    }
+    slow = per_row(columns, len(records), TEXT_CLASSIFICATION, columns["id"], False).table()
+
+    def no_fallback(self):
+        raise AssertionError("record objects should take the column-wise path")
+
+    monkeypatch.setattr(ingest._Builder, "slow_inputs", no_fallback)
+    fast = ingest.table_from_records(records, TEXT_CLASSIFICATION)
+    for name in slow.column_names:
+        if name != "last_updated":
+            assert fast.column(name).to_pylist() == slow.column(name).to_pylist(), name
