@@ -7,16 +7,15 @@ from collections.abc import Callable
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
-    """The kernel's event loop when it is running (ipykernel), else None (scripts, tests)."""
+    """The kernel's event loop when it is running (ipykernel), else None (scripts, tests).
+
+    Cells and comm messages run inside ipykernel's loop, so it is the running loop. (Asking
+    the policy instead would create, and leak, a loop in a plain script.)
+    """
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
-        pass
-    try:
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
         return None
-    return loop if loop.is_running() else None
 
 
 def soon(callback: Callable[[], None]) -> None:
