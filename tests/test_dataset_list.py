@@ -15,38 +15,12 @@ import ipywidgets
 import ipywidgets.comm
 import pytest
 import traitlets
+from fake_comm import FakeComm
 from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
 from rubrix_widgets.store import workspace as ws
 from rubrix_widgets.widgets import DatasetList, DatasetPage, Home
-
-
-class FakeComm:
-    """Records what the widget sends; delivers what a browser would send."""
-
-    kernel = "fake kernel"  # ipywidgets drops every message when comm.kernel is None
-    _ids = itertools.count()
-
-    def __init__(self, **kwargs):
-        self.comm_id = f"fake-list-comm-{next(self._ids)}"
-        self.sent: list[dict] = []
-        self._on_msg = None
-
-    def send(self, data=None, metadata=None, buffers=None):
-        self.sent.append(data)
-
-    def on_msg(self, callback):
-        self._on_msg = callback
-
-    def on_close(self, callback):
-        pass
-
-    def close(self, data=None, metadata=None, buffers=None, deleting=False):
-        pass
-
-    def deliver(self, data: dict) -> None:
-        self._on_msg({"content": {"comm_id": self.comm_id, "data": data}, "buffers": []})
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import sys
@@ -31,6 +30,7 @@ import time
 import traceback
 
 import ipywidgets.comm
+from fake_comm import FakeComm
 
 import rubrix_widgets as rb
 from rubrix_widgets.search import search_index
@@ -45,32 +45,12 @@ def say(message: dict) -> None:
     os.write(sys.stdout.fileno(), (json.dumps(message) + "\n").encode())
 
 
-class PrintingComm:
-    """The fake comm of tests/test_widget_page.py; prints every ack as it is sent."""
-
-    kernel = "fake kernel"  # ipywidgets drops every message when comm.kernel is None
-    _ids = itertools.count()
-
-    def __init__(self, **kwargs):
-        self.comm_id = f"fake-comm-{next(self._ids)}"
-        self._on_msg = None
+class PrintingComm(FakeComm):
+    """The tests' fake comm; prints every ack as it is sent."""
 
     def send(self, data=None, metadata=None, buffers=None):
         if data and data.get("method") == "custom" and data["content"].get("type") == "ack":
             say({"ack": data["content"]})
-
-    def on_msg(self, callback):
-        self._on_msg = callback
-
-    def on_close(self, callback):
-        pass
-
-    def close(self, data=None, metadata=None, buffers=None, deleting=False):
-        pass
-
-    def deliver(self, data: dict) -> None:
-        """A message from the browser, as the kernel hands it to the widget."""
-        self._on_msg({"content": {"comm_id": self.comm_id, "data": data}, "buffers": []})
 
 
 def _announce_settles() -> None:
