@@ -207,21 +207,33 @@ def load(
     snapshot : int, optional
         Load a snapshot made with :func:`create_snapshot` instead of the live records.
     """
+    task, table = matching_table(name, query, ids, limit, snapshot)
+    return frame_from_table(table, task, name)
+
+
+def matching_table(
+    name: str,
+    query: str | None = None,
+    ids: list[int | str] | None = None,
+    limit: int | None = None,
+    snapshot: int | str | None = None,
+) -> tuple[str, pa.Table]:
+    """The task and the stored Arrow rows :func:`load` would return, before pandas:
+    what metrics, rules and exports compute on."""
     if limit is not None and (not isinstance(limit, int | np.integer) or limit < 0):
         raise ValueError(f"limit must be a non-negative int, not {limit!r}")
     dataset = ws.existing(name)
     if snapshot is not None:
         _, table = dataset.snapshot_table(snapshot)
         task = dataset.manifest().task
-        table = _filter_table(table, task, query, ids, limit)
-        return frame_from_table(table, task, name)
+        return task, _filter_table(table, task, query, ids, limit)
     view = dataset.view()
     if query is None and ids is None:
         table = view.table()
-        return frame_from_table(table if limit is None else table.slice(0, limit), view.task, name)
+        return view.task, table if limit is None else table.slice(0, limit)
     compiled, messages = view.index.compile(query)
     for message in messages:
-        warnings.warn(message, UserWarning, stacklevel=2)
+        warnings.warn(message, UserWarning, stacklevel=3)
     if ids is not None:
         compiled = tantivy.Query.boolean_query(
             [
@@ -230,7 +242,7 @@ def load(
             ]
         )
     seqs, _ = run_search(view.searcher, compiled, limit, count=False, query_text=query or "")
-    return frame_from_table(view.live.rows(seqs), view.task, name)
+    return view.task, view.live.rows(seqs)
 
 
 def _ids_query(ids: Any, schema) -> tantivy.Query:

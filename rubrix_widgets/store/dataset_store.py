@@ -40,7 +40,7 @@ from ..search.index_documents import input_keys_of
 from ..search.search_index import SearchIndex, remove_stale_builds, run_search
 from ..tasks import spec
 from ..timing import timed
-from . import locks
+from . import changes, locks
 from .files import atomic_write, is_temp, storage_errors
 from .manifest import Manifest, Part, Snapshot, read_manifest, utcnow, write_manifest
 from .record_parts import LiveRows, read_part, write_part
@@ -299,6 +299,7 @@ class DatasetStore:
                 with timed("write: index", rows=len(delta)):
                     self._ensure_index(updated, cached, progress)
             self._collect_garbage(parts)
+        changes.changed(self.folder)
         return len(batch)
 
     @staticmethod

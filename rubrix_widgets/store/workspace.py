@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import AlreadyExistsError, NotFoundError, StorageError
-from . import locks
+from . import changes, locks
 from .dataset_store import DatasetStore
 from .files import storage_errors
 from .manifest import Manifest, read_manifest, utcnow, write_manifest
@@ -191,6 +191,7 @@ def delete(name: str) -> None:
         dataset.folder.rename(trash)
     locks.forget(dataset.folder)
     shutil.rmtree(trash, ignore_errors=True)
+    changes.changed(dataset.folder)
 
 
 def copy(source: str, target: str) -> None:
