@@ -42,22 +42,28 @@ _LAZY = {
     "DatasetForTokenClassification": "dataset_classes",
     "read_datasets": "dataset_classes",
     "read_pandas": "dataset_classes",
+    "listener": "listener",
 }
+# Submodules reached as attributes, Rubrix style: rb.metrics.commons.text_length(...),
+# rb.labeling.text_classification.WeakLabels(...).
+_SUBMODULES = {"labeling", "metrics"}
 
 
 def __getattr__(name: str):
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)  # which sets globals()[name]
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'rubrix_widgets' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
 
 __all__ = [
@@ -84,9 +90,12 @@ __all__ = [
     "get_workspace",
     "home",
     "init",
+    "labeling",
+    "listener",
     "load",
     "load_dataset_settings",
     "log",
+    "metrics",
     "read_datasets",
     "read_pandas",
     "show",

@@ -245,6 +245,15 @@ def matching_table(
     return view.task, view.live.rows(seqs)
 
 
+def matching_count(name: str, query: str | None = None) -> int:
+    """How many records of ``name`` match ``query`` (a count, no rows read)."""
+    view = ws.existing(name).view()
+    if query is None:
+        return view.manifest.records
+    compiled, _ = view.index.compile(query)
+    return run_search(view.searcher, compiled, 0, count=True, query_text=query)[1]
+
+
 def _ids_query(ids: Any, schema) -> tantivy.Query:
     if isinstance(ids, str | int) or not isinstance(ids, Iterable):
         raise ValueError(f"ids must be a list of ids, not {type(ids).__name__}")

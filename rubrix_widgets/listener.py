@@ -1,0 +1,344 @@
+"""``rb.listener``: run code when a dataset changes (Rubrix's listeners, without a server).
+
+>>> @rb.listener(dataset="reviews", query="status:Validated AND metadata.batch:{batch}",
+...              condition=lambda search: search.total >= 10, batch=0)
+... def retrain(records, ctx):
+...     model.fit(records.text, records.annotation)
+...     ctx.query_params["batch"] += 1        # the next run looks at the next batch
+>>> retrain.start()
+>>> retrain.stop()
+
+Rubrix polled its server every ``execution_interval_in_seconds``. Here the dataset lives in
+this process, so a listener wakes on the dataset's own change events: each ``rb.log``, widget
+click, undo or delete made in this kernel runs it once the kernel is idle again (changes made
+while it is busy are coalesced into one run). Writes by other processes are noticed by
+checking the dataset's version every ``execution_interval_in_seconds``. It also runs once
+when started.
+
+Each run: format the query with ``query_params``, search, call ``condition(search)`` (or
+``condition(search, metrics)`` when ``metrics`` are asked for) and, when it holds (or there
+is no condition), call ``action(records, ctx)`` (``action(ctx)`` with
+``with_records=False``), where ``records`` is what ``rb.load(dataset, query=...)`` returns.
+Changes the action itself makes to the dataset do not wake the listener again.
+
+Inside a running kernel every run happens on the kernel's own thread, between cells, so
+actions may use widgets and plots freely. In a plain script (no running event loop) the
+listener runs in a daemon thread, as Rubrix's did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .errors import NotFoundError
+from .store import changes
+from .store import workspace as ws
+
+log = logging.getLogger("rubrix_widgets")
+
+
+@dataclasses.dataclass
+class Search:
+    """What the listener's query matched: ``total`` records."""
+
+    total: int
+
+
+class Metrics(dict):
+    """Metric summaries by name (``ctx.metrics["records_status"].data``)."""
+
+
+@dataclasses.dataclass
+class RBListenerContext:
+    """What an action and a condition see of the run that called them."""
+
+    listener: RBDatasetListener
+    query_params: dict[str, Any]
+    search: Search | None = None
+    metrics: Metrics | None = None
+
+    @property
+    def dataset(self) -> str:
+        return self.listener.dataset
+
+    @property
+    def query(self) -> str | None:
+        return self.listener.formatted_query()
+
+
+class RBDatasetListener:
+    """A listener on one dataset; made by :func:`listener`. ``start()`` / ``stop()``."""
+
+    def __init__(
+        self,
+        dataset: str,
+        action: Callable[..., Any],
+        query: str | None = None,
+        metrics: list[str] | None = None,
+        condition: Callable[..., bool] | None = None,
+        query_records: bool = True,
+        interval_in_seconds: float = 30,
+        query_params: dict[str, Any] | None = None,
+    ):
+        ws.check_name(dataset)
+        if not callable(action):
+            raise TypeError(f"a listener's action must be callable, not {type(action).__name__}")
+        if condition is not None and not callable(condition):
+            raise TypeError(
+                f"condition must be a callable taking the search (and metrics), "
+                f"not {type(condition).__name__}"
+            )
+        if query is not None and not isinstance(query, str):
+            raise TypeError(f"query must be a str or None, not {type(query).__name__}")
+        seconds = interval_in_seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TypeError("execution_interval_in_seconds must be a number of seconds")
+        if not interval_in_seconds > 0:
+            raise ValueError(
+                f"execution_interval_in_seconds must be positive, not {interval_in_seconds!r}"
+            )
+        self.dataset = dataset
+        self.action = action
+        self.query = query
+        self.metrics = list(metrics or [])
+        self.condition = condition
+        self.query_records = query_records
+        self.interval_in_seconds = float(interval_in_seconds)
+        self.query_params: dict[str, Any] = dict(query_params or {})
+        self.runs = 0  # how many times the action ran
+        self.last_error: BaseException | None = None
+
+        self._lock = threading.RLock()
+        self._running = False
+        self._in_action = False
+        self._action_thread: int | None = None
+        self._seen_version: int | None = None
+        self._args: tuple = ()
+        self._kwargs: dict = {}
+        # in a kernel: the loop, a pending run and the poll timer; in a script: a thread
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: asyncio.Handle | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._folder = None
+        self._check_query()
+
+    # -- public ------------------------------------------------------------------------------
+    def formatted_query(self) -> str | None:
+        """The query with ``{placeholders}`` filled from ``query_params``."""
+        if self.query is None:
+            return None
+        try:
+            return self.query.format(**self.query_params)
+        except KeyError as error:
+            raise ValueError(
+                f"the listener's query {self.query!r} has a placeholder {{{error.args[0]}}} "
+                f"with no value; pass it as a keyword: rb.listener(..., {error.args[0]}=...)"
+                f" (query params given: {sorted(self.query_params) or 'none'})"
+            ) from None
+        except (IndexError, ValueError) as error:
+            raise ValueError(
+                f"the listener's query {self.query!r} is not a valid template ({error}); "
+                "placeholders are {name}, and literal braces are written {{ and }}"
+            ) from None
+
+    def is_running(self) -> bool:
+        return self._running
+
+    def start(self, *action_args: Any, **action_kwargs: Any) -> None:
+        """Start listening; extra arguments are passed to the action on every run."""
+        with self._lock:
+            if self._running:
+                raise ValueError("Listener is already running")
+            self._check_query()
+            self._args, self._kwargs = action_args, action_kwargs
+            self._folder = ws.store(self.dataset).folder
+            self._running = True
+            self._seen_version = None
+            changes.watch(self._folder, self._on_change)
+            try:
+                self._loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self._loop = None
+        if self._loop is not None:
+            self._schedule_run()
+            self._timer = self._loop.call_later(self.interval_in_seconds, self._poll)
+        else:
+            self._wake.set()  # run once right away
+            self._thread = threading.Thread(
+                target=self._thread_main, name=f"rb.listener({self.dataset})", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening. A run in progress finishes; no other starts."""
+        with self._lock:
+            if not self._running:
+                raise ValueError("Listener is not running")
+            self._running = False
+            changes.unwatch(self._folder, self._on_change)
+            for handle in (self._pending, self._timer):
+                if handle is not None:
+                    handle.cancel()
+            self._pending = self._timer = None
+            thread, self._thread = self._thread, None
+        self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=max(5.0, self.interval_in_seconds))
+
+    def __repr__(self) -> str:
+        state = "running" if self._running else "stopped"
+        return (
+            f"<rb.listener on {self.dataset!r} query={self.query!r} {state}, "
+            f"action ran {self.runs} times>"
+        )
+
+    # -- triggers ----------------------------------------------------------------------------
+    def _on_change(self) -> None:
+        """A committed change in this process (called by the writer, after its lock)."""
+        if not self._running or self._action_thread == threading.get_ident():
+            return  # the action's own writes do not wake the listener again
+        if self._loop is not None:
+            if self._loop.is_closed():
+                return
+            self._loop.call_soon_threadsafe(self._schedule_run)
+        else:
+            self._wake.set()
+
+    def _schedule_run(self) -> None:
+        if self._running and self._pending is None:
+            self._pending = self._loop.call_soon(self._run_pending)
+
+    def _run_pending(self) -> None:
+        self._pending = None
+        self._run()
+
+    def _poll(self) -> None:
+        """Every interval: run when another process changed the dataset."""
+        if not self._running:
+            return
+        if self._version() != self._seen_version:
+            self._run()
+        if self._running:
+            self._timer = self._loop.call_later(self.interval_in_seconds, self._poll)
+
+    def _thread_main(self) -> None:
+        while True:
+            woke = self._wake.wait(self.interval_in_seconds)
+            self._wake.clear()
+            if not self._running:
+                return
+            if woke or self._version() != self._seen_version:
+                self._run()
+
+    # -- one run -----------------------------------------------------------------------------
+    def _version(self) -> int | None:
+        try:
+            return ws.existing(self.dataset).manifest().version
+        except NotFoundError:
+            return None
+
+    def _run(self) -> None:
+        with self._lock:
+            if not self._running or self._in_action:
+                return
+            self._in_action = True
+            self._action_thread = threading.get_ident()
+        try:
+            self._seen_version = self._version()
+            self._run_once()
+        except Exception as error:
+            self.last_error = error
+            log.exception("rb.listener on %r: the run failed", self.dataset)
+        finally:
+            self._seen_version = self._version()  # the action's own writes are seen
+            self._action_thread = None
+            self._in_action = False
+
+    def _run_once(self) -> None:
+        from . import client
+
+        if self._seen_version is None:
+            log.warning("rb.listener: dataset %r does not exist (yet); waiting", self.dataset)
+            return
+        query = self.formatted_query()
+        ctx = RBListenerContext(listener=self, query_params=self.query_params)
+        records = None
+        if self.query_records:
+            records = client.load(self.dataset, query=query)
+            ctx.search = Search(total=len(records))
+        else:
+            ctx.search = Search(total=client.matching_count(self.dataset, query))
+        if self.metrics:
+            ctx.metrics = self._compute_metrics(query)
+        if self.condition is not None:
+            condition_args = [ctx.search] + ([ctx.metrics] if self.metrics else [])
+            if not self.condition(*condition_args):
+                return
+        args = [records, ctx] if self.query_records else [ctx]
+        self.runs += 1
+        self.action(*args, *self._args, **self._kwargs)
+
+    def _compute_metrics(self, query: str | None) -> Metrics:
+        from . import metrics as metric_modules
+
+        found = Metrics()
+        for metric in self.metrics:
+            found[metric] = metric_modules.by_name(self.dataset, metric)(self.dataset, query=query)
+        return found
+
+    def _check_query(self) -> None:
+        self.formatted_query()  # a missing placeholder is an error now, not at the first run
+        if self.query is not None:
+            from .search.query_parser import parse_query
+
+            parse_query(self.formatted_query())
+
+
+def listener(
+    dataset: str,
+    query: str | None = None,
+    metrics: list[str] | None = None,
+    condition: Callable[..., bool] | None = None,
+    with_records: bool = True,
+    execution_interval_in_seconds: float = 30,
+    **query_params: Any,
+) -> Callable[[Callable[..., Any]], RBDatasetListener]:
+    """Decorate ``action(records, ctx)`` to run when ``dataset`` changes (see module doc).
+
+    >>> @rb.listener("reviews", query="status:Validated", condition=lambda s: s.total > 100)
+    ... def train(records, ctx):
+    ...     ...
+    >>> train.start()
+
+    Parameters
+    ----------
+    dataset : the dataset name (it may not exist yet: the listener waits for it).
+    query : a query, with ``{name}`` placeholders filled from ``query_params``; ``ctx.query``
+        is the filled query and ``ctx.query_params`` the dict, which an action may change.
+    metrics : metric names from ``rb.metrics`` (e.g. ``"records_status"``) computed on the
+        query's records each run, given to the condition and found in ``ctx.metrics``.
+    condition : ``condition(search)`` or ``condition(search, metrics)``: run only when true.
+    with_records : pass the matching records (``rb.load`` format) as the first argument.
+    execution_interval_in_seconds : how often to look for changes by other processes.
+    """
+
+    def decorator(action: Callable[..., Any]) -> RBDatasetListener:
+        return RBDatasetListener(
+            dataset=dataset,
+            action=action,
+            query=query,
+            metrics=metrics,
+            condition=condition,
+            query_records=with_records,
+            interval_in_seconds=execution_interval_in_seconds,
+            query_params=query_params,
+        )
+
+    return decorator
