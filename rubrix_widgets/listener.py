@@ -157,6 +157,9 @@ class RBDatasetListener:
             if self._running:
                 raise ValueError("Listener is already running")
             self._check_query()
+            if ws.store(self.dataset).exists():
+                for metric in self.metrics:
+                    _metric(self.dataset, metric)  # an unknown metric is an error now
             self._args, self._kwargs = action_args, action_kwargs
             self._folder = ws.store(self.dataset).folder
             self._running = True
@@ -286,12 +289,8 @@ class RBDatasetListener:
         self.action(*args, *self._args, **self._kwargs)
 
     def _compute_metrics(self, query: str | None) -> Metrics:
-        from . import metrics as metric_modules
-
-        found = Metrics()
-        for metric in self.metrics:
-            found[metric] = metric_modules.by_name(self.dataset, metric)(self.dataset, query=query)
-        return found
+        name = self.dataset
+        return Metrics({m: _metric(name, m)(name, query=query) for m in self.metrics})
 
     def _check_query(self) -> None:
         self.formatted_query()  # a missing placeholder is an error now, not at the first run
@@ -299,6 +298,27 @@ class RBDatasetListener:
             from .search.query_parser import parse_query
 
             parse_query(self.formatted_query())
+
+
+def _metric(dataset: str, metric: str) -> Callable[..., Any]:
+    """``rb.metrics`` function ``metric``: a common one, or one of the dataset's task."""
+    from . import metrics
+    from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+
+    task = ws.existing(dataset).manifest().task
+    modules = [metrics.commons]
+    if task == TEXT_CLASSIFICATION:
+        modules.append(metrics.text_classification)
+    elif task == TOKEN_CLASSIFICATION:
+        modules.append(metrics.token_classification)
+    for module in modules:
+        function = getattr(module, metric, None)
+        if metric in getattr(module, "__all__", ()) and callable(function):
+            return function
+    known = sorted(name for module in modules for name in getattr(module, "__all__", ()))
+    raise ValueError(
+        f"no metric {metric!r} for dataset {dataset!r} ({task}); the metrics are: {known}"
+    )
 
 
 def listener(

@@ -290,3 +290,35 @@ def test_a_listener_started_before_its_dataset_exists_waits_for_it():
 
     asyncio.run(kernel())
     assert seen == [0]  # "pos" is a label, not in the text: the query ran on the new dataset
+
+
+def test_metrics_are_computed_each_run_and_given_to_the_condition():
+    rb.log(records(range(4)), "reviews")
+    seen = []
+
+    def enough_validated(search, metrics):
+        return metrics["records_status"].data.get("Validated", 0) >= 2
+
+    async def kernel():
+        watcher = rb.listener("reviews", metrics=["records_status"], condition=enough_validated)(
+            lambda records, ctx: seen.append(ctx.metrics["records_status"].data)
+        )
+        watcher.start()
+        await asyncio.sleep(0.05)
+        rb.log(records([0], label="pos"), "reviews")
+        await asyncio.sleep(0.05)
+        assert seen == []
+        rb.log(records([1], label="neg"), "reviews")
+        await until(lambda: seen)
+        watcher.stop()
+
+    asyncio.run(kernel())
+    assert seen[0]["Validated"] == 2 and seen[0]["Default"] == 2
+
+
+def test_an_unknown_metric_is_an_error_naming_the_known_ones():
+    rb.log(records(range(2)), "reviews")
+    watcher = rb.listener("reviews", metrics=["accuracy"])(lambda records, ctx: None)
+    with pytest.raises(ValueError, match="no metric 'accuracy'.*records_status"):
+        watcher.start()
+    assert not watcher.is_running()

@@ -1,0 +1,96 @@
+"""Reading the rows a metric computes on, with the checks every metric shares."""
+
+from __future__ import annotations
+
+import importlib
+from enum import Enum
+
+import pyarrow as pa
+
+from ..client import matching_table
+from ..store import workspace as ws
+from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+
+# which metric modules apply to each task
+MODULES = {
+    TEXT_CLASSIFICATION: ("commons", "text_classification"),
+    TOKEN_CLASSIFICATION: ("commons", "token_classification"),
+    TEXT2TEXT: ("commons",),
+}
+
+
+def rows(
+    name: str, query: str | None, metric: str, task: str | None = None
+) -> tuple[str, pa.Table]:
+    """The task of dataset ``name`` and its stored rows matching ``query`` (all when None).
+
+    ``task`` is the task the metric needs; a dataset of another task raises a
+    ValueError that names the dataset's task and the metrics that apply to it.
+    Unknown datasets raise NotFoundError, bad queries QuerySyntaxError.
+    """
+    if query is not None and not isinstance(query, str):
+        raise TypeError(f"query must be a str or None, not {type(query).__name__}")
+    dataset_task = ws.existing(name).manifest().task
+    if task is not None and dataset_task != task:
+        raise ValueError(
+            f"{metric} needs a {task} dataset, but dataset {name!r} is a {dataset_task} "
+            f"dataset; metrics for {dataset_task} datasets: {applicable(dataset_task)}"
+        )
+    return matching_table(name, query)
+
+
+def applicable(task: str) -> str:
+    """The metric functions that apply to a task, as ``module.function`` names."""
+    names = []
+    for module in MODULES[task]:
+        found = importlib.import_module(f"{__package__}.{module}")
+        names += [f"{module}.{function}" for function in found.METRICS]
+    return ", ".join(names)
+
+
+def positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, not {value!r}")
+    return value
+
+
+def positive_number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, not {value!r}")
+    if value == float("inf"):
+        raise ValueError(f"{name} must be a finite number, not {value!r}")
+    return value
+
+
+class ComputeFor(Enum):
+    """Whether a metric counts the annotations or the predictions."""
+
+    ANNOTATIONS = "annotations"
+    PREDICTIONS = "predictions"
+
+    @classmethod
+    def _missing_(cls, value):
+        if isinstance(value, str) and value.strip().lower() in cls._value2member_map_:
+            return cls(value.strip().lower())
+        allowed = ", ".join(repr(v) for v in cls._value2member_map_)
+        raise ValueError(
+            f"compute_for {value!r} is not one of {allowed} "
+            "(or rb.metrics.token_classification.Annotations / Predictions)"
+        )
+
+    @property
+    def column(self) -> str:
+        return "annotation" if self is ComputeFor.ANNOTATIONS else "prediction"
+
+    @property
+    def adjective(self) -> str:
+        return "annotated" if self is ComputeFor.ANNOTATIONS else "predicted"
+
+
+Annotations = ComputeFor.ANNOTATIONS
+Predictions = ComputeFor.PREDICTIONS
+
+
+def parse_compute_for(value: str | ComputeFor | None) -> ComputeFor:
+    """``Annotations``, ``Predictions`` or their names (any case); None means predictions."""
+    return Predictions if value is None else ComputeFor(value)
