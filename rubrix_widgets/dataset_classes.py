@@ -4,6 +4,7 @@
 ...                                                    annotation="label")
 >>> rb.log(ds, name="sst2")
 >>> rb.load("sst2").records  # or DatasetForTextClassification.from_pandas(rb.load("sst2"))
+>>> ds.prepare_for_training(train_size=0.8, seed=42)  # annotated records, for transformers
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from . import rules
+from . import rules, training
 from .record_table import _objects, records_from_frame
 from .records import Text2TextRecord, TextClassificationRecord, TokenClassificationRecord
 from .tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
@@ -256,14 +257,141 @@ def _hf_value(field: str, value: Any, task: str) -> Any:
     return value
 
 
-class DatasetForTextClassification(DatasetBase):
+class _Trainable(DatasetBase):
+    """A dataset whose annotated records become training data (``prepare_for_training``)."""
+
+    _training_columns: tuple[str, ...] = ()
+
+    def _prepare_for_training(self, framework, lang, train_size, test_size, seed):
+        frame = pd.DataFrame(
+            {
+                name: _objects([getattr(r, name) for r in self._records])
+                for name in self._training_columns
+            }
+        )
+        return training.prepare_for_training(
+            frame, self.task, framework, lang, train_size, test_size, seed
+        )
+
+
+class DatasetForTextClassification(_Trainable):
+    """Text classification records (``rb.TextClassificationRecord``).
+
+    >>> ds = rb.DatasetForTextClassification([rb.TextClassificationRecord(text="Great!",
+    ...                                                                   annotation="pos")])
+    >>> list(ds.prepare_for_training()["label"])
+    [0]
+    """
+
     task = TEXT_CLASSIFICATION
     _record_class = TextClassificationRecord
+    _training_columns = ("id", "inputs", "annotation", "multi_label")
+
+    def prepare_for_training(
+        self,
+        framework: str = "transformers",
+        lang: Any = None,
+        train_size: float | None = None,
+        test_size: float | None = None,
+        seed: int | None = None,
+    ):
+        """The annotated records as training data for ``framework``, as in Rubrix/Argilla.
+
+        Only records with an annotation are used (a multi-label record annotated
+        with no label counts); a ValueError says so when none has one. Without a
+        split the records keep their order; ``train_size`` / ``test_size`` split
+        them at random, seeded by ``seed``, keeping each label's share in both
+        parts (to within one record) for single-label data.
+
+        Parameters
+        ----------
+        framework : {"transformers", "spacy", "spark-nlp"}
+            - ``"transformers"``: a ``datasets.Dataset`` with one string column per
+              input (``text`` for plain records) and ``label``, a ``ClassLabel`` over
+              the annotated labels, sorted. Multi-label: ``label`` is a list of label
+              numbers and ``binarized_label`` the 0/1 vector over all labels.
+              A ``DatasetDict`` with "train" and "test" when split.
+            - ``"spacy"``: a ``spacy.tokens.DocBin`` of ``lang.make_doc(text)`` with
+              ``doc.cats`` one-hot over all labels (1.0 / 0.0); several inputs are
+              joined by ". ". A (train, test) tuple when split.
+            - ``"spark-nlp"``: a pandas DataFrame with ``id``, ``text`` and ``label``
+              (``labels``, a list, for multi-label). A (train, test) tuple when split.
+        lang : spacy.language.Language
+            Only for spaCy, e.g. ``spacy.blank("en")``.
+        train_size : float in (0, 1], optional
+        test_size : float in [0, 1), optional
+            Shares of the annotated records; if both are given they add up to 1.
+        seed : int, optional
+            Repeatable splits.
+
+        Examples
+        --------
+        >>> ds = rb.DatasetForTextClassification.from_pandas(rb.load("reviews"))
+        >>> splits = ds.prepare_for_training(train_size=0.8, seed=42)
+        >>> splits["train"].features["label"].names
+        ['fresh', 'plot', 'rotten']
+        >>> train, test = ds.prepare_for_training("spacy", lang=spacy.blank("en"), train_size=0.8)
+        """
+        return self._prepare_for_training(framework, lang, train_size, test_size, seed)
 
 
-class DatasetForTokenClassification(DatasetBase):
+class DatasetForTokenClassification(_Trainable):
+    """Token classification (NER) records (``rb.TokenClassificationRecord``).
+
+    >>> ds = rb.DatasetForTokenClassification([rb.TokenClassificationRecord(
+    ...     text="Ann lives in Paris", annotation=[("PER", 0, 3), ("LOC", 13, 18)])])
+    >>> ds.prepare_for_training("spark-nlp").label[0]
+    ['B-PER', 'O', 'O', 'B-LOC']
+    """
+
     task = TOKEN_CLASSIFICATION
     _record_class = TokenClassificationRecord
+    _training_columns = ("id", "text", "tokens", "annotation")
+
+    def prepare_for_training(
+        self,
+        framework: str = "transformers",
+        lang: Any = None,
+        train_size: float | None = None,
+        test_size: float | None = None,
+        seed: int | None = None,
+    ):
+        """The annotated records as training data for ``framework``, as in Rubrix/Argilla.
+
+        Only records with an annotation are used (an empty annotation, "no
+        entity", counts); a ValueError says so when none has one. Spans that
+        overlap an earlier or longer span are left out, with a warning: IOB
+        tags hold one entity per token. Without a split the records keep their
+        order; ``train_size`` / ``test_size`` split them at random, seeded by ``seed``.
+
+        Parameters
+        ----------
+        framework : {"transformers", "spacy", "spark-nlp"}
+            - ``"transformers"``: a ``datasets.Dataset`` with ``text``, ``tokens``
+              and ``ner_tags``, a sequence of ``ClassLabel`` IOB tags ("O", then
+              "B-<label>", "I-<label>" for each label, sorted), one per token.
+              A ``DatasetDict`` with "train" and "test" when split.
+            - ``"spacy"``: a ``spacy.tokens.DocBin``; each ``Doc`` is built from the
+              record's own tokens (so every span aligns) and its text is the
+              record's text; ``doc.ents`` are the annotation spans.
+              A (train, test) tuple when split.
+            - ``"spark-nlp"``: a pandas DataFrame with ``id``, ``text``, ``token``
+              (the tokens) and ``label`` (the IOB tag strings). A tuple when split.
+        lang : spacy.language.Language
+            Only for spaCy (its vocabulary), e.g. ``spacy.blank("en")``.
+        train_size : float in (0, 1], optional
+        test_size : float in [0, 1), optional
+            Shares of the annotated records; if both are given they add up to 1.
+        seed : int, optional
+            Repeatable splits.
+
+        Examples
+        --------
+        >>> ds = rb.DatasetForTokenClassification.from_pandas(rb.load("tweets-ner"))
+        >>> ds.prepare_for_training(test_size=0.2, seed=0)["train"].features["ner_tags"]
+        List(ClassLabel(names=['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER']))
+        """
+        return self._prepare_for_training(framework, lang, train_size, test_size, seed)
 
 
 class DatasetForText2Text(DatasetBase):

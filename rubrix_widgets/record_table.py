@@ -192,6 +192,34 @@ class RecordsFrame(pd.DataFrame):
         task = self.attrs.get("task")
         return records_from_frame(self, task)
 
+    def prepare_for_training(
+        self,
+        framework: str = "transformers",
+        lang: Any = None,
+        train_size: float | None = None,
+        test_size: float | None = None,
+        seed: int | None = None,
+    ):
+        """The annotated rows as training data, as ``DatasetFor<task>.prepare_for_training``.
+
+        Reads the frame's columns directly (no record objects are built). See
+        ``rb.DatasetForTextClassification.prepare_for_training`` and
+        ``rb.DatasetForTokenClassification.prepare_for_training`` for the formats.
+
+        >>> rb.load("reviews", query="status:Validated").prepare_for_training(
+        ...     train_size=0.8, seed=42)
+        DatasetDict({train: Dataset(...), test: Dataset(...)})
+        """
+        from .training import prepare_for_training
+
+        task = self.attrs.get("task")
+        if task is None:
+            raise ValueError(
+                "this frame does not say which task its records belong to; use "
+                "rb.DatasetForTextClassification.from_pandas(frame).prepare_for_training()"
+            )
+        return prepare_for_training(self, task, framework, lang, train_size, test_size, seed)
+
 
 def records_from_frame(df: pd.DataFrame, task: str | None) -> list[Any]:
     if task is None:
