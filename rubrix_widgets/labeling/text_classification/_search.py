@@ -1,0 +1,81 @@
+"""The dataset side of rules: one consistent view, one search per rule, counts without rows.
+
+Every function takes a :class:`~rubrix_widgets.store.dataset_store.DatasetView`, an
+immutable snapshot of records and index, so the searches of one ``WeakLabels`` or one
+``rule_metrics`` call all see the same version of the dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import tantivy
+
+from ...client import _ids_query
+from ...search.index_schema import keyword
+from ...search.search_index import run_search
+from ...store import workspace as ws
+from ...store.dataset_store import DatasetView
+from ...tasks import TEXT_CLASSIFICATION
+
+
+def text_view(name: str) -> DatasetView:
+    """A view of text classification dataset ``name`` (NotFoundError if it does not exist)."""
+    if not isinstance(name, str):
+        raise TypeError(f"the dataset name must be a str, not {type(name).__name__}")
+    view = ws.existing(name).view()
+    if view.task != TEXT_CLASSIFICATION:
+        raise ValueError(
+            f"dataset {name!r} holds {view.task} records; rules and weak labels work on "
+            f"{TEXT_CLASSIFICATION} datasets"
+        )
+    return view
+
+
+def compiled(view: DatasetView, query: str) -> tantivy.Query:
+    """The tantivy query of ``query`` (QuerySyntaxError naming the problem)."""
+    # The parser's warnings (lowercase and/or) were given when the Rule was made.
+    query_, _ = view.index.compile(query)
+    return query_
+
+
+def matching_seqs(view: DatasetView, query: tantivy.Query, text: str = "") -> np.ndarray:
+    """Seqs of every record matching ``query``, ascending: one search, no rows read."""
+    seqs, _ = run_search(view.searcher, query, None, count=False, query_text=text)
+    return seqs
+
+
+def count(view: DatasetView, query: tantivy.Query, text: str = "") -> int:
+    """How many records match ``query``: the searcher's count, no hits collected."""
+    _, total = run_search(view.searcher, query, 1, count=True, query_text=text)
+    return total
+
+
+def every(*queries: tantivy.Query) -> tantivy.Query:
+    """Records matching all of ``queries``."""
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+
+
+def annotated(view: DatasetView) -> tantivy.Query:
+    """Records with at least one annotated label (``_exists_:annotated_as``)."""
+    schema = view.index.index.schema
+    return tantivy.Query.regex_query(schema, "kw", keyword("annotated_as", "") + ".*")
+
+
+def annotated_as(view: DatasetView, label: str) -> tantivy.Query:
+    """Records annotated with ``label`` (exact, like ``annotated_as:label`` but unescaped)."""
+    return tantivy.Query.term_query(view.index.index.schema, "kw", keyword("annotated_as", label))
+
+
+def ids_query(view: DatasetView, ids: Iterable) -> tantivy.Query:
+    """Records with one of these ids."""
+    return _ids_query(ids, view.index.index.schema)
+
+
+def positions_in(record_seqs: np.ndarray, seqs: np.ndarray) -> np.ndarray:
+    """Where each of ``seqs`` sits in the ascending ``record_seqs``; seqs not there are dropped."""
+    where = np.searchsorted(record_seqs, seqs)
+    inside = where < len(record_seqs)
+    where = where[inside]
+    return where[record_seqs[where] == seqs[inside]]
