@@ -19,6 +19,8 @@ def show(
     query: str = "",
     mode: str = "explore",
     page_size: int = 20,
+    sort: list | None = None,
+    filters: dict | None = None,
     **log_options: Any,
 ) -> DatasetPage | Home:
     """The dataset page of ``name``, inline.
@@ -26,6 +28,10 @@ def show(
     ``rb.show("news")`` opens a stored dataset; ``rb.show(df_or_records, name="news")``
     logs the records into ``news`` first (same rules as :func:`rb.log`). ``rb.show()``
     with neither is the home page, the list of datasets (:func:`rb.home`).
+
+    ``query``, ``mode``, ``page_size``, ``sort`` (``[["metadata.loss", "desc"]]``) and
+    ``filters`` (``{"predicted_as": ["fresh"]}``) set the page's first state; they are the
+    page's traits afterwards.
     """
     if isinstance(data, str) and name is None:
         data, name = None, data
@@ -49,7 +55,14 @@ def show(
         raise TypeError(f"rb.show got log options {sorted(log_options)} without records to log")
     from .widgets.dataset_page import DatasetPage
 
-    return DatasetPage(name, page_size=page_size, mode=mode, query=query)
+    return DatasetPage(
+        name,
+        page_size=page_size,
+        mode=mode,
+        query=query,
+        sort=[] if sort is None else sort,
+        filters={} if filters is None else filters,
+    )
 
 
 __all__ = ["show"]

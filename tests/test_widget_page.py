@@ -1794,3 +1794,13 @@ def test_ner_mentions_panel_counts_mentions_per_label(tweets_ner):
         for mention, count in top:
             assert expected[label][mention] == count
         assert top[0][1] == max(expected[label].values())
+
+
+def test_rb_show_opens_with_a_sort_and_filters(reviews):
+    w = rb.show(reviews, sort=[["id", "desc"]], filters={"predicted_as": ["fresh"]})
+    ids = page_ids(w)
+    assert ids == sorted(ids, reverse=True)
+    fresh = reference(reviews, "predicted_as:fresh")
+    assert w.total == len(fresh) and set(ids) <= set(fresh.id)
+    with pytest.raises((ValueError, traitlets.TraitError), match="sort"):
+        rb.show(reviews, sort=[["no-such-field", "desc"]])
