@@ -12,8 +12,9 @@ import {
   TEXT2TEXT, TOKEN_CLASSIFICATION, annotationLabels, choicesFor, defaultExplainLabel, recordCard,
 } from "./record_card";
 import { Requests } from "./rpc";
+import { RulesPanel } from "./rules_panel";
 import { sidebar } from "./sidebar";
-import type { Filters, Model, PageRecord, Traits } from "./types";
+import type { Filters, Model, PageRecord, SavedRule, Traits } from "./types";
 
 export const SEARCH_DEBOUNCE_MS = 350;
 export { DRAFT_SAVE_MS } from "./drafts";
@@ -21,8 +22,9 @@ export { PAGE_SIZES } from "./page_controls";
 const WATCHED: (keyof Traits)[] = [
   "query", "filters", "sort", "page", "page_size", "mode", "total", "dataset_name", "task",
   "_records", "_facets", "_labels", "_progress", "_keywords", "_error", "_warnings", "_history",
-  "_sortable", "_schema_locked", "_mentions",
+  "_sortable", "_schema_locked", "_mentions", "metrics", "rules", "_rules_error",
 ];
+const NO_RULES: SavedRule[] = [];
 
 type Scope = { seqs: number[] } | { scope: "query" };
 
@@ -67,6 +69,9 @@ export class DatasetPageView {
   });
   private focusNext: string | null = null;
   private viewKey = "";
+  private metricsAll = false;
+  private sideContent: HTMLElement;
+  private rules: RulesPanel | null = null; // text classification only
 
   constructor(private model: Model, el: HTMLElement) {
     this.requests = new Requests(model);
@@ -92,6 +97,12 @@ export class DatasetPageView {
       pager: h("nav", { class: "rw-pager", "aria-label": "Pages" }),
       side: part("rw-side-wrap"),
     };
+    this.sideContent = h("div", { class: "rw-side-content" });
+    this.parts.side.appendChild(this.sideContent);
+    if (model.get("task") === "TextClassification") {
+      this.rules = new RulesPanel((action, extra) => this.requests.send({ action, ...extra }));
+      this.parts.side.appendChild(this.rules.root);
+    }
     this.status = h("div", { class: "rw-notice", role: "status", "aria-live": "polite" });
     this.alert = h("div", { class: "rw-action-error", role: "alert" });
     const p = this.parts;
@@ -128,6 +139,7 @@ export class DatasetPageView {
     this.releaseKeys();
     if (this.searchTimer) clearTimeout(this.searchTimer);
     this.drafts.dispose();
+    this.rules?.dispose();
     this.requests.dispose();
     this.root.remove();
   }
@@ -383,8 +395,18 @@ export class DatasetPageView {
     this.renderBulk();
     this.renderList();
     this.renderPager();
-    replaceChildren(this.parts.side, sidebar({
+    replaceChildren(this.sideContent, sidebar({
       progress: this.get("_progress") ?? { total: 0, validated: 0, discarded: 0, edited: 0, default: 0, percent: 0 },
+      metrics: {
+        metrics: this.get("metrics") ?? {},
+        entities: this.task === TOKEN_CLASSIFICATION,
+        showAll: this.metricsAll,
+        onShowAll: (on) => {
+          this.metricsAll = on;
+          this.focusNext = "metrics-all";
+          this.schedule();
+        },
+      },
       facets: this.get("_facets") ?? {},
       keywords: this.get("_keywords") ?? [],
       mentions: this.get("_mentions") ?? {},
@@ -397,6 +419,13 @@ export class DatasetPageView {
       },
       onAddLabel: (label) => void this.act("add_label", null, { label }),
     }));
+    this.rules?.update({
+      query: this.get("query"),
+      labels: this.get("_labels") ?? [],
+      schemaLocked: this.get("_schema_locked"),
+      rules: this.get("rules") ?? NO_RULES,
+      error: this.get("_rules_error") ?? "",
+    });
     this.restoreFocus(focusKey, caret);
   }
 

@@ -1,11 +1,14 @@
-// The sidebar: annotation progress, label counts of the current search, and
-// its top keywords (click one to add it to the search).
+// The sidebar: annotation progress, the model against the annotations (F1 per label),
+// label counts of the current search, and its top keywords (click one to add it to the
+// search).
 import { bdi, h } from "./dom";
 import { clip, clipTitle, count, labelHue, MAX_TITLE } from "./format";
+import { type MetricsProps, metricsSection } from "./metrics_panel";
 import type { Counts, Facets, Progress, Traits } from "./types";
 
 export interface SidebarProps {
   progress: Progress;
+  metrics: MetricsProps;
   facets: Facets;
   keywords: [string, number][];
   mentions: Traits["_mentions"];
@@ -100,6 +103,7 @@ export function sidebar(props: SidebarProps): HTMLElement {
     { class: "rw-sidebar" },
     progressRegion(props.progress),
     props.annotating ? newLabelForm(props) : null,
+    metricsSection(props.metrics),
     labelCounts("Annotated as", props.facets.annotated_as),
     labelCounts("Predicted as", props.facets.predicted_as),
     mentionsPanel(props.mentions),

@@ -85,6 +85,49 @@ export interface Traits {
   _sortable: string[];
   _schema_locked: boolean;
   _saved: number;
+  // Optional: absent in a model made before these panels existed (and in test fakes).
+  metrics?: SearchMetrics;
+  rules?: SavedRule[];
+  _rules_error?: string;
+}
+
+/** Precision, recall and F1 (``rubrix_widgets.metrics`` F1 table). */
+export interface Scores {
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+/** The sidebar's "Model vs annotations" numbers for the current search
+ * (rubrix_widgets/widgets/search_metrics.py); {} for Text2Text. */
+export interface SearchMetrics {
+  f1?: {
+    records: number;
+    micro: Scores;
+    macro: Scores;
+    per_label: Record<string, Scores & { support: number }>;
+  } | null;
+  empty?: "no_matches" | "no_annotations" | "no_predictions" | "no_overlap" | null;
+}
+
+/** ``rule_metrics`` of the labeling package: null when it cannot be computed. */
+export interface RuleMetrics {
+  coverage: number | null;
+  annotated_coverage: number | null;
+  correct: number | null;
+  incorrect: number | null;
+  precision: number | null;
+  total: number;
+  annotated: number;
+}
+
+/** A rule saved with the dataset, with its metrics (or the error its query now gives). */
+export interface SavedRule extends Partial<RuleMetrics> {
+  query: string;
+  label: string | string[];
+  name: string;
+  author: string | null;
+  error?: string;
 }
 
 // The subset of anywidget's model API we use.

@@ -4,6 +4,8 @@
     >>> w.search("predicted:ko AND score:{0.9 TO *}")
     >>> w.annotate(ids=[17], annotation="Sports")
     >>> w.observe(lambda change: retrain(change["new"]), names="df")
+    >>> w.metrics["f1"]["macro"]          # the sidebar's "Model vs annotations" numbers
+    >>> w.add_rule("funny OR hilarious", "fresh")   # the Rules panel, from Python
 
 The kernel owns the data: the browser gets one page of records at a time
 (JSON, texts cut to a few thousand characters) and sends back intents
@@ -15,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from typing import Any
 
 import numpy as np
 import traitlets
 from anywidget import AnyWidget
 
-from ..errors import QuerySyntaxError, RubrixWidgetsError
+from ..errors import QuerySyntaxError, RubrixWidgetsError, StorageError
 from ..search.query_parser import operator_hint
 from ..timing import logger
 from .dataset_session import ActionResult, DatasetSession
@@ -29,6 +32,8 @@ from .filters import check_filters
 from .frame_mirror import FrameMirror
 from .front_end import front_end
 from .kernel_loop import running_loop, soon
+from .rules_panel import RulesPanel
+from .search_metrics import SearchMetrics
 from .sorting import INDEXED_ORDER, check_sort
 
 MODES = ("explore", "annotate")
@@ -62,6 +67,9 @@ class DatasetPage(AnyWidget):
     dataset_name = traitlets.Unicode("").tag(sync=True)
     task = traitlets.Unicode("").tag(sync=True)
     df = _FrameTrait(None, allow_none=True)
+    metrics = traitlets.Dict().tag(sync=True)  # F1 of the current search (SearchMetrics)
+    rules = traitlets.List().tag(sync=True)  # saved rules with their metrics (RulesPanel)
+    _rules_error = traitlets.Unicode("").tag(sync=True)
     _records = traitlets.List().tag(sync=True)
     _facets = traitlets.Dict().tag(sync=True)
     _labels = traitlets.List().tag(sync=True)
@@ -84,6 +92,8 @@ class DatasetPage(AnyWidget):
                 f"page_size, mode, {', '.join(sorted(known))}"
             )
         self._session = DatasetSession(name)
+        self._search_metrics = SearchMetrics()
+        self._rules = RulesPanel(name)
         self._mirror = FrameMirror(name)
         self._df_wanted = False
         self._refreshing = False
@@ -228,6 +238,8 @@ class DatasetPage(AnyWidget):
             self._schema_locked = bool((view.manifest.settings or {}).get("label_schema"))
             if not quick:
                 self._facets = self._session.facets(view, compiled)
+                self.metrics = self._search_metrics.numbers(view, compiled)
+                self._show_rules(view)
                 self._sortable = [
                     *INDEXED_ORDER,
                     *(f"metadata.{k}" for k in self._session.metadata_keys(view)),
@@ -361,6 +373,45 @@ class DatasetPage(AnyWidget):
         self._labels = labels
         return labels
 
+    # --- rules (text classification): the Rules panel's calls -----------------------------
+    def rule_metrics(self, query: str, label: str | list[str]) -> dict:
+        """Coverage and precision of a would-be rule, as the Rules panel shows while typing
+        (``rubrix_widgets.labeling.text_classification.rule_metrics``).
+
+        >>> w.rule_metrics("funny OR hilarious", "fresh")["coverage"]
+        0.034
+        """
+        metrics, notes = self._rules.metrics(query, label)
+        for note in notes:
+            warnings.warn(f"rule query {query!r}: {note}", UserWarning, stacklevel=2)
+        return metrics
+
+    def add_rule(self, query: str, label: str | list[str]) -> bool:
+        """Save a rule with the dataset (``add_rules``); False when it is already saved.
+        A query saved with another label, or a label outside the schema, is refused.
+
+        >>> w.add_rule("funny OR hilarious", "fresh")
+        True
+        """
+        added = self._rules.add(query, label)
+        self._show_rules(self._session.view())
+        return added
+
+    def delete_rule(self, query: str, label: str | list[str]) -> None:
+        """Delete the saved rule with this query and label.
+
+        >>> w.delete_rule("funny OR hilarious", "fresh")
+        """
+        self._rules.delete(query, label)
+        self._show_rules(self._session.view())
+
+    def _show_rules(self, view) -> None:
+        try:
+            self.rules = self._rules.saved(view)
+            self._rules_error = ""
+        except StorageError as exc:  # a damaged rules.json: say so in the panel
+            self._rules_error = str(exc)
+
     # --- messages from the browser -------------------------------------------------------------
     def _on_message(self, _widget, content: dict, _buffers) -> None:
         if not isinstance(content, dict) or content.get("type") != "action":
@@ -418,6 +469,15 @@ class DatasetPage(AnyWidget):
             return self.add_label(content.get("label"))
         if action == "full_text":
             return self._session.full_text(content.get("seq"), content.get("key"))
+        query, label = content.get("query"), content.get("label")
+        if action == "rule_metrics":
+            metrics, notes = self._rules.metrics(query, label)
+            return {"metrics": metrics, "warnings": notes}
+        if action == "add_rule":
+            return self.add_rule(query, label)
+        if action == "delete_rule":
+            self.delete_rule(query, label)
+            return True
         raise ValueError(f"unknown action {action!r}")
 
     def _checked_seqs(self, seqs) -> np.ndarray:
