@@ -1804,3 +1804,18 @@ def test_rb_show_opens_with_a_sort_and_filters(reviews):
     assert w.total == len(fresh) and set(ids) <= set(fresh.id)
     with pytest.raises((ValueError, traitlets.TraitError), match="sort"):
         rb.show(reviews, sort=[["no-such-field", "desc"]])
+
+
+def test_page_ids_are_the_shown_page_in_order_and_progress_the_sidebar_counts(reviews):
+    w = rb.show(reviews, sort=[["score", "desc"]], page_size=10)
+    assert w.page_ids == page_ids(w) and len(w.page_ids) == 10
+    scores = rb.load(reviews, ids=w.page_ids).set_index("id").prediction.map(lambda p: p[0][1])
+    shown = [scores[i] for i in w.page_ids]
+    assert shown == sorted(shown, reverse=True)
+    first = w.page_ids
+    w.page = 1
+    assert w.page_ids == page_ids(w) and not set(w.page_ids) & set(first)
+    before, ids = w.progress, w.page_ids[:3]
+    already = int((rb.load(reviews, ids=ids).status == "Validated").sum())
+    w.validate(ids)
+    assert w.progress["validated"] == before["validated"] + 3 - already

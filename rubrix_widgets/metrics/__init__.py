@@ -12,19 +12,25 @@
   ``entity_density``, ``entity_capitalness``, ``mention_length``, ``top_k_mentions``,
   ``tokens_length``, ``token_length``, ``token_frequency``, ``token_capitalness``.
 
-:func:`summary_numbers` gives the dataset page's sidebar the same numbers for a
-search's rows in one call. Importing this package does not import matplotlib.
+:func:`summary_numbers` gives the numbers for a search's rows in one call; the F1 tables
+(``single_label_f1``, ``multi_label_f1``, ``span_f1`` on Arrow rows) are what the dataset
+page's sidebar shows. Importing this package does not import matplotlib.
 """
 
 from __future__ import annotations
 
 from . import commons, text_classification, token_classification
 from ._numbers import summary_numbers
+from ._scores import F1Table, multi_label_f1, single_label_f1, span_f1
 from .summary import MetricSummary
 
 __all__ = [
+    "F1Table",
     "MetricSummary",
     "commons",
+    "multi_label_f1",
+    "single_label_f1",
+    "span_f1",
     "summary_numbers",
     "text_classification",
     "token_classification",

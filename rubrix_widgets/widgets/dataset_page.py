@@ -360,6 +360,17 @@ class DatasetPage(AnyWidget):
     def redo(self) -> int:
         return self._after(self._session.redo()).changed
 
+    @property
+    def page_ids(self) -> list:
+        """Ids of the records on the page shown now, in the order shown (``sort``, ``page``);
+        ``df`` has every match of the search, in logged order."""
+        return [card["id"] for card in self._records]
+
+    @property
+    def progress(self) -> dict:
+        """The dataset's record counts by status, as the sidebar shows them."""
+        return dict(self._progress)
+
     def search(self, query: str) -> int:
         """Run a search (the same language as ``rb.load``); returns the number of matches."""
         self.query = query

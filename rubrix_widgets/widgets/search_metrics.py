@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import tantivy
 
-from ..metrics._scores import F1Table, multi_label_f1, span_f1
+from ..metrics import F1Table, multi_label_f1, span_f1
 from ..search.index_schema import keyword
 from ..search.search_index import run_search
 from ..store.dataset_store import DatasetView
