@@ -32,3 +32,46 @@ class FakeComm:
     def deliver(self, data: dict) -> None:
         """A message from the browser, as the kernel hands it to the widget."""
         self._on_msg({"content": {"comm_id": self.comm_id, "data": data}, "buffers": []})
+
+
+# -- reading what a widget sent, and acting as the browser -------------------------------------
+_requests = itertools.count(1)
+
+
+def acks(widget) -> list[dict]:
+    """The acknowledgements the widget sent since its comm was last cleared."""
+    return [
+        m["content"]
+        for m in widget.comm.sent
+        if m["method"] == "custom" and m["content"].get("type") == "ack"
+    ]
+
+
+def updates(widget) -> list[dict]:
+    """The state of every ``update`` message sent since the comm was last cleared."""
+    return [m["state"] for m in widget.comm.sent if m["method"] == "update"]
+
+
+def synced(widget, name: str):
+    """The last value of trait ``name`` the browser was sent."""
+    values = [state[name] for state in updates(widget) if name in state]
+    assert values, f"no update message carried {name!r}"
+    return values[-1]
+
+
+def act(widget, action: str, via_comm: bool = False, **fields) -> dict:
+    """Send one action message as the browser does; return its (single) ack.
+
+    ``via_comm`` delivers it through the comm (the whole ipywidgets path) instead of
+    calling the widget's message handler directly."""
+    widget.comm.sent.clear()
+    request = next(_requests)
+    content = {"type": "action", "request": request, "action": action, **fields}
+    if via_comm:
+        widget.comm.deliver({"method": "custom", "content": content})
+    else:
+        widget._on_message(widget, content, [])
+    answers = acks(widget)
+    assert len(answers) == 1, f"{action}: expected one ack, got {answers}"
+    assert answers[0]["request"] == request
+    return answers[0]

@@ -8,14 +8,14 @@ delivers what a browser would send; every check compares the list with
 from __future__ import annotations
 
 import gc
-import itertools
 import weakref
 
 import ipywidgets
 import ipywidgets.comm
 import pytest
 import traitlets
-from fake_comm import FakeComm
+from fake_comm import FakeComm, synced
+from fake_comm import act as send_action
 from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
@@ -59,35 +59,9 @@ def reviews(rotten_tomatoes):
     return ["fresh-reviews", "rotten-reviews"]
 
 
-_requests = itertools.count(1)
-
-
 def act(w: DatasetList, action: str, **fields) -> dict:
-    """Send one action message as the browser does; return its (single) ack."""
-    w.comm.sent.clear()
-    request = next(_requests)
-    w.comm.deliver(
-        {
-            "method": "custom",
-            "content": {"type": "action", "request": request, "action": action, **fields},
-        }
-    )
-    answers = [
-        m["content"]
-        for m in w.comm.sent
-        if m["method"] == "custom" and m["content"].get("type") == "ack"
-    ]
-    assert len(answers) == 1, f"{action}: expected one ack, got {answers}"
-    assert answers[0]["request"] == request
-    return answers[0]
-
-
-def synced(w, name: str):
-    values = [
-        m["state"][name] for m in w.comm.sent if m["method"] == "update" and name in m["state"]
-    ]
-    assert values, f"no update message carried {name!r}"
-    return values[-1]
+    """An action sent through the comm, as the browser does; its (single) ack."""
+    return send_action(w, action, via_comm=True, **fields)
 
 
 # -- the rows ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import traitlets
-from fake_comm import FakeComm
+from fake_comm import FakeComm, acks, act, synced, updates
 from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
@@ -45,40 +45,6 @@ def fake_comm(monkeypatch):
     for widget in list(ipywidget_module._instances.values()):
         if isinstance(widget, DatasetPage):
             widget.close()
-
-
-def acks(w) -> list[dict]:
-    return [
-        m["content"]
-        for m in w.comm.sent
-        if m["method"] == "custom" and m["content"].get("type") == "ack"
-    ]
-
-
-def updates(w) -> list[dict]:
-    """The state of every ``update`` message sent since the comm was last cleared."""
-    return [m["state"] for m in w.comm.sent if m["method"] == "update"]
-
-
-def synced(w, name: str):
-    """The last value of trait ``name`` the browser was sent."""
-    values = [state[name] for state in updates(w) if name in state]
-    assert values, f"no update message carried {name!r}"
-    return values[-1]
-
-
-_requests = itertools.count(1)
-
-
-def act(w, action: str, **fields) -> dict:
-    """Send one action message as the browser does; return its (single) ack."""
-    w.comm.sent.clear()
-    request = next(_requests)
-    w._on_message(w, {"type": "action", "request": request, "action": action, **fields}, [])
-    answers = acks(w)
-    assert len(answers) == 1, f"{action}: expected one ack, got {answers}"
-    assert answers[0]["request"] == request
-    return answers[0]
 
 
 def browser_sets(w, **state) -> None:

@@ -13,14 +13,13 @@ entities.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import shutil
 
 import ipywidgets.comm
 import numpy as np
 import pandas as pd
 import pytest
-from fake_comm import FakeComm
+from fake_comm import FakeComm, act, synced
 from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
@@ -43,33 +42,6 @@ def fake_comm(monkeypatch):
     for widget in list(ipywidget_module._instances.values()):
         if isinstance(widget, DatasetPage):
             widget.close()
-
-
-_requests = itertools.count(1)
-
-
-def act(w, action: str, **fields) -> dict:
-    """Send one action message as the browser does; return its (single) ack."""
-    w.comm.sent.clear()
-    request = next(_requests)
-    w._on_message(w, {"type": "action", "request": request, "action": action, **fields}, [])
-    answers = [
-        m["content"]
-        for m in w.comm.sent
-        if m["method"] == "custom" and m["content"].get("type") == "ack"
-    ]
-    assert len(answers) == 1, f"{action}: expected one ack, got {answers}"
-    assert answers[0]["request"] == request
-    return answers[0]
-
-
-def synced(w, name: str):
-    """The last value of trait ``name`` the browser was sent (since the comm was cleared)."""
-    values = [
-        m["state"][name] for m in w.comm.sent if m["method"] == "update" and name in m["state"]
-    ]
-    assert values, f"no update message carried {name!r}"
-    return values[-1]
 
 
 def sent_before_ack(w, name: str) -> bool:
