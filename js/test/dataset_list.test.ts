@@ -1,14 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { filterRows, formatDate, render, sortRows } from "../src/dataset_list";
 import { captureKeys } from "../src/keys";
 import { FakeListModel, dataset, flush } from "./fake_list_model";
-
-let el: HTMLElement;
-let cleanup: (() => void) | null = null;
+import { host } from "./host";
 
 function mount(model: FakeListModel): HTMLElement {
-  cleanup = render({ model, el });
-  return el;
+  host.cleanup = render({ model, el: host.el });
+  return host.el;
 }
 
 const buttons = (root: ParentNode, name: string) =>
@@ -33,17 +31,6 @@ const DATA = [
   dataset({ name: "news", task: "TextClassification", tags: { lang: "en" }, records: 1200, annotated: 600, annotated_percent: 50, updated_at: "2024-05-01T10:00:00Z", created_at: "2024-04-01T10:00:00Z" }),
   dataset({ name: "tweets-ner", task: "TokenClassification", records: 50, annotated: 0, annotated_percent: 0, updated_at: "2024-05-02T10:00:00Z", created_at: "2024-03-01T10:00:00Z" }),
 ];
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-});
 
 describe("the table", () => {
   it("shows one row per dataset with every column, most recently updated first", () => {
@@ -75,7 +62,7 @@ describe("the table", () => {
   it("says when there are no datasets, and when none match the search", () => {
     const root = mount(new FakeListModel());
     expect(root.textContent).toContain("No datasets yet");
-    cleanup?.();
+    host.cleanup?.();
     const other = mount(new FakeListModel({ _datasets: DATA, query: "zzz" }));
     expect(other.textContent).toContain("No datasets match “zzz”.");
     expect(other.querySelector("table")).toBeNull();
@@ -274,8 +261,8 @@ describe("keys and lifetime", () => {
     const model = new FakeListModel({ _datasets: DATA });
     const root = mount(model);
     expect(model.listenerCount()).toBeGreaterThan(0);
-    cleanup!();
-    cleanup = null;
+    host.cleanup!();
+    host.cleanup = null;
     expect(model.listenerCount()).toBe(0);
     expect(root.querySelector(".rw-home")).toBeNull();
   });

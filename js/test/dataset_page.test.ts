@@ -1,13 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DatasetPageView, SEARCH_DEBOUNCE_MS, render } from "../src/dataset_page";
 import { FakeModel, flush, record } from "./fake_model";
-
-let el: HTMLElement;
-let cleanup: (() => void) | null = null;
+import { host } from "./host";
 
 function mount(model: FakeModel): HTMLElement {
-  cleanup = render({ model, el });
-  return el;
+  host.cleanup = render({ model, el: host.el });
+  return host.el;
 }
 
 const byRole = (root: ParentNode, role: string) => Array.from(root.querySelectorAll<HTMLElement>(`[role="${role}"]`));
@@ -23,18 +21,6 @@ const button = (root: ParentNode, name: string) => {
 const articles = (root: ParentNode) => Array.from(root.querySelectorAll<HTMLElement>("article"));
 const key = (target: HTMLElement, k: string, extra: KeyboardEventInit = {}) =>
   target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...extra }));
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-  vi.useRealTimers();
-});
 
 const page = (n = 3, overrides = {}) =>
   Array.from({ length: n }, (_, i) => record({ seq: i, id: 100 + i, ...overrides }));
@@ -423,11 +409,11 @@ describe("lifecycle", () => {
     const root = mount(model);
     const card = articles(root)[0];
     expect(model.listenerCount()).toBeGreaterThan(0);
-    cleanup!();
-    cleanup = null;
+    host.cleanup!();
+    host.cleanup = null;
     expect(model.listenerCount()).toBe(0);
-    expect(el.children).toHaveLength(0);
-    el.appendChild(card);
+    expect(host.el.children).toHaveLength(0);
+    host.el.appendChild(card);
     key(card, "1"); // the window-level key listener is gone too
     expect(model.sent).toHaveLength(0);
   });

@@ -1,30 +1,18 @@
 // Hostile strings render as inert, isolated, clipped text; the full value still goes back
 // to the kernel. (The real-browser version: tests/browser/test_hostile_browser.py.)
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { render } from "../src/dataset_page";
 import { render as renderList } from "../src/dataset_list";
 import { clip, MAX_SHOWN } from "../src/format";
 import { FakeModel, FakeWidgetModel, flush, record } from "./fake_model";
 import type { ListTraits } from "../src/dataset_list";
+import { host } from "./host";
 
 const PWN = "window.__pwned=1";
 const SCRIPT = `<script>${PWN}</script>`;
 const IMG = `<img src=x onerror="${PWN}">`;
 const RLO = "\u202e";
 const HUGE = "L".repeat(100_000);
-
-let el: HTMLElement;
-let cleanup: (() => void) | null = null;
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-});
 
 const noMarkup = (root: Element) =>
   expect(root.querySelectorAll("script, img, iframe, svg, a, [href], [src], [srcdoc]")).toHaveLength(0);
@@ -52,19 +40,19 @@ describe("a record card with hostile content", () => {
 
   it("shows every payload as text and makes no element from it", async () => {
     const model = new FakeModel({ mode: "annotate", total: 1, _labels: [IMG], _records: [hostile()] });
-    cleanup = render({ model, el });
-    const card = el.querySelector("article")!;
+    host.cleanup = render({ model, el: host.el });
+    const card = host.el.querySelector("article")!;
     (card.querySelector<HTMLButtonElement>('[data-key="meta:0"]')!).click();
     await flush();
-    const again = el.querySelector("article")!;
-    noMarkup(el);
+    const again = host.el.querySelector("article")!;
+    noMarkup(host.el);
     for (const literal of [SCRIPT, IMG, "#<img src=x"]) expect(again.textContent).toContain(literal);
     expect(again.querySelector(".rw-metadata")!.textContent).toContain(SCRIPT);
   });
 
   it("isolates agents in <bdi> so an RLO cannot flip the rest of the line", () => {
-    cleanup = render({ model: new FakeModel({ total: 1, _records: [hostile()] }), el });
-    const agents = el.querySelector(".rw-agents")!;
+    host.cleanup = render({ model: new FakeModel({ total: 1, _records: [hostile()] }), el: host.el });
+    const agents = host.el.querySelector(".rw-agents")!;
     const bdis = Array.from(agents.querySelectorAll("bdi")).map((b) => b.textContent);
     expect(bdis).toEqual([`${RLO}agent`, SCRIPT]);
     expect(agents.textContent).toBe(`predicted by ${RLO}agent · annotated by ${SCRIPT}`);
@@ -72,20 +60,20 @@ describe("a record card with hostile content", () => {
 
   it("clips a huge label on screen but annotates with the whole label", () => {
     const model = new FakeModel({ mode: "annotate", total: 1, _labels: [], _records: [hostile()] });
-    cleanup = render({ model, el });
-    const choice = Array.from(el.querySelectorAll<HTMLButtonElement>("button.rw-choice")).find((b) =>
+    host.cleanup = render({ model, el: host.el });
+    const choice = Array.from(host.el.querySelectorAll<HTMLButtonElement>("button.rw-choice")).find((b) =>
       b.textContent!.startsWith("LLLL"),
     )!;
     expect(choice.textContent!.length).toBeLessThan(MAX_SHOWN + 5);
-    expect(el.querySelector(".rw-bar-label")!.parentElement!.parentElement!.textContent!.length).toBeLessThan(1000);
+    expect(host.el.querySelector(".rw-bar-label")!.parentElement!.parentElement!.textContent!.length).toBeLessThan(1000);
     choice.click();
     expect(model.sent.at(-1)).toMatchObject({ action: "annotate", annotation: [HUGE] });
   });
 
   it("puts a hostile filter value in a <bdi> in its chip", () => {
     const model = new FakeModel({ total: 1, _records: [hostile()], filters: { predicted_as: [`${RLO}x`] } });
-    cleanup = render({ model, el });
-    const chip = el.querySelector(".rw-chip")!;
+    host.cleanup = render({ model, el: host.el });
+    const chip = host.el.querySelector(".rw-chip")!;
     expect(chip.querySelector("bdi:last-of-type")!.textContent).toBe(`${RLO}x`);
     expect(chip.querySelector("button")!.getAttribute("aria-label")).toBe(`Remove filter Predicted as: ${RLO}x`);
   });
@@ -102,9 +90,9 @@ describe("the home list with hostile tags", () => {
         records: 1, annotated: 0, annotated_percent: 0, created_at: "", updated_at: "",
       }],
     });
-    cleanup = renderList({ model, el });
-    noMarkup(el);
-    const tag = el.querySelector(".rw-home-tag")!;
+    host.cleanup = renderList({ model, el: host.el });
+    noMarkup(host.el);
+    const tag = host.el.querySelector(".rw-home-tag")!;
     expect(tag.querySelectorAll("bdi")).toHaveLength(2);
     expect(tag.textContent).toContain(SCRIPT);
     expect(tag.textContent!.length).toBeLessThan(200);
@@ -124,11 +112,11 @@ describe("a token classification record cut by the kernel (1 MB text)", () => {
       prediction: [[IMG, 0, SCRIPT.length, 0.9]] as unknown as [string, number][],
       annotation: null,
     });
-    cleanup = render({ model: new FakeModel({ task: "TokenClassification", total: 1, _labels: [IMG], _records: [ner] }), el });
-    noMarkup(el);
-    expect(el.querySelectorAll(".rw-tok")).toHaveLength(2);
-    expect(el.querySelector(".rw-tok")!.textContent).toBe(SCRIPT);
-    expect(el.querySelector(".rw-ner-cut")!.textContent).toBe(
+    host.cleanup = render({ model: new FakeModel({ task: "TokenClassification", total: 1, _labels: [IMG], _records: [ner] }), el: host.el });
+    noMarkup(host.el);
+    expect(host.el.querySelectorAll(".rw-tok")).toHaveLength(2);
+    expect(host.el.querySelector(".rw-tok")!.textContent).toBe(SCRIPT);
+    expect(host.el.querySelector(".rw-ner-cut")!.textContent).toBe(
       "Showing the first 2 of 200,000 tokens (" + `${SCRIPT.length + 3} of 1,000,000 characters): ` +
         "the rest of this text is not shown here; its spans are kept.",
     );

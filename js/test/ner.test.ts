@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { render } from "../src/dataset_page";
 import { codePointIndex, utf16Offsets } from "../src/ner";
 import { FakeModel, flush, record } from "./fake_model";
+import { host } from "./host";
 
 describe("offsets between the kernel (code points) and the DOM (UTF-16)", () => {
   const cases: [string, string][] = [
@@ -42,21 +43,10 @@ const ner = (overrides = {}) =>
     ...overrides,
   });
 
-let el: HTMLElement;
-let cleanup: (() => void) | null = null;
 const mount = (model: FakeModel) => {
-  cleanup = render({ model, el });
-  return el;
+  host.cleanup = render({ model, el: host.el });
+  return host.el;
 };
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-});
 const tokens = (root: ParentNode) => Array.from(root.querySelectorAll<HTMLElement>(".rw-tok"));
 const mouse = (target: HTMLElement, type: string, init: MouseEventInit = {}) =>
   target.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, ...init }));

@@ -1,32 +1,18 @@
 // The sidebar's "Model vs annotations" table and the Rules panel, rendered from a fake
 // model: what they show, what they send to the kernel (debounced), and that untrusted
 // rule names and labels stay text.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { render } from "../src/dataset_page";
 import { METRIC_ROWS } from "../src/metrics_panel";
 import { RULE_METRICS_DEBOUNCE_MS } from "../src/rules_panel";
 import type { RuleMetrics, SavedRule, SearchMetrics, Traits } from "../src/types";
 import { FakeModel, flush } from "./fake_model";
-
-let el: HTMLElement;
-let cleanup: (() => void) | null = null;
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-  vi.useRealTimers();
-});
+import { host } from "./host";
 
 function mount(overrides: Partial<Traits> = {}): { model: FakeModel; root: HTMLElement } {
   const model = new FakeModel(overrides);
-  cleanup = render({ model, el });
-  return { model, root: el };
+  host.cleanup = render({ model, el: host.el });
+  return { model, root: host.el };
 }
 
 const section = (root: ParentNode, name: string) =>
@@ -105,7 +91,7 @@ describe("the Model vs annotations table", () => {
   it("names the rows entities for NER, and is absent for Text2Text", () => {
     const ner = mount({ task: "TokenClassification", metrics: F1 }).root;
     expect(ner.querySelector(".rw-metrics thead th")!.textContent).toBe("Entity");
-    cleanup?.();
+    host.cleanup?.();
     const t2t = mount({ task: "Text2Text", metrics: {} }).root;
     expect(section(t2t, "Model vs annotations")).toBeNull();
   });
@@ -131,9 +117,9 @@ describe("the Rules panel", () => {
 
   it("is there for text classification only", () => {
     expect(section(mount().root, "Rules")).not.toBeNull();
-    cleanup?.();
+    host.cleanup?.();
     expect(section(mount({ task: "TokenClassification" }).root, "Rules")).toBeNull();
-    cleanup?.();
+    host.cleanup?.();
     expect(section(mount({ task: "Text2Text" }).root, "Rules")).toBeNull();
   });
 

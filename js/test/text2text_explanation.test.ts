@@ -1,28 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DRAFT_SAVE_MS, render } from "../src/dataset_page";
 import { FakeModel, flush, record } from "./fake_model";
+import { host } from "./host";
 
-let el: HTMLElement;
-let cleanup: (() => void) | null = null;
 const mount = (model: FakeModel) => {
-  cleanup = render({ model, el });
-  return el;
+  host.cleanup = render({ model, el: host.el });
+  return host.el;
 };
 const button = (root: ParentNode, name: string, n = 0) =>
   Array.from(root.querySelectorAll<HTMLButtonElement>("button")).filter(
     (b) => (b.getAttribute("aria-label") ?? b.textContent?.trim()) === name,
   )[n];
-
-beforeEach(() => {
-  el = document.createElement("div");
-  document.body.appendChild(el);
-});
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-  el.remove();
-  vi.useRealTimers();
-});
 
 const translation = (overrides = {}) =>
   record({
