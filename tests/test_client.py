@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -497,3 +499,17 @@ def test_an_empty_multi_label_annotation_is_stored_and_searchable():
     )
     assert rb.load("empty-multi", query="annotated_as:flu").id.tolist() == [2]
     assert rb.load("empty-multi", ids=[1]).annotation.tolist() == [[]]
+
+
+def test_workflow_modules_are_rb_attributes_loaded_on_first_use():
+    code = (
+        "import sys, rubrix_widgets as rb\n"
+        "assert 'rubrix_widgets.metrics' not in sys.modules\n"
+        "assert 'rubrix_widgets.labeling' not in sys.modules\n"
+        "assert callable(rb.metrics.text_classification.f1)\n"
+        "assert rb.labeling.text_classification.Rule('a OR b', 'x').query == 'a OR b'\n"
+        "assert callable(rb.listener) and 'metrics' in dir(rb)\n"
+        "from rubrix_widgets import *\n"
+        "assert labeling is rb.labeling and metrics is rb.metrics\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
