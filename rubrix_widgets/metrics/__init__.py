@@ -20,6 +20,7 @@ page's sidebar shows. Importing this package does not import matplotlib.
 from __future__ import annotations
 
 from . import commons, text_classification, token_classification
+from ._columns import all_texts, keyword_counts
 from ._numbers import summary_numbers
 from ._scores import F1Table, multi_label_f1, single_label_f1, span_f1
 from .summary import MetricSummary
@@ -27,7 +28,9 @@ from .summary import MetricSummary
 __all__ = [
     "F1Table",
     "MetricSummary",
+    "all_texts",
     "commons",
+    "keyword_counts",
     "multi_label_f1",
     "single_label_f1",
     "span_f1",

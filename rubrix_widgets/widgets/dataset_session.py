@@ -18,15 +18,16 @@ import orjson
 import pyarrow as pa
 import tantivy
 
+from ..metrics import all_texts, keyword_counts
 from ..record_table import BOOKKEEPING, nested_tuples
-from ..search.index_schema import KEYWORD_NAMES, TEXT_ANALYZER
+from ..search.index_schema import KEYWORD_NAMES
 from ..search.query_parser import parse_query
 from ..search.search_index import run_search
 from ..settings import check_label_schema
 from ..store import workspace as ws
 from ..store.dataset_store import DatasetView
 from ..store.manifest import Manifest
-from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+from ..tasks import TEXT2TEXT, TOKEN_CLASSIFICATION
 from . import actions
 from .filters import combine
 from .history import History, Step
@@ -36,11 +37,6 @@ from .sorting import sorted_page
 METADATA_FACETS = 12
 FACET_VALUES = 30
 KEYWORD_SAMPLE = 1_000
-STOPWORDS = frozenset(
-    "a an and are as at be but by for from has have he her his i if in into is it its me my no "
-    "not of on or our she so that the their them there these they this to was we were what when "
-    "which who will with you your rt http https www com amp via just can new get like".split()
-)
 
 
 @dataclass
@@ -220,26 +216,13 @@ class DatasetSession:
         }
 
     def keywords(self, view: DatasetView, compiled: tantivy.Query, limit: int = 20) -> list:
-        """Most frequent words of the first matches (like Rubrix's Keywords panel)."""
+        """Most frequent words of the first matches (like Rubrix's Keywords panel): the words
+        ``rb.metrics.commons.keywords`` counts, over the first ``KEYWORD_SAMPLE`` matches."""
         seqs, _ = run_search(view.searcher, compiled, KEYWORD_SAMPLE, count=False)
         if not len(seqs):
             return []
-        rows = view.live.rows(seqs)
-        texts = rows.column("text").to_pylist()
-        if view.task == TEXT_CLASSIFICATION:
-            inputs = rows.column("inputs").to_pylist()
-            texts = [
-                t if j is None else " ".join(_strings(orjson.loads(j)))
-                for t, j in zip(texts, inputs, strict=True)
-            ]
-        counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(
-                w
-                for w in TEXT_ANALYZER.analyze(text or "")
-                if len(w) > 2 and w not in STOPWORDS and not w.isdigit()
-            )
-        return [[word, count] for word, count in counts.most_common(limit)]
+        texts = all_texts(view.live.rows(seqs), view.task).drop_null()
+        return [[word, count] for word, count in keyword_counts(texts, limit).items()]
 
     def full_text(self, seq, key) -> str:
         """The whole text of one input (``key``) of the record at ``seq`` (pages send cut texts)."""
@@ -387,13 +370,6 @@ class DatasetSession:
             self.store.update_info(change)
         self._labels = (None, [])
         return self.labels(self.view())
-
-
-def _strings(inputs: dict) -> list[str]:
-    out = []
-    for value in inputs.values():
-        out.extend([value] if isinstance(value, str) else value)
-    return out
 
 
 def _facet_value(value):
