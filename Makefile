@@ -63,6 +63,7 @@ bench: setup $(CHROMIUM)
 	$(PY) benchmarks/widget_browser.py
 	$(PY) benchmarks/ner.py
 	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/workflows.py
 
 lint: setup
 	$(VENV)/bin/ruff check rubrix_widgets tests benchmarks
