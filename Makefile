@@ -66,8 +66,8 @@ bench: setup $(CHROMIUM)
 	$(PY) benchmarks/workflows.py
 
 lint: setup
-	$(VENV)/bin/ruff check rubrix_widgets tests benchmarks
-	$(VENV)/bin/ruff format --check rubrix_widgets tests benchmarks
+	$(VENV)/bin/ruff check rubrix_widgets tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check rubrix_widgets tests benchmarks notebooks
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache js/node_modules rubrix_widgets/static test-output
