@@ -43,6 +43,8 @@ def batches(rotten_tomatoes):
 
 
 LISTENER_CELL = f"""
+import threading
+
 w = rb.show({DATASET!r}, query="metadata.batch:0", mode="annotate", page_size=10)
 
 @rb.listener({DATASET!r}, query="status:Validated AND metadata.batch:{{batch}}",
@@ -50,7 +52,11 @@ w = rb.show({DATASET!r}, query="metadata.batch:0", mode="annotate", page_size=10
 def next_batch(records, ctx):
     ctx.query_params["batch"] += 1
     w.query = f"metadata.batch:{{ctx.query_params['batch']}}"
-    report(moved_to=ctx.query_params["batch"], labelled=sorted(records.id.tolist()))
+    report(
+        moved_to=ctx.query_params["batch"],
+        labelled=sorted(records.id.tolist()),
+        kernel_thread=threading.current_thread() is threading.main_thread(),
+    )
 
 next_batch.start()
 display(w)
@@ -77,6 +83,7 @@ def test_labelling_the_last_record_of_a_batch_moves_the_page_to_the_next(
     cards.nth(BATCH - 1).get_by_role("button", name="rotten", exact=True).click()
     report = wait_for_report(report_path, "moved_to", timeout=30)
     assert report["moved_to"] == 1 and report["labelled"] == list(range(BATCH))
+    assert report["kernel_thread"], "the action ran on the kernel's own thread, between cells"
     expect(root.get_by_role("searchbox", name="Search records")).to_have_value("metadata.batch:1")
     expect(cards).to_have_count(BATCH)
     expect(cards.first).to_contain_text(batches.text[BATCH][:40])
