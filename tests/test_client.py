@@ -508,6 +508,8 @@ def test_workflow_modules_are_rb_attributes_loaded_on_first_use():
         "assert 'rubrix_widgets.labeling' not in sys.modules\n"
         "assert callable(rb.metrics.text_classification.f1)\n"
         "assert rb.labeling.text_classification.Rule('a OR b', 'x').query == 'a OR b'\n"
+        "assert rb.labeling.Rule is rb.labeling.text_classification.Rule\n"
+        "assert rb.labeling.WeakLabels is rb.labeling.text_classification.WeakLabels\n"
         "assert callable(rb.listener) and 'metrics' in dir(rb)\n"
         "from rubrix_widgets import *\n"
         "assert labeling is rb.labeling and metrics is rb.metrics\n"
