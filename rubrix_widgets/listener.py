@@ -115,8 +115,7 @@ class RBDatasetListener:
 
         self._lock = threading.RLock()
         self._running = False
-        self._in_action = False
-        self._action_thread: int | None = None
+        self._action_thread: int | None = None  # the thread running the action, if one is
         self._seen_version: int | None = None
         self._args: tuple = ()
         self._kwargs: dict = {}
@@ -249,9 +248,8 @@ class RBDatasetListener:
 
     def _run(self) -> None:
         with self._lock:
-            if not self._running or self._in_action:
+            if not self._running or self._action_thread is not None:
                 return
-            self._in_action = True
             self._action_thread = threading.get_ident()
         try:
             self._seen_version = self._version()
@@ -262,7 +260,6 @@ class RBDatasetListener:
         finally:
             self._seen_version = self._version()  # the action's own writes are seen
             self._action_thread = None
-            self._in_action = False
 
     def _run_once(self) -> None:
         from . import client

@@ -21,7 +21,7 @@ import pyarrow as pa
 import tantivy
 
 from ..metrics import F1Table, multi_label_f1, span_f1
-from ..search.index_schema import keyword
+from ..search import keyword_queries as kq
 from ..search.search_index import run_search
 from ..store.dataset_store import DatasetView
 from ..store.record_parts import take_batches
@@ -64,9 +64,12 @@ def search_f1(view: DatasetView, compiled: tantivy.Query) -> dict:
     """The sidebar's F1 numbers for the records matching ``compiled`` (see the module)."""
     if view.task not in (TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION):
         return {}
-    both = _every(compiled, _either(view, keyword("predicted", "ok"), keyword("predicted", "ko")))
-    multi = view.task == TEXT_CLASSIFICATION and _count(
-        view, _every(compiled, _term(view, keyword("multi_label", "true")))
+    schema, searcher = view.index.index.schema, view.searcher
+    both = kq.every(
+        compiled, kq.either(kq.term(schema, "predicted", "ok"), kq.term(schema, "predicted", "ko"))
+    )
+    multi = view.task == TEXT_CLASSIFICATION and kq.count(
+        searcher, kq.every(compiled, kq.term(schema, "multi_label", "true"))
     )
     if view.task == TEXT_CLASSIFICATION and not multi:
         scores = _single_label_f1(view, compiled, both)
@@ -89,12 +92,12 @@ def _single_label_f1(
     term, and ``predicted:ok`` when they are equal: per label, the true positives are the
     ``annotated_as`` counts among the ok records, support and predictions the counts among
     all records with both."""
-    support = _term_counts(view, "annotated_as", both)
+    support = kq.term_counts(view.searcher, "annotated_as", both)
     if not support:
         return None
-    predicted = _term_counts(view, "predicted_as", both)
-    right = _every(compiled, _term(view, keyword("predicted", "ok")))
-    hits = _term_counts(view, "annotated_as", right)
+    predicted = kq.term_counts(view.searcher, "predicted_as", both)
+    right = kq.every(compiled, kq.term(view.index.index.schema, "predicted", "ok"))
+    hits = kq.term_counts(view.searcher, "annotated_as", right)
     labels = sorted(set(support) | set(predicted))
 
     def column(found: dict[str, int]) -> np.ndarray:
@@ -113,39 +116,11 @@ def _columns(view: DatasetView, seqs: np.ndarray, names: tuple[str, ...]) -> pa.
 
 
 def _why_empty(view: DatasetView, compiled: tantivy.Query) -> str:
-    if not _count(view, compiled):
+    schema, searcher = view.index.index.schema, view.searcher
+    if not kq.count(searcher, compiled):
         return NO_MATCHES
-    if not _count(view, _every(compiled, _exists(view, "annotated_as"))):
+    if not kq.count(searcher, kq.every(compiled, kq.has(schema, "annotated_as"))):
         return NO_ANNOTATIONS
-    if not _count(view, _every(compiled, _exists(view, "predicted_as"))):
+    if not kq.count(searcher, kq.every(compiled, kq.has(schema, "predicted_as"))):
         return NO_PREDICTIONS
     return NO_OVERLAP
-
-
-# -- index queries --------------------------------------------------------------------
-def _term(view: DatasetView, token: str) -> tantivy.Query:
-    return tantivy.Query.term_query(view.index.index.schema, "kw", token)
-
-
-def _either(view: DatasetView, *tokens: str) -> tantivy.Query:
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, _term(view, t)) for t in tokens])
-
-
-def _every(*queries: tantivy.Query) -> tantivy.Query:
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
-
-
-def _exists(view: DatasetView, name: str) -> tantivy.Query:
-    """Records with at least one ``name:`` keyword (as ``_exists_:name`` searches)."""
-    return tantivy.Query.regex_query(view.index.index.schema, "kw", f"{name}:.*")
-
-
-def _count(view: DatasetView, query: tantivy.Query) -> int:
-    return view.searcher.search(query, 1, count=True).count
-
-
-def _term_counts(view: DatasetView, name: str, among: tantivy.Query) -> dict[str, int]:
-    """Records per ``name:value`` keyword among the matches of ``among``."""
-    prefix = f"{name}:"
-    found = view.searcher.terms_with_prefix("kw", prefix, filter_query=among)
-    return {token[len(prefix) :]: n for token, n in found if n}

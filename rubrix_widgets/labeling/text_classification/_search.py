@@ -13,7 +13,8 @@ import numpy as np
 import tantivy
 
 from ...client import _ids_query
-from ...search.index_schema import keyword
+from ...search import keyword_queries as kq
+from ...search.keyword_queries import every  # noqa: F401  (rules combine queries with it)
 from ...search.search_index import run_search
 from ...store import workspace as ws
 from ...store.dataset_store import DatasetView
@@ -48,24 +49,17 @@ def matching_seqs(view: DatasetView, query: tantivy.Query, text: str = "") -> np
 
 def count(view: DatasetView, query: tantivy.Query, text: str = "") -> int:
     """How many records match ``query``: the searcher's count, no hits collected."""
-    _, total = run_search(view.searcher, query, 1, count=True, query_text=text)
-    return total
-
-
-def every(*queries: tantivy.Query) -> tantivy.Query:
-    """Records matching all of ``queries``."""
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+    return kq.count(view.searcher, query, text)
 
 
 def annotated(view: DatasetView) -> tantivy.Query:
     """Records with at least one annotated label (``_exists_:annotated_as``)."""
-    schema = view.index.index.schema
-    return tantivy.Query.regex_query(schema, "kw", keyword("annotated_as", "") + ".*")
+    return kq.has(view.index.index.schema, "annotated_as")
 
 
 def annotated_as(view: DatasetView, label: str) -> tantivy.Query:
     """Records annotated with ``label`` (exact, like ``annotated_as:label`` but unescaped)."""
-    return tantivy.Query.term_query(view.index.index.schema, "kw", keyword("annotated_as", label))
+    return kq.term(view.index.index.schema, "annotated_as", label)
 
 
 def ids_query(view: DatasetView, ids: Iterable) -> tantivy.Query:
