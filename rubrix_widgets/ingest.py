@@ -12,7 +12,7 @@ exactly the same input, and errors read the same.
 from __future__ import annotations
 
 import os
-import warnings
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,12 +56,10 @@ def table_from_frame(df: pd.DataFrame, task: str, fast: bool = True) -> pa.Table
     known = set(task_spec.record_fields) | _FRAME_ONLY.get(task, set()) | _IGNORED
     unknown = [str(c) for c in df.columns if c not in known]
     if unknown:
-        warnings.warn(
+        rules.warn_user(
             f"columns {unknown} are not {task} record fields and are ignored; known fields are "
             f"{list(task_spec.record_fields)}. To keep them, put them in a 'metadata' column "
-            "of dicts",
-            UserWarning,
-            stacklevel=4,
+            "of dicts"
         )
     if df.columns.duplicated().any():
         raise ValueError(
@@ -111,11 +109,7 @@ class _Builder:
         return out
 
     def row_error(self, row: int, exc: Exception) -> ValueError:
-        ident = None if self.ids is None else self.ids.iloc[row]
-        if hasattr(ident, "item"):
-            ident = ident.item()
-        which = f"row {row}" + (f" (id={ident!r})" if not rules.is_missing(ident) else "")
-        return ValueError(f"{which}: {exc}")
+        return ValueError(f"{self.where(row).rstrip()}: {exc}")
 
     def attempt(self, fast: Callable[[], Any], slow: Callable[[], Any]) -> Any:
         if self.fast:
@@ -169,6 +163,7 @@ class _Builder:
                 TEXT2TEXT: self.text2text,
             }[self.task]()
             self.build_status_and_annotator()
+            self.drop_prediction_agents()
         schema = batch_schema(self.task)
         return pa.Table.from_arrays([self.out[f.name] for f in schema], schema=schema)
 
@@ -221,7 +216,7 @@ class _Builder:
         return json_column(column)
 
     def slow_metadata(self) -> pa.Array:
-        values = self.rows("metadata", rules.check_metadata)
+        values = self.rows("metadata", rules.check_record_metadata)
         return pa.array([rules.dumps(v) if v else None for v in values], pa.large_string())
 
     def fast_timestamps(self) -> pa.Array:
@@ -261,13 +256,23 @@ class _Builder:
         )
         dropped = pc.sum(pc.and_(pc.is_valid(agents), pc.invert(has_annotation))).as_py() or 0
         if dropped:
-            warnings.warn(
-                f"annotation_agent is dropped on {dropped} records without an annotation",
-                UserWarning,
-                stacklevel=5,
+            rules.warn_user(
+                f"annotation_agent is dropped on {dropped} records without an annotation"
             )
             agents = pc.if_else(has_annotation, agents, pa.scalar(None, pa.string()))
         self.out["annotation_agent"] = agents
+
+    def drop_prediction_agents(self) -> None:
+        """An agent without a prediction is not stored (Rubrix warned and did not log it)."""
+        agents = self.out["prediction_agent"]
+        has_prediction = pc.is_valid(self.out["prediction"])
+        dropped = pc.sum(pc.and_(pc.is_valid(agents), pc.invert(has_prediction))).as_py() or 0
+        if dropped:
+            rules.warn_user(
+                f"prediction_agent is dropped on {dropped} records without a prediction"
+            )
+            none = pa.scalar(None, pa.string())
+            self.out["prediction_agent"] = pc.if_else(has_prediction, agents, none)
 
     # -- text classification -----------------------------------------------------------------
     def text_classification(self) -> None:
@@ -328,7 +333,10 @@ class _Builder:
             if _duplicates_within_rows(lists, pc.list_flatten(lists)):
                 raise _Fallback
             return lists
-        labels = pa.array(column, type=pa.string(), from_pandas=True)
+        if pd.api.types.is_integer_dtype(column.dtype):  # class ids: "1", as records make them
+            labels = pc.cast(pa.array(column, from_pandas=True), pa.string())
+        else:
+            labels = pa.array(column, type=pa.string(), from_pandas=True)
         _check_labels(labels.drop_null())
         return _wrap_in_lists(labels)
 
@@ -422,22 +430,29 @@ class _Builder:
         if column is None:
             return pa.nulls(self.n, kind)
         values = column.tolist()
-        spans = pa.array(values, kind)
+        span_type = kind.value_type
+        try:
+            spans = pa.array(values, kind)
+        except pa.ArrowInvalid:
+            if name != "prediction":
+                raise
+            span_type = SPAN  # predictions given as (label, start, end), with no scores
+            spans = pa.array(values, pa.list_(SPAN))
         items = spans.flatten()
         if len(items) == 0:
-            return spans
+            return spans if spans.type == kind else pa.array(values, kind)
         starts, ends = items.field("start"), items.field("end")
         if starts.null_count or ends.null_count:
             raise _Fallback
         # Arrow truncates 0.5 to 0 on the way to int32: read the offsets as floats too
-        as_floats = pa.array(values, _float_offsets(kind.value_type)).flatten()
+        as_floats = pa.array(values, _float_offsets(span_type)).flatten()
         for field, ints in (("start", starts), ("end", ends)):
             if not pc.all(pc.equal(as_floats.field(field), pc.cast(ints, pa.float64()))).as_py():
                 raise _Fallback
         _check_labels(items.field("label"))
         if name == "prediction":
-            scores = items.field("score")
-            if scores.null_count or not _all_in_unit_interval(scores):
+            spans = _with_scores(spans)
+            if not _all_in_unit_interval(spans.flatten().field("score")):
                 raise _Fallback
         if not boundaries.hold(pc.list_parent_indices(spans).to_numpy(), starts, ends):
             raise _Fallback
@@ -460,27 +475,18 @@ class _Builder:
         annotations = self.columns.get("annotation")
         annotations = [None] * self.n if annotations is None else annotations.tolist()
         if "tags" in self.columns:
-            annotations = [
-                rules.tags_to_spans(list(t), o) if a is None and not _missing_list(t) else a
-                for a, t, o in zip(annotations, self.columns["tags"].tolist(), offsets, strict=True)
-            ]
+            tag_lists = self.columns["tags"].tolist()
+            for row, (spans, tags) in enumerate(zip(annotations, tag_lists, strict=True)):
+                # as in Rubrix: tags fill a missing or empty annotation; empty tags are none
+                if _missing_list(tags) or len(tags) == 0 or not _missing_or_empty(spans):
+                    continue
+                try:
+                    annotations[row] = rules.tags_to_spans(list(tags), offsets[row])
+                except ValueError as exc:
+                    raise self.row_error(row, exc) from None
         self.columns["annotation"] = pd.Series(annotations, dtype=object)
-        annotation = self.rows(
-            "annotation",
-            lambda v, t, o: rules.check_spans(v, t, o, "annotation", allow_score=False),
-            texts,
-            offsets,
-        )
-        prediction = self.rows(
-            "prediction",
-            lambda v, t, o: rules.check_spans(v, t, o, "prediction", allow_score=True),
-            texts,
-            offsets,
-        )
-        prediction = [
-            None if spans is None else [s if len(s) == 4 else (*s, None) for s in spans]
-            for spans in prediction
-        ]
+        annotation = self.spans_by_row("annotation", texts, offsets)
+        prediction = self.spans_by_row("prediction", texts, offsets)
         schema = spec(TOKEN_CLASSIFICATION).schema
         return {
             "text": pa.array(texts, pa.large_string()),
@@ -489,17 +495,43 @@ class _Builder:
             "prediction": pa.array(prediction, schema.field("prediction").type),
         }
 
+    def spans_by_row(self, name: str, texts: list[str], offsets: list) -> list[Any]:
+        """Every row's spans checked (and, like Rubrix, corrected) against its tokens."""
+        corrections: list[tuple[str, tuple, tuple]] = []
+
+        def check(value, text, token_offsets, row):
+            found: list[tuple[tuple, tuple]] = []
+            spans = rules.check_spans(value, text, token_offsets, name, name == "prediction", found)
+            corrections.extend((self.where(row), before, after) for before, after in found)
+            return spans
+
+        spans = self.rows(name, check, texts, offsets, range(self.n))
+        if corrections:
+            rules.warn_user(rules.describe_corrections(name, corrections))
+        return spans
+
+    def where(self, row: int) -> str:
+        ident = None if self.ids is None else self.ids.iloc[row]
+        if hasattr(ident, "item"):
+            ident = ident.item()
+        return f"row {row}" + (f" (id={ident!r})" if not rules.is_missing(ident) else "") + " "
+
     # -- text2text -----------------------------------------------------------------------------
     def text2text(self) -> None:
         def fast_text():
-            array = pa.array(self.given("text"), type=pa.large_string())
-            if array.null_count or pc.any(pc.match_substring_regex(array, r"^\s*$")).as_py():
+            column = self.given("text")
+            if column is None:
                 raise _Fallback
-            return array
+            array = pa.array(column.tolist())  # inferred, not cast: bytes must not pass for str
+            if array.type not in (pa.string(), pa.large_string()) or array.null_count:
+                raise _Fallback
+            return array.cast(pa.large_string())
 
-        self.out["text"] = self.attempt(
-            fast_text, lambda: pa.array(self.rows("text", rules.check_text), pa.large_string())
-        )
+        def slow_text():
+            values = self.rows("text", lambda v: rules.check_text(v, allow_empty=True))
+            return pa.array(values, pa.large_string())
+
+        self.out["text"] = self.attempt(fast_text, slow_text)
         self.out["annotation"] = self.strings(
             "annotation", rules.check_text2text_annotation, large=True
         )
@@ -539,6 +571,21 @@ def _has_surrogate(value: Any) -> bool:
     return False
 
 
+def _with_scores(spans: pa.ListArray) -> pa.ListArray:
+    """Prediction spans with a score each: a missing or None score is 0.0, as in Rubrix."""
+    items = spans.values
+    names = [f.name for f in items.type]
+    if "score" in names and items.field("score").null_count == 0:
+        return spans
+    scores = items.field("score") if "score" in names else pa.nulls(len(items), pa.float64())
+    scored = pa.StructArray.from_arrays(
+        [items.field("label"), items.field("start"), items.field("end"), pc.fill_null(scores, 0.0)],
+        fields=list(SCORED_SPAN),
+    )
+    mask = spans.is_null() if spans.null_count else None
+    return pa.ListArray.from_arrays(spans.offsets, scored, mask=mask)
+
+
 def _float_offsets(span: pa.StructType) -> pa.DataType:
     """The span type with float offsets, to see the values Arrow would truncate to int32."""
     return pa.list_(
@@ -572,7 +619,12 @@ def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> bool:
 
 
 def json_column(values) -> pa.Array:
-    """Dicts -> a column of JSON text; empty dicts and None become null.
+    """Metadata dicts -> a column of JSON text, without empty values; {} and None become null.
+
+    Values that are None (or NaN), ``[]`` or ``{}`` are dropped, as Rubrix's server did
+    (:func:`rules.drop_empty_values`): the whole buffer is searched once for ``:null``,
+    ``:[]`` and ``:{}``, and only the rows holding one are decoded and cleaned (a string
+    holding those characters costs a needless check, never a wrong result).
 
     Each encoded value is copied into one growing buffer and dropped at once,
     so its memory is reused for the next: keeping a million small bytes
@@ -588,13 +640,14 @@ def json_column(values) -> pa.Array:
         if value is None or value == {}:
             valid[i] = False
         elif type(value) is dict:
-            text = dumps(value, option=options)
-            if b'"":' in text:
-                raise _Fallback
-            extend(text)
+            extend(dumps(value, option=options))
         else:
             raise _Fallback
         offsets[i + 1] = len(data)
+    if data.find(b'"":') >= 0:  # an empty key, or one ending in a quote: the rules decide
+        raise _Fallback
+    if _EMPTY_JSON_VALUE.search(data):
+        data, offsets = _without_empty_values(data, offsets, valid)
     validity = None if valid.all() else pa.array(valid).buffers()[1]
     return pa.LargeStringArray.from_buffers(
         len(values),
@@ -605,6 +658,33 @@ def json_column(values) -> pa.Array:
     )
 
 
+_EMPTY_JSON_VALUE = re.compile(rb":(?:null|\[\]|\{\})")
+
+
+def _without_empty_values(
+    data: bytearray, offsets: np.ndarray, valid: np.ndarray
+) -> tuple[bytearray, np.ndarray]:
+    """Re-encode the rows whose JSON shows an empty value, without those values.
+
+    Rows left with nothing are marked invalid in ``valid`` (null metadata).
+    """
+    hits = [m.start() for m in _EMPTY_JSON_VALUE.finditer(data)]
+    rows = np.unique(np.searchsorted(offsets, hits, side="right") - 1).tolist()
+    out, growth = bytearray(), np.zeros(len(valid), dtype=np.int64)
+    done = 0  # the rows before this one are copied as they are
+    for row in rows:
+        start, end = int(offsets[row]), int(offsets[row + 1])
+        out += data[int(offsets[done]) : start]
+        cleaned = rules.drop_empty_values(orjson.loads(data[start:end]))
+        text = orjson.dumps(cleaned) if cleaned else b""
+        valid[row] = bool(cleaned)
+        out += text
+        growth[row] = len(text) - (end - start)
+        done = row + 1
+    out += data[int(offsets[done]) :]
+    return out, offsets + np.concatenate([[0], np.cumsum(growth)])
+
+
 def _has_lists(column: pd.Series) -> bool:
     return any(isinstance(v, list | tuple | dict | np.ndarray) for v in column.head(1))
 
@@ -613,6 +693,10 @@ def _missing_list(value: Any) -> bool:
     return value is None or (
         not isinstance(value, list | tuple | np.ndarray) and rules.is_missing(value)
     )
+
+
+def _missing_or_empty(value: Any) -> bool:
+    return _missing_list(value) or (isinstance(value, list | tuple | np.ndarray) and not len(value))
 
 
 def _inputs_are_text(inputs: pd.Series, texts: pd.Series) -> bool:

@@ -9,14 +9,18 @@
 Records are checked when built and when a field is assigned; the checks are
 the functions of :mod:`rubrix_widgets.rules`, shared with the fast
 column-wise path that logs DataFrames. Values are kept in the form they load
-back in: an ``event_timestamp`` with a time zone becomes naive UTC.
+back in: an ``event_timestamp`` with a time zone becomes naive UTC, empty
+metadata values are dropped (Rubrix's server dropped them), an agent without
+its prediction or annotation is dropped with a warning.
+
+Rubrix's read-only fields ``metrics``, ``search_keywords`` and ``last_updated``
+are accepted and kept on the record, and never stored by ``rb.log``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import warnings
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
@@ -24,6 +28,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SkipValidation,
     ValidationError,
     field_validator,
@@ -84,9 +89,29 @@ class _Record(BaseModel):
         protected_namespaces=(),
     )
     task: ClassVar[str]
+    # fields fixed once the record is built, as in Rubrix (its spans refer to them)
+    _immutable: ClassVar[tuple[str, ...]] = ()
+    # Rubrix's read-only fields: accepted and kept on the record, never stored by rb.log
+    _read_only: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def _normalize(self) -> None:  # pragma: no cover - every record overrides it
         raise NotImplementedError
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_read_only_fields(cls, data: Any, handler: Any) -> Any:
+        read_only = {}
+        if isinstance(data, dict) and any(name in data for name in READ_ONLY_FIELDS):
+            data = dict(data)
+            read_only = {
+                name: _check_read_only(name, data.pop(name))
+                for name in READ_ONLY_FIELDS
+                if name in data
+            }
+        record = handler(data)
+        if read_only:
+            record._read_only = {k: v for k, v in read_only.items() if v is not None}
+        return record
 
     @model_validator(mode="after")
     def _apply_rules(self):
@@ -94,6 +119,19 @@ class _Record(BaseModel):
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._immutable:
+            raise AttributeError(
+                f"{name} cannot be assigned once the record is built, as in Rubrix (the "
+                f"record's other fields refer to it); build a new {type(self).__name__} "
+                f"with the new {name} instead"
+            )
+        if name in READ_ONLY_FIELDS:
+            checked = _check_read_only(name, value)
+            if checked is None:
+                self._read_only.pop(name, None)
+            else:
+                self._read_only[name] = checked
+            return
         # pydantic assigns before the model rules run; keep the record valid
         # when they reject the new value.
         before = dict(self.__dict__)
@@ -104,26 +142,87 @@ class _Record(BaseModel):
             self.__dict__.update(before)
             raise
 
+    @property
+    def metrics(self) -> dict[str, Any] | None:
+        """Read only, as in Rubrix: metrics a Rubrix server computed; never stored by rb.log."""
+        return self._read_only.get("metrics")
+
+    @property
+    def search_keywords(self) -> list[str] | None:
+        """Read only, as in Rubrix: keywords a Rubrix search matched; never stored by rb.log."""
+        return self._read_only.get("search_keywords")
+
+    @property
+    def last_updated(self) -> dt.datetime | None:
+        """Read only: when a Rubrix server last stored the record; rb.log stamps its own."""
+        return self._read_only.get("last_updated")
+
+    def dict(self, **kwargs: Any) -> dict[str, Any]:
+        """The record as Rubrix's ``record.dict()`` gave it: each field of Rubrix's record, in
+        its order, ``text`` and the read-only ``metrics`` and ``search_keywords`` included.
+
+        Takes pydantic's ``include``, ``exclude`` and ``exclude_none``, as Rubrix's did.
+        """
+        dumped = self.model_dump(**kwargs)
+        include, exclude = kwargs.get("include"), kwargs.get("exclude") or ()
+        out = {}
+        for name in _RUBRIX_FIELDS[self.task]:
+            if name in dumped:
+                out[name] = dumped[name]
+            elif name not in exclude and (include is None or name in include):
+                value = getattr(self, name)
+                if value is not None or not kwargs.get("exclude_none"):
+                    out[name] = value
+        return out
+
     def _set(self, **values: Any) -> None:
         self.__dict__.update(values)
 
     def _common(self, has_annotation: bool, has_prediction: bool) -> dict[str, Any]:
-        annotation_agent = rules.check_agent(self.annotation_agent, "annotation_agent")
-        if annotation_agent is not None and not has_annotation:
-            warnings.warn(
-                f"annotation_agent {annotation_agent!r} is dropped: the record has no annotation",
-                UserWarning,
-                stacklevel=5,
-            )
-            annotation_agent = None
+        # Rubrix warned that an agent without its annotation or prediction is not logged;
+        # records hold what loads back, so the agent is dropped here.
+        agents = {}
+        for field, has_it in (("annotation", has_annotation), ("prediction", has_prediction)):
+            agent = rules.check_agent(getattr(self, f"{field}_agent"), f"{field}_agent")
+            if agent is not None and not has_it:
+                rules.warn_user(f"{field}_agent {agent!r} is dropped: the record has no {field}")
+                agent = None
+            agents[f"{field}_agent"] = agent
         return {
             "id": rules.check_id(self.id),
-            "metadata": rules.check_metadata(self.metadata),
+            "metadata": rules.check_record_metadata(self.metadata),
             "status": rules.check_status(self.status, has_annotation),
             "event_timestamp": _naive_utc(rules.check_event_timestamp(self.event_timestamp)),
-            "prediction_agent": rules.check_agent(self.prediction_agent, "prediction_agent"),
-            "annotation_agent": annotation_agent,
+            **agents,
         }
+
+
+READ_ONLY_FIELDS = ("metrics", "search_keywords", "last_updated")
+_RUBRIX_TAIL = ("id", "metadata", "status", "event_timestamp", "metrics", "search_keywords")
+_AGENTS = ("prediction", "prediction_agent", "annotation", "annotation_agent")
+# the fields of Rubrix 0.18's client records, in its order (what its record.dict() gave)
+_RUBRIX_FIELDS = {
+    "TextClassification": ("text", "inputs", *_AGENTS, "multi_label", "explanation", *_RUBRIX_TAIL),
+    "TokenClassification": ("text", "tokens", *_AGENTS, *_RUBRIX_TAIL),
+    "Text2Text": ("text", *_AGENTS, *_RUBRIX_TAIL),
+}
+
+
+def _check_read_only(name: str, value: Any) -> Any:
+    """Rubrix's read-only fields: metrics (dict), search_keywords (list of str), last_updated."""
+    if value is None or (not isinstance(value, Mapping | list | tuple) and rules.is_missing(value)):
+        return None
+    if name == "metrics":
+        if not isinstance(value, Mapping):
+            raise ValueError(f"metrics: {value!r:.60} is not a dict")
+        return dict(value)
+    if name == "search_keywords":
+        if hasattr(value, "tolist") and not isinstance(value, str):
+            value = value.tolist()
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"search_keywords: {value!r:.60} is not a list of str")
+        return list(value)
+    return rules.check_event_timestamp(value, "last_updated")
 
 
 class TextClassificationRecord(_Record):
@@ -132,7 +231,9 @@ class TextClassificationRecord(_Record):
     Parameters
     ----------
     inputs : str, list of str, or dict of str -> str or list of str
-        The text(s). A str or a list becomes ``{"text": ...}``. ``text=`` is an alias.
+        The text(s). A str (deprecated in Rubrix: a ``FutureWarning``) or a list becomes
+        ``{"text": ...}``. ``text=`` is an alias; both given must agree. Neither can be
+        assigned once the record is built.
     prediction : list of (label, score), optional
         Scores in [0, 1]; for single-label records they sum to at most 1.
         Stored sorted by score, highest first.
@@ -141,6 +242,8 @@ class TextClassificationRecord(_Record):
     explanation : dict of input key -> list of TokenAttributions, optional
     status : {"Default", "Edited", "Discarded", "Validated"}
         Defaults to "Validated" when an annotation is given, else "Default".
+    metrics, search_keywords, last_updated : optional
+        Rubrix's read-only fields: kept on the record, never stored by ``rb.log``.
     """
 
     task: ClassVar[str] = "TextClassification"
@@ -157,9 +260,17 @@ class TextClassificationRecord(_Record):
     status: Annotated[str | None, SkipValidation] = None
     event_timestamp: Annotated[dt.datetime | None, SkipValidation] = None
 
+    _immutable: ClassVar[tuple[str, ...]] = ("text", "inputs")
+
     @model_validator(mode="before")
     @classmethod
     def _text_alias(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("inputs"), str):
+            rules.warn_user(
+                "inputs given as a str: give it as text='...' (Rubrix will stop accepting a "
+                "str for inputs); it is stored as inputs={'text': ...}",
+                FutureWarning,
+            )
         if isinstance(data, dict) and "text" in data:
             data = dict(data)
             text = data.pop("text")
@@ -183,28 +294,30 @@ class TextClassificationRecord(_Record):
         )
 
     @property
-    def text(self) -> str | None:
-        """The text, when the record has a single text input (else None)."""
-        value = self.inputs.get("text") if len(self.inputs) == 1 else None
-        if value is None and len(self.inputs) == 1:
-            value = next(iter(self.inputs.values()))
-        return value if isinstance(value, str) else None
+    def text(self) -> str | list[str] | None:
+        """``inputs["text"]`` when that is the only input, as in Rubrix; else None."""
+        if len(self.inputs) == 1:
+            return self.inputs.get("text")
+        return None
 
 
 class TokenClassificationRecord(_Record):
     """A text with entity spans (NER, POS, slot filling).
 
     Spans are ``(label, start, end)`` character offsets into ``text``, end
-    exclusive, on token boundaries; predictions may carry a score as a 4th item.
-    ``tokens`` defaults to words and punctuation marks of the text; ``text``
-    defaults to the tokens joined by spaces. ``tags`` (IOB/BIOES, one per
-    token) may replace ``annotation``.
+    exclusive, on token boundaries; prediction spans carry a score as a 4th
+    item (0.0 when none is given, as in Rubrix). A span off the tokens only by
+    surrounding whitespace, or reaching past the text, is corrected with a
+    warning, as Rubrix does. ``tokens`` (kept as a tuple, as in Rubrix)
+    defaults to words and punctuation marks of the text; ``text`` defaults to
+    the tokens joined by spaces; neither can be assigned later. ``tags``
+    (IOB/BIOES, one per token) may replace ``annotation``.
     """
 
     task: ClassVar[str] = "TokenClassification"
 
     text: Annotated[str, SkipValidation] = None  # type: ignore[assignment]
-    tokens: Annotated[list[str], SkipValidation] = None  # type: ignore[assignment]
+    tokens: Annotated[tuple[str, ...], SkipValidation] = None  # type: ignore[assignment]
     prediction: Annotated[list[tuple] | None, SkipValidation] = None
     prediction_agent: Annotated[str | None, SkipValidation] = None
     annotation: Annotated[list[tuple[str, int, int]] | None, SkipValidation] = None
@@ -214,18 +327,22 @@ class TokenClassificationRecord(_Record):
     status: Annotated[str | None, SkipValidation] = None
     event_timestamp: Annotated[dt.datetime | None, SkipValidation] = None
 
+    _immutable: ClassVar[tuple[str, ...]] = ("text", "tokens")
+
     @model_validator(mode="before")
     @classmethod
     def _tags_alias(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("tags") is not None:
-            data = dict(data)
-            tags = list(data.pop("tags"))
-            if data.get("annotation") is not None:
-                warnings.warn("annotation is given, so tags are ignored", UserWarning, stacklevel=4)
-            else:
-                data["annotation"] = _TagsPending(tags)
-        elif isinstance(data, dict):
-            data.pop("tags", None)
+        if not isinstance(data, dict) or "tags" not in data:
+            return data
+        data = dict(data)
+        tags = data.pop("tags")
+        # as in Rubrix, empty tags are no tags, and tags fill an empty annotation
+        if not _length(tags):
+            return data
+        if _length(data.get("annotation")):
+            rules.warn_user("annotation is given, so tags are ignored")
+        else:
+            data["annotation"] = _TagsPending(list(tags))
         return data
 
     def _normalize(self) -> None:
@@ -233,17 +350,97 @@ class TokenClassificationRecord(_Record):
         annotation = self.annotation
         if isinstance(annotation, _TagsPending):
             annotation = rules.tags_to_spans(annotation.tags, offsets)
-        annotation = rules.check_spans(annotation, text, offsets, "annotation", allow_score=False)
-        prediction = rules.check_spans(
-            self.prediction, text, offsets, "prediction", allow_score=True
-        )
+        checked = {}
+        for field, spans in (("annotation", annotation), ("prediction", self.prediction)):
+            corrections: list[tuple[tuple, tuple]] = []
+            checked[field] = rules.check_spans(
+                spans, text, offsets, field, field == "prediction", corrections
+            )
+            if corrections:
+                message = rules.describe_corrections(field, [("", b, a) for b, a in corrections])
+                rules.warn_user(message)
+        annotation, prediction = checked["annotation"], checked["prediction"]
         self._set(
             text=text,
-            tokens=tokens,
+            tokens=tuple(tokens),  # a tuple, as Rubrix keeps them: hashable, and equal to theirs
             annotation=annotation,
             prediction=prediction,
             **self._common(annotation is not None, prediction is not None),
         )
+
+    def _offsets(self) -> list[tuple[int, int]]:
+        return rules.token_offsets(self.text, self.tokens)
+
+    def spans2iob(self, spans: list[tuple] | None = None) -> list[str] | None:
+        """IOB tags of ``spans`` (e.g. ``record.annotation``), one per token; None for None.
+
+        Deprecated in Rubrix 0.18 (a ``FutureWarning``), and kept for code written for it.
+
+        Raises
+        ------
+        ValueError
+            When spans overlap (IOB tags cannot express that) or are off the tokens.
+        """
+        _deprecated("spans2iob")
+        if spans is None:
+            return None
+        return rules.spans_to_tags(spans, self._offsets())
+
+    def char_id2token_id(self, char_idx: int) -> int | None:
+        """Index of the token holding character ``char_idx``; None between tokens.
+
+        Deprecated in Rubrix 0.18 (a ``FutureWarning``), and kept for code written for it.
+        """
+        _deprecated("char_id2token_id")
+        return self._char_to_token().get(char_idx)
+
+    def token_span(self, token_idx: int) -> tuple[int, int]:
+        """(start, end) character offsets of token ``token_idx``; IndexError past the tokens.
+
+        Deprecated in Rubrix 0.18 (a ``FutureWarning``), and kept for code written for it.
+        """
+        _deprecated("token_span")
+        offsets = self._offsets()
+        if isinstance(token_idx, bool) or not hasattr(token_idx, "__index__"):
+            raise IndexError(f"token id {token_idx!r} is not an int")
+        token_idx = token_idx.__index__()
+        if not 0 <= token_idx < len(offsets):
+            raise IndexError(
+                f"token id {token_idx} is out of bounds: the record has {len(offsets)} tokens"
+            )
+        return offsets[token_idx]
+
+    @property
+    def __chars2tokens__(self) -> dict[int, int]:
+        """Deprecated in Rubrix 0.18: character index -> token index."""
+        _deprecated("__chars2tokens__")
+        return self._char_to_token()
+
+    @property
+    def __tokens2chars__(self) -> dict[int, tuple[int, int]]:
+        """Deprecated in Rubrix 0.18: token index -> (start, end) character offsets."""
+        _deprecated("__tokens2chars__")
+        return dict(enumerate(self._offsets()))
+
+    def _char_to_token(self) -> dict[int, int]:
+        return {
+            char: k for k, (start, end) in enumerate(self._offsets()) for char in range(start, end)
+        }
+
+
+def _deprecated(name: str) -> None:
+    rules.warn_user(
+        f"TokenClassificationRecord.{name} is deprecated in Rubrix and may be removed; it "
+        "works here as it did there",
+        FutureWarning,
+    )
+
+
+def _length(value: Any) -> int:
+    """How many items: 0 for None, NaN or an empty list; 1 for any other non-list value."""
+    if value is None or (not hasattr(value, "__len__") and rules.is_missing(value)):
+        return 0
+    return len(value) if hasattr(value, "__len__") else 1
 
 
 def _attributions(key: str, values: Any) -> list[TokenAttributions]:
@@ -306,7 +503,7 @@ class Text2TextRecord(_Record):
     event_timestamp: Annotated[dt.datetime | None, SkipValidation] = None
 
     def _normalize(self) -> None:
-        text = rules.check_text(self.text)
+        text = rules.check_text(self.text, allow_empty=True)
         annotation = rules.check_text2text_annotation(self.annotation)
         prediction = rules.check_text2text_prediction(self.prediction)
         self._set(

@@ -9,9 +9,14 @@ naming the field, the value and what is allowed.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import numbers
+import os
 import re
+import sys
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,6 +48,21 @@ def is_missing(value: Any) -> bool:
         return bool(value != value)  # numpy nan / NaT scalars
     except (TypeError, ValueError):
         return False
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn, pointing at the user's line: the first caller outside this package and pydantic
+    (a record's rules run inside pydantic's validation)."""
+    internal = (_PACKAGE,)
+    if "pydantic" in sys.modules:
+        internal += (os.path.dirname(sys.modules["pydantic"].__file__) + os.sep,)
+    frame, level = sys._getframe(1), 2  # stacklevel 2 is the frame that called warn_user
+    while frame is not None and frame.f_code.co_filename.startswith(internal):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -95,13 +115,19 @@ def check_id(value: Any) -> int | str | None:
 
 
 def check_label(value: Any, field: str) -> str:
+    if _is_int(value):  # Rubrix (pydantic v1) made label 1 into "1": class ids from a model
+        return str(int(value))
     if not isinstance(value, str):
-        raise ValueError(f"{field}: label {_short(value)} is not a str")
+        raise ValueError(f"{field}: label {_short(value)} is not a str (or an int)")
     if not value.strip():
         raise ValueError(f"{field}: label names must not be empty")
     if "\x00" in value or "\x1f" in value:
         raise ValueError(f"{field}: label {_short(value)} contains a control character (NUL or US)")
     return storable(value if type(value) is str else str(value), field)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)  # numpy's too
 
 
 def check_agent(value: Any, field: str) -> str | None:
@@ -113,14 +139,16 @@ def check_agent(value: Any, field: str) -> str | None:
 
 
 def check_status(value: Any, has_annotation: bool) -> str:
-    if is_missing(value):
+    # Rubrix derives the status when none is given; its test is "status or ...", so "" is none
+    if is_missing(value) or (isinstance(value, str) and value == ""):
         return "Validated" if has_annotation else "Default"
     if value not in STATUSES:
         raise ValueError(f"status {_short(value)} is not one of {', '.join(STATUSES)}")
     return value
 
 
-def check_event_timestamp(value: Any) -> dt.datetime | None:
+def check_event_timestamp(value: Any, field: str = "event_timestamp") -> dt.datetime | None:
+    """A datetime, or None for None, NaN and pandas' NaT (as Rubrix turns NaT into None)."""
     if is_missing(value):
         return None
     if isinstance(value, str):
@@ -128,7 +156,7 @@ def check_event_timestamp(value: Any) -> dt.datetime | None:
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(
-                f"event_timestamp: {_short(value)} is not an ISO date, e.g. 2021-05-04T10:00:00"
+                f"{field}: {_short(value)} is not an ISO date, e.g. 2021-05-04T10:00:00"
             ) from None
     if getattr(getattr(value, "dtype", None), "kind", None) == "M":  # numpy datetime64
         import pandas as pd
@@ -140,7 +168,7 @@ def check_event_timestamp(value: Any) -> dt.datetime | None:
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    raise ValueError(f"event_timestamp: {_short(value)} is not a datetime")
+    raise ValueError(f"{field}: {_short(value)} is not a datetime")
 
 
 # -- metadata --------------------------------------------------------------------
@@ -169,6 +197,29 @@ def check_metadata(value: Any) -> dict[str, Any]:
     if _EMPTY_KEY.search(text):
         raise ValueError("metadata: keys must be non-empty str")
     return orjson.loads(text)
+
+
+def check_record_metadata(value: Any) -> dict[str, Any]:
+    """A record's metadata as it is stored and loads back: :func:`check_metadata`, without
+    empty values.
+
+    Rubrix's server dropped keys whose value is None, ``[]`` or ``{}`` (at any depth of
+    nested dicts, not inside lists) when it stored a record, so they never came back from
+    ``rb.load``; NaN is None here, so it goes too.
+    """
+    return drop_empty_values(check_metadata(value))
+
+
+def drop_empty_values(metadata: dict[str, Any]) -> dict[str, Any]:
+    """``metadata`` without the keys whose value is None, ``[]`` or ``{}`` (nested dicts too)."""
+    out = {}
+    for key, value in metadata.items():
+        if isinstance(value, dict):
+            value = drop_empty_values(value)
+        if value is None or (isinstance(value, list | dict) and not value):
+            continue
+        out[key] = value
+    return out
 
 
 def dumps(value: Any) -> str:
@@ -254,7 +305,7 @@ def check_text_annotation(value: Any, multi_label: bool) -> str | list[str] | No
         return None
     if hasattr(value, "tolist") and not isinstance(value, str):
         value = value.tolist()
-    if isinstance(value, str):
+    if isinstance(value, str) or _is_int(value):
         labels = [value]
     elif isinstance(value, list | tuple | set | frozenset):
         labels = list(value)
@@ -338,8 +389,18 @@ def check_spans(
     offsets: Sequence[tuple[int, int]],
     field: str,
     allow_score: bool,
+    corrections: list[tuple[tuple, tuple]] | None = None,
 ) -> list[tuple] | None:
-    """Validate (label, start, end[, score]) spans against the token boundaries."""
+    """Validate (label, start, end[, score]) spans against the token boundaries.
+
+    A span that is off the tokens only by surrounding whitespace, or by reaching past the
+    ends of the text, is corrected as Rubrix's ``SpanUtils.correct`` does: the offsets are
+    clamped to the text and whitespace (spaces, newlines, tabs) is trimmed from both ends.
+    Each correction is appended to ``corrections`` as (span given, span kept), for the
+    caller to warn about. A span that still does not fit the tokens is an error.
+
+    Prediction spans always carry a score: a missing or None score is 0.0, as in Rubrix.
+    """
     if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
         return None
     if hasattr(value, "tolist"):
@@ -362,23 +423,94 @@ def check_spans(
             raise ValueError(f"{field}: {_short(item)} is not a {shape} span")
         label = check_label(item[0], field)
         start, end = to_int(item[1], f"{field} start"), to_int(item[2], f"{field} end")
-        where = f"{field}: span ({label!r}, {start}, {end})"
-        if not 0 <= start < end <= len(text):
-            raise ValueError(
-                f"{where} must satisfy 0 <= start < end <= {len(text)} (the text's length)"
-            )
-        if start not in starts:
-            raise ValueError(f"{where} does not start at a token start ({text[start:end]!r})")
-        if end not in ends:
-            raise ValueError(f"{where} does not end at a token end ({text[start:end]!r})")
-        if len(item) == 4:
-            score = to_float(item[3], f"{field} score")
+        if not (start in starts and end in ends and start < end):
+            fixed = correct_span(text, start, end)
+            if fixed[0] in starts and fixed[1] in ends and fixed[0] < fixed[1]:
+                if corrections is not None:
+                    corrections.append(((label, start, end), (label, *fixed)))
+                start, end = fixed
+            else:
+                _raise_misaligned(field, label, start, end, text, starts)
+        if allow_score:
+            score = 0.0 if len(item) == 3 or item[3] is None else item[3]
+            score = to_float(score, f"{field} score")
             if not 0.0 <= score <= 1.0:
+                where = f"{field}: span ({label!r}, {start}, {end})"
                 raise ValueError(f"{where}: score {score!r} is outside [0, 1]")
             spans.append((label, start, end, score))
         else:
             spans.append((label, start, end))
     return spans
+
+
+def _raise_misaligned(field: str, label: str, start: int, end: int, text: str, starts) -> None:
+    where = f"{field}: span ({label!r}, {start}, {end})"
+    if not 0 <= start < end <= len(text):
+        raise ValueError(
+            f"{where} must satisfy 0 <= start < end <= {len(text)} (the text's length)"
+        )
+    if start not in starts:
+        raise ValueError(f"{where} does not start at a token start ({text[start:end]!r})")
+    raise ValueError(f"{where} does not end at a token end ({text[start:end]!r})")
+
+
+def correct_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Rubrix's span correction: clamp (start, end) to the text, then trim whitespace.
+
+    Whitespace is what ``str.strip`` removes (spaces, newlines, tabs and the other Unicode
+    spaces). The result may still be empty or off the tokens; the caller checks it.
+    """
+    start, end = max(start, 0), min(end, len(text))
+    while start < end and not text[start].strip():
+        start += 1
+    while end > start and not text[end - 1].strip():
+        end -= 1
+    return start, end
+
+
+def describe_corrections(field: str, corrections: Sequence[tuple[Any, tuple, tuple]]) -> str:
+    """The warning text for corrected spans: (where, span given, span kept) triples."""
+    shown = "; ".join(
+        f"{where}{before} -> {after}" for where, before, after in corrections[:_SHOWN]
+    )
+    more = f"; and {len(corrections) - _SHOWN} more" if len(corrections) > _SHOWN else ""
+    count = len(corrections)
+    return (
+        f"{field}: {count} span{'s' if count > 1 else ''} did not fit the tokens and "
+        f"{'were' if count > 1 else 'was'} trimmed of whitespace and clamped to the text, as "
+        f"Rubrix does: {shown}{more}"
+    )
+
+
+_SHOWN = 5
+
+
+def spans_to_tags(spans: Sequence[Sequence[Any]], offsets: Sequence[tuple[int, int]]) -> list[str]:
+    """IOB tags ("B-PER", "I-PER", "O"), one per token, of (label, start, end[, score]) spans.
+
+    Raises ``ValueError`` when spans overlap (IOB cannot express it) or a span is not on
+    token boundaries.
+    """
+    ordered = sorted(spans, key=lambda span: (span[1], span[2]))
+    for before, after in itertools.pairwise(ordered):
+        if before[2] > after[1]:
+            raise ValueError(
+                f"spans {tuple(before[:3])} and {tuple(after[:3])} overlap; IOB tags cannot "
+                "express overlapping spans"
+            )
+    first = {start: k for k, (start, _) in enumerate(offsets)}
+    last = {end: k for k, (_, end) in enumerate(offsets)}
+    tags = ["O"] * len(offsets)
+    for span in spans:
+        label, start, end = span[0], span[1], span[2]
+        if start not in first or end not in last or first[start] > last[end]:
+            raise ValueError(
+                f"span {(label, start, end)} is not on token boundaries, so it has no IOB tags"
+            )
+        tags[first[start]] = f"B-{label}"
+        for k in range(first[start] + 1, last[end] + 1):
+            tags[k] = f"I-{label}"
+    return tags
 
 
 def tags_to_spans(tags: Sequence[str], offsets: Sequence[tuple[int, int]]) -> list[tuple]:
@@ -449,10 +581,12 @@ def check_text2text_annotation(value: Any) -> str | None:
     return value
 
 
-def check_text(value: Any, field: str = "text") -> str:
+def check_text(value: Any, field: str = "text", allow_empty: bool = False) -> str:
+    """A record's text. Rubrix refused an empty (or only whitespace) token classification
+    text, which has no tokens, but took it for text classification and Text2Text."""
     if not isinstance(value, str):
         raise ValueError(f"{field}: {_short(value)} is not a str")
-    if not value.strip():
+    if not allow_empty and not value.strip():
         raise ValueError(f"{field}: the text is empty or only whitespace")
     return storable(value, field)
 

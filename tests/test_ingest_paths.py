@@ -8,30 +8,36 @@ the rules accept, and reject the same frames with the same error.
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rubrix_widgets import ingest
-from rubrix_widgets.tasks import TOKEN_CLASSIFICATION
+from rubrix_widgets import ingest, rules
+from rubrix_widgets.tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 
-def both(frame: pd.DataFrame):
-    """(fast table or error text, per-row table or error text)."""
-    out = []
+def both(frame: pd.DataFrame, task: str = TOKEN_CLASSIFICATION):
+    """(fast table or error text, per-row table or error text), and each one's warnings."""
+    out, said = [], []
     for fast in (True, False):
-        try:
-            out.append(ingest.table_from_frame(frame, TOKEN_CLASSIFICATION, fast=fast))
-        except ValueError as exc:
-            out.append(f"ValueError: {exc}")
-    return out
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out.append(ingest.table_from_frame(frame, task, fast=fast))
+            except ValueError as exc:
+                out.append(f"ValueError: {exc}")
+        said.append(sorted(str(w.message) for w in caught))
+    return out, said
 
 
-def assert_same(frame: pd.DataFrame) -> None:
-    fast, slow = both(frame)
+def assert_same(frame: pd.DataFrame, task: str = TOKEN_CLASSIFICATION) -> None:
+    (fast, slow), (fast_said, slow_said) = both(frame, task)
+    assert fast_said == slow_said  # the same warnings (corrected spans, dropped agents)
     if isinstance(slow, str) or isinstance(fast, str):
         assert fast == slow
         return
@@ -88,8 +94,21 @@ BASE = {"text": "Ada met Bob in Rome", "tokens": ["Ada", "met", "Bob", "in", "Ro
         {},
         {"prediction": [("PER", 0, 3, 0.9), ("LOC", 15, 19, 1.0)]},
         {"prediction": [{"label": "PER", "start": 8, "end": 11, "score": 0.5}]},
-        {"prediction": [("PER", 0, 3)]},  # no score: the per-row way decides
+        {"prediction": [("PER", 0, 3)]},  # no score: 0.0, as in Rubrix
         {"prediction": [("PER", 0, 3, None)]},
+        {"prediction": [("PER", 0, 3), ("LOC", 15, 19, 0.5)]},  # with and without a score
+        {"prediction": [{"label": "PER", "start": 0, "end": 3}]},
+        {"prediction": [("PER", 0, 3)], "prediction_agent": "m"},
+        {"prediction": None, "prediction_agent": "m"},  # an agent alone is not stored
+        {"annotation": [("PER", 3, 7)]},  # a leading space: trimmed
+        {"prediction": [("PER", 8, 12, 0.5)]},  # a trailing space: trimmed
+        {"annotation": [("LOC", 15, 30)]},  # past the text: clamped
+        {"annotation": [("PER", 3, 4)]},  # only a space: refused
+        {"annotation": [], "tags": ["B-PER", "O", "B-PER", "O", "B-LOC"]},
+        {"annotation": None, "tags": []},
+        {"metadata": {"a": None, "b": [], "c": {}, "d": {"e": None, "f": 1}, "g": [None]}},
+        {"metadata": {"only": None}},
+        {"metadata": {"s": 'say ":null" or ":[]"'}},  # looks empty in JSON, but is not
         {"prediction": [("PER", 0, 3, 1.5)]},
         {"prediction": [("PER", 0, 3, float("nan"))]},
         {"prediction": []},
@@ -113,6 +132,7 @@ BASE = {"text": "Ada met Bob in Rome", "tokens": ["Ada", "met", "Bob", "in", "Ro
         {"text": b"Ada met", "tokens": ["Ada", "met"]},
         {"tokens": []},
         {"tokens": None},
+        {"tokens": ("Ada", "met", "Bob", "in", "Rome")},  # tuples, as Rubrix's records hold
         {"text": None},
         {"tokens": ["Ada", "met", "Bob", "in", "Rome"], "text": "Ada met Bob in Rome!"},
         {"text": "🧑🏽‍⚕️ met Bob", "tokens": ["🧑🏽‍⚕️", "met", "Bob"], "annotation": [("PER", 6, 9)]},
@@ -141,8 +161,9 @@ def token_frames(draw):
             (draw(st.sampled_from(["PER", "LOC", " "])), a, b)
             for a, b in zip(cuts[::2], cuts[1::2], strict=False)
         ]
-        score = draw(st.sampled_from([0.0, 0.4, 1.0, 1.2]))
-        rows.append((text, tokens, spans, [(*s, score) for s in spans]))
+        score = draw(st.sampled_from([0.0, 0.4, 1.0, 1.2, None, "none"]))
+        predicted = [s if score == "none" else (*s, score) for s in spans]
+        rows.append((text, tokens, spans, predicted))
     return pd.DataFrame(rows, columns=["text", "tokens", "annotation", "prediction"])
 
 
@@ -210,3 +231,134 @@ def test_record_objects_take_the_column_wise_path_and_build_what_the_rules_build
     for name in slow.column_names:
         if name != "last_updated":
             assert fast.column(name).to_pylist() == slow.column(name).to_pylist(), name
+
+
+@pytest.mark.parametrize(
+    ("task", "cells"),
+    [
+        (TEXT_CLASSIFICATION, {"metadata": {"a": None, "b": {"c": []}, "k": 1}}),
+        (TEXT_CLASSIFICATION, {"metadata": {"n": float("nan")}}),
+        (TEXT_CLASSIFICATION, {"metadata": {"": 1}}),  # refused: keys are non-empty
+        (TEXT_CLASSIFICATION, {"metadata": {"a": {"": None}}}),
+        (TEXT_CLASSIFICATION, {"metadata": {'say "hi"': None, "k": 1}}),
+        (TEXT_CLASSIFICATION, {"prediction_agent": "m"}),
+        (TEXT_CLASSIFICATION, {"prediction_agent": "m", "prediction": [("a", 0.5)]}),
+        (TEXT_CLASSIFICATION, {"status": ""}),
+        (TEXT_CLASSIFICATION, {"status": "", "annotation": "a"}),
+        (TEXT_CLASSIFICATION, {"text": ""}),
+        (TEXT2TEXT, {"text": ""}),
+        (TEXT2TEXT, {"text": " \n"}),
+        (TEXT2TEXT, {"text": b"bytes"}),
+        (TEXT2TEXT, {"prediction_agent": "m", "prediction": []}),
+        (TEXT2TEXT, {"metadata": {"x": [], "y": "kept"}}),
+    ],
+)
+def test_other_tasks_one_record_frames_agree_on_table_or_error(task, cells):
+    record = {"text": "Ada met Bob", "id": 1, **cells}
+    frame = pd.DataFrame({key: pd.Series([value], dtype=object) for key, value in record.items()})
+    assert_same(frame, task)
+
+
+def test_scoreless_real_predictions_take_the_column_wise_path_with_score_zero(
+    ner_sentences, monkeypatch
+):
+    rows = [bio_spans(s) for s in ner_sentences[:800]]
+    frame = pd.DataFrame(
+        {
+            "text": [r[0] for r in rows],
+            "tokens": [r[1] for r in rows],
+            "prediction": [r[2] for r in rows],  # (label, start, end): no scores, as spaCy gives
+            "id": range(len(rows)),
+        }
+    )
+    assert_same(frame)
+
+    def no_fallback(self):
+        raise AssertionError("scoreless predictions should take the column-wise path")
+
+    monkeypatch.setattr(ingest._Builder, "slow_tokens", no_fallback)
+    fast = ingest.table_from_frame(frame, TOKEN_CLASSIFICATION)
+    first = next(i for i, r in enumerate(rows) if r[2])
+    assert fast.column("prediction").to_pylist()[first] == [
+        {"label": label, "start": start, "end": end, "score": 0.0}
+        for label, start, end in rows[first][2]
+    ]
+
+
+def test_metadata_with_empty_values_takes_the_column_wise_path_and_drops_them(
+    rotten_tomatoes, monkeypatch
+):
+    reviews = rotten_tomatoes.dropna(subset=["text"]).head(2000)
+    metadata = [
+        {"movie": m, "critic": None if i % 3 else "x", "tags": [] if i % 2 else ["a"]}
+        for i, m in enumerate(reviews.movie_name)
+    ]
+    frame = pd.DataFrame({"text": reviews.text.tolist(), "metadata": metadata, "id": range(2000)})
+    assert_same(frame, TEXT_CLASSIFICATION)
+
+    def no_fallback(self):
+        raise AssertionError("metadata with empty values should take the column-wise path")
+
+    monkeypatch.setattr(ingest._Builder, "slow_metadata", no_fallback)
+    fast = ingest.table_from_frame(frame, TEXT_CLASSIFICATION)
+    stored = [orjson.loads(m) for m in fast.column("metadata").to_pylist()]
+    assert stored[1] == {"movie": metadata[1]["movie"]}
+    assert stored[0] == {"movie": metadata[0]["movie"], "critic": "x", "tags": ["a"]}
+
+
+_META_VALUES = st.recursive(
+    st.none() | st.integers(-5, 5) | st.sampled_from(["x", ":null", '":[]"', ":{}", ""]),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.sampled_from("abc"), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.none() | st.dictionaries(st.sampled_from(["k", "m", "n"]), _META_VALUES, max_size=3),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_random_metadata_with_empty_values_agrees_on_both_paths(metadata):
+    frame = pd.DataFrame(
+        {"text": [f"t{i}" for i in range(len(metadata))], "id": range(len(metadata))}
+    )
+    frame["metadata"] = pd.Series(metadata, dtype=object)
+    assert_same(frame, TEXT_CLASSIFICATION)
+    # and the column-wise encoder itself gets it right (a failure would hide in the fallback)
+    stored = ingest.json_column(metadata).to_pylist()
+    for given_value, text in zip(metadata, stored, strict=True):
+        expected = rules.drop_empty_values(given_value or {})
+        assert (orjson.loads(text) if text else {}) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "cells"),
+    [
+        (TOKEN_CLASSIFICATION, {"prediction": [("PER", 0, 3), ("LOC", 15, 19, None)]}),
+        (TOKEN_CLASSIFICATION, {"annotation": [("PER", 3, 7)], "prediction": [("PER", -2, 3)]}),
+        (TOKEN_CLASSIFICATION, {"annotation": [], "tags": ["B-PER", "O", "B-PER", "O", "O"]}),
+        (TOKEN_CLASSIFICATION, {"annotation": None, "tags": ["O", "O", "B-PER", "I-PER", "O"]}),
+        (TOKEN_CLASSIFICATION, {"tags": [], "annotation_agent": "a"}),
+        (TOKEN_CLASSIFICATION, {"prediction_agent": "m", "metadata": {"a": None, "b": 1}}),
+        (TEXT_CLASSIFICATION, {"prediction_agent": "m", "status": ""}),
+        (TEXT_CLASSIFICATION, {"metadata": {"a": [], "b": {"c": None}}, "annotation": "x"}),
+        (TEXT_CLASSIFICATION, {"prediction": [("a", 0.2), ("b", 0.7)], "prediction_agent": "m"}),
+        (TEXT2TEXT, {"text": "", "prediction": [("b", 0.2), "a"], "metadata": {"n": None}}),
+    ],
+)
+def test_a_frame_row_and_the_record_built_from_it_store_the_same(task, cells):
+    from rubrix_widgets.records import RECORD_CLASSES
+
+    row = {**(BASE if task == TOKEN_CLASSIFICATION else {"text": "Ada met Bob"}), "id": 1, **cells}
+    frame = pd.DataFrame({key: pd.Series([value], dtype=object) for key, value in row.items()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_frame = ingest.table_from_frame(frame, task)
+        record = RECORD_CLASSES[task](**row)
+        from_record = ingest.table_from_records([record], task)
+    for name in from_frame.column_names:
+        if name != "last_updated":
+            assert from_frame.column(name).to_pylist() == from_record.column(name).to_pylist(), name

@@ -37,7 +37,8 @@ def tok(text, tokens=None, **kw):
 # TextClassificationRecord: inputs and text
 # =====================================================================================
 def test_inputs_given_as_str_becomes_text_dict():
-    record = rb.TextClassificationRecord(inputs="I loved it")
+    with pytest.warns(FutureWarning, match="text="):  # deprecated in Rubrix
+        record = rb.TextClassificationRecord(inputs="I loved it")
     assert record.inputs == {"text": "I loved it"}
 
 
@@ -60,7 +61,8 @@ def test_text_keyword_is_an_alias_for_inputs():
 
 def test_text_property_reads_the_single_text_input():
     assert rb.TextClassificationRecord(text="I loved it").text == "I loved it"
-    assert rb.TextClassificationRecord(inputs="I loved it").text == "I loved it"
+    with pytest.warns(FutureWarning):
+        assert rb.TextClassificationRecord(inputs="I loved it").text == "I loved it"
     assert rb.TextClassificationRecord(inputs={"text": "I loved it"}).text == "I loved it"
 
 
@@ -103,7 +105,7 @@ def test_status_accepts_each_of_the_four_values(cls, status):
 
 
 @pytest.mark.parametrize("cls", RECORD_CLASSES)
-@pytest.mark.parametrize("status", ["Done", "validated", "", "VALIDATED", 1])
+@pytest.mark.parametrize("status", ["Done", "validated", " ", "VALIDATED", 1])
 def test_status_outside_the_four_is_rejected_listing_them(cls, status):
     with pytest.raises(ValueError) as info:
         minimal(cls, status=status)
@@ -115,7 +117,7 @@ def test_status_outside_the_four_is_rejected_listing_them(cls, status):
 
 @pytest.mark.parametrize("cls", RECORD_CLASSES)
 def test_rejected_status_assignment_leaves_record_unchanged(cls):
-    record = annotated(cls, prediction_agent="model", metadata={"k": 1}, id=7)
+    record = annotated(cls, annotation_agent="alice", metadata={"k": 1}, id=7)
     before = record.model_dump()
     with pytest.raises(
         ValueError,
@@ -284,9 +286,9 @@ def test_empty_annotation_label_is_rejected(annotation):
         rb.TextClassificationRecord(text="x", multi_label=True, annotation=annotation)
 
 
-def test_annotation_label_that_is_not_a_str_is_rejected():
+def test_annotation_label_that_is_neither_a_str_nor_an_int_is_rejected():
     with pytest.raises(ValueError, match="annotation"):
-        rb.TextClassificationRecord(text="x", annotation=3)
+        rb.TextClassificationRecord(text="x", annotation=3.5)
 
 
 def test_multi_label_defaults_to_false():
@@ -376,6 +378,13 @@ def test_annotation_agent_without_annotation_warns_and_is_dropped(cls):
 
 
 @pytest.mark.parametrize("cls", RECORD_CLASSES)
+def test_prediction_agent_without_prediction_warns_and_is_dropped(cls):
+    with pytest.warns(UserWarning, match="prediction_agent 'model'"):
+        record = minimal(cls, prediction_agent="model")
+    assert record.prediction_agent is None
+
+
+@pytest.mark.parametrize("cls", RECORD_CLASSES)
 def test_annotation_agent_with_annotation_is_kept_without_warning(cls):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -456,7 +465,7 @@ def test_text2text_validation_errors_are_value_errors_naming_the_field(kwargs, f
 # =====================================================================================
 def test_tokens_default_to_words_and_punctuation_of_text():
     record = tok("Hello, Michael! How's Paris?")
-    assert record.tokens == ["Hello", ",", "Michael", "!", "How", "'", "s", "Paris", "?"]
+    assert record.tokens == ("Hello", ",", "Michael", "!", "How", "'", "s", "Paris", "?")
 
 
 def test_text_defaults_to_tokens_joined_by_spaces():
@@ -466,7 +475,7 @@ def test_text_defaults_to_tokens_joined_by_spaces():
 
 def test_given_tokens_are_kept():
     record = tok("Michael lives in Paris", ["Michael", "lives", "in", "Paris"])
-    assert record.tokens == ["Michael", "lives", "in", "Paris"]
+    assert record.tokens == ("Michael", "lives", "in", "Paris")
 
 
 def test_misspelt_token_not_in_text_is_rejected_naming_the_token():
@@ -509,13 +518,23 @@ def test_span_not_ending_at_a_token_end_is_rejected():
         tok("Michael lives in Paris", annotation=[("PER", 0, 6)])
 
 
-def test_span_starting_on_whitespace_is_rejected():
-    with pytest.raises(ValueError, match="annotation"):
-        tok("Michael lives in Paris", annotation=[("LOC", 16, 22)])
+def test_span_starting_on_whitespace_is_trimmed_to_the_token_with_a_warning():
+    with pytest.warns(UserWarning, match=r"\('LOC', 16, 22\) -> \('LOC', 17, 22\)"):
+        record = tok("Michael lives in Paris", annotation=[("LOC", 16, 22)])
+    assert record.annotation == [("LOC", 17, 22)]
 
 
-@pytest.mark.parametrize("span", [("LOC", 17, 30), ("LOC", -5, 7), ("LOC", 22, 25)])
-def test_span_outside_the_text_is_rejected(span):
+@pytest.mark.parametrize(
+    ("span", "kept"), [(("LOC", 17, 30), ("LOC", 17, 22)), (("PER", -5, 7), ("PER", 0, 7))]
+)
+def test_span_reaching_past_the_text_is_clamped_to_it_with_a_warning(span, kept):
+    with pytest.warns(UserWarning, match="annotation"):
+        record = tok("Michael lives in Paris", annotation=[span])
+    assert record.annotation == [kept]
+
+
+@pytest.mark.parametrize("span", [("LOC", 22, 25), ("LOC", 30, 40), ("LOC", -9, -2)])
+def test_span_wholly_outside_the_text_is_rejected(span):
     with pytest.raises(ValueError, match="annotation"):
         tok("Michael lives in Paris", annotation=[span])
 
@@ -538,9 +557,9 @@ def test_overlapping_spans_are_allowed():
     assert record.annotation == [("ORG", 0, 15), ("FAC", 0, 21), ("LOC", 8, 15)]
 
 
-def test_prediction_spans_may_carry_a_score():
+def test_prediction_spans_may_carry_a_score_and_without_one_score_zero():
     record = tok("Michael lives in Paris", prediction=[("PER", 0, 7, 0.9), ("LOC", 17, 22)])
-    assert record.prediction == [("PER", 0, 7, 0.9), ("LOC", 17, 22)]
+    assert record.prediction == [("PER", 0, 7, 0.9), ("LOC", 17, 22, 0.0)]
 
 
 @pytest.mark.parametrize("score", [0.0, 1.0])
@@ -672,7 +691,7 @@ def test_combining_accent_is_part_of_the_token_span():
     ],
 )
 def test_default_tokens_keep_combining_marks_inside_words(text, words):
-    assert tok(text).tokens == words
+    assert list(tok(text).tokens) == words
 
 
 def test_rtl_text_offsets_and_order():
@@ -687,7 +706,7 @@ def test_rtl_text_offsets_and_order():
 def test_arabic_default_tokens_and_span():
     text = "مرحبا بالعالم"
     record = tok(text, annotation=[("LOC", 6, 13)])
-    assert record.tokens == ["مرحبا", "بالعالم"]
+    assert record.tokens == ("مرحبا", "بالعالم")
     assert text[6:13] == "بالعالم"
 
 
