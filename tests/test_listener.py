@@ -219,7 +219,7 @@ def test_without_records_the_action_gets_the_context_and_the_count():
 
     async def kernel():
         watcher = rb.listener("reviews", query="annotated_as:pos", with_records=False)(
-            lambda ctx, extra: seen.append((ctx.search.total, ctx.dataset, extra))
+            lambda extra, ctx: seen.append((ctx.search.total, ctx.dataset, extra))
         )
         watcher.start("an extra argument")
         await until(lambda: seen)
@@ -297,11 +297,11 @@ def test_metrics_are_computed_each_run_and_given_to_the_condition():
     seen = []
 
     def enough_validated(search, metrics):
-        return metrics["records_status"].data.get("Validated", 0) >= 2
+        return metrics["records_status"].get("Validated", 0) >= 2
 
     async def kernel():
         watcher = rb.listener("reviews", metrics=["records_status"], condition=enough_validated)(
-            lambda records, ctx: seen.append(ctx.metrics["records_status"].data)
+            lambda records, ctx: seen.append(ctx.metrics["records_status"])
         )
         watcher.start()
         await asyncio.sleep(0.05)
@@ -319,6 +319,8 @@ def test_metrics_are_computed_each_run_and_given_to_the_condition():
 def test_an_unknown_metric_is_an_error_naming_the_known_ones():
     rb.log(records(range(2)), "reviews")
     watcher = rb.listener("reviews", metrics=["accuracy"])(lambda records, ctx: None)
-    with pytest.raises(ValueError, match="no metric 'accuracy'.*records_status"):
+    with pytest.raises(
+        ValueError, match="no metric 'accuracy'.*status_distribution.*records_status"
+    ):
         watcher.start()
     assert not watcher.is_running()

@@ -15,11 +15,14 @@ while it is busy are coalesced into one run). Writes by other processes are noti
 checking the dataset's version every ``execution_interval_in_seconds``. It also runs once
 when started.
 
-Each run: format the query with ``query_params``, search, call ``condition(search)`` (or
-``condition(search, metrics)`` when ``metrics`` are asked for) and, when it holds (or there
-is no condition), call ``action(records, ctx)`` (``action(ctx)`` with
-``with_records=False``), where ``records`` is what ``rb.load(dataset, query=...)`` returns.
-Changes the action itself makes to the dataset do not wake the listener again.
+Each run, as in Rubrix: format the query with ``query_params``, compute the ``metrics``,
+then, if there is a ``condition``, count the query's records and call ``condition(search)``
+(``condition(search, metrics)`` when ``metrics`` are asked for); when it holds (or there
+is no condition) call ``action(*args, records, ctx, **kwargs)``, where ``args`` and
+``kwargs`` are those given to ``start()`` (first, so a method or a ``functools.partial``
+works), ``records`` is what ``rb.load(dataset, query=...)`` returns and is left out with
+``with_records=False``. Changes the action itself makes to the dataset do not wake the
+listener again.
 
 Inside a running kernel every run happens on the kernel's own thread, between cells, so
 actions may use widgets and plots freely. In a plain script (no running event loop) the
@@ -29,61 +32,56 @@ listener runs in a daemon thread, as Rubrix's did.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import copy
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from .errors import NotFoundError
-from .store import changes
-from .store import workspace as ws
+from ..errors import NotFoundError
+from ..store import changes
+from ..store import workspace as ws
+from .models import Metrics, MissingQueryParamError, RBListenerContext, Search
 
 log = logging.getLogger("rubrix_widgets")
 
 
-@dataclasses.dataclass
-class Search:
-    """What the listener's query matched: ``total`` records."""
-
-    total: int
-
-
-class Metrics(dict):
-    """Metric summaries by name (``ctx.metrics["records_status"].data``)."""
-
-
-@dataclasses.dataclass
-class RBListenerContext:
-    """What an action and a condition see of the run that called them."""
-
-    listener: RBDatasetListener
-    query_params: dict[str, Any]
-    search: Search | None = None
-    metrics: Metrics | None = None
-
-    @property
-    def dataset(self) -> str:
-        return self.listener.dataset
-
-    @property
-    def query(self) -> str | None:
-        return self.listener.formatted_query()
-
-
 class RBDatasetListener:
-    """A listener on one dataset; made by :func:`listener`. ``start()`` / ``stop()``."""
+    """A listener on one dataset, usually made by :func:`listener`. ``start()`` / ``stop()``.
+
+    Parameters
+    ----------
+    dataset : str
+        The dataset to listen to (it may not exist yet).
+    action : callable
+        ``action(*start_args, records, ctx, **start_kwargs)``; without ``records`` when
+        ``query_records`` is False.
+    metrics : list of str, optional
+        Metric ids computed each run (see :func:`listener`).
+    query : str, optional
+        The query, with ``{name}`` placeholders filled from ``query_params``.
+    query_params : dict, optional
+        The placeholders' values; the action may change them (``ctx.query_params``).
+    condition : callable, optional
+        ``condition(search)``, or ``condition(search, metrics)`` when metrics are asked for.
+    query_records : bool
+        Whether the action gets the records.
+    interval_in_seconds : float
+        How often to look for changes made by other processes.
+
+    The parameters are in the order of Rubrix's dataclass, so positional calls work too.
+    """
 
     def __init__(
         self,
         dataset: str,
         action: Callable[..., Any],
-        query: str | None = None,
         metrics: list[str] | None = None,
+        query: str | None = None,
+        query_params: dict[str, Any] | None = None,
         condition: Callable[..., bool] | None = None,
         query_records: bool = True,
         interval_in_seconds: float = 30,
-        query_params: dict[str, Any] | None = None,
     ):
         ws.check_name(dataset)
         if not callable(action):
@@ -109,7 +107,10 @@ class RBDatasetListener:
         self.condition = condition
         self.query_records = query_records
         self.interval_in_seconds = float(interval_in_seconds)
-        self.query_params: dict[str, Any] = dict(query_params or {})
+        if query_params is not None and not isinstance(query_params, dict):
+            raise TypeError(f"query_params must be a dict, not {type(query_params).__name__}")
+        # the caller's dict itself, as in Rubrix: the action's changes show through it
+        self.query_params: dict[str, Any] = {} if query_params is None else query_params
         self.runs = 0  # how many times the action ran
         self.last_error: BaseException | None = None
 
@@ -129,14 +130,16 @@ class RBDatasetListener:
         self._check_query()
 
     # -- public ------------------------------------------------------------------------------
+    @property
     def formatted_query(self) -> str | None:
-        """The query with ``{placeholders}`` filled from ``query_params``."""
+        """The query with ``{placeholders}`` filled from ``query_params`` (a property, as in
+        Rubrix)."""
         if self.query is None:
             return None
         try:
             return self.query.format(**self.query_params)
         except KeyError as error:
-            raise ValueError(
+            raise MissingQueryParamError(
                 f"the listener's query {self.query!r} has a placeholder {{{error.args[0]}}} "
                 f"with no value; pass it as a keyword: rb.listener(..., {error.args[0]}=...)"
                 f" (query params given: {sorted(self.query_params) or 'none'})"
@@ -151,14 +154,23 @@ class RBDatasetListener:
         return self._running
 
     def start(self, *action_args: Any, **action_kwargs: Any) -> None:
-        """Start listening; extra arguments are passed to the action on every run."""
+        """Start listening. Extra arguments go to the action on every run, before the
+        records and the context: ``action(*action_args, records, ctx, **action_kwargs)``.
+
+        >>> class Trainer:
+        ...     @rb.listener("reviews", condition=lambda search: search.total > 10)
+        ...     def train(self, records, ctx): ...
+        >>> trainer = Trainer()
+        >>> trainer.train.start(trainer)      # the method gets its instance first
+        """
         with self._lock:
             if self._running:
                 raise ValueError("Listener is already running")
             self._check_query()
             if ws.store(self.dataset).exists():
+                task = ws.existing(self.dataset).manifest().task
                 for metric in self.metrics:
-                    _metric(self.dataset, metric)  # an unknown metric is an error now
+                    _check_metric(self.dataset, task, metric)  # an unknown one fails now
             self._args, self._kwargs = action_args, action_kwargs
             self._folder = ws.store(self.dataset).folder
             self._running = True
@@ -262,60 +274,92 @@ class RBDatasetListener:
             self._action_thread = None
 
     def _run_once(self) -> None:
-        from . import client
+        from .. import client
 
         if self._seen_version is None:
             log.warning("rb.listener: dataset %r does not exist (yet); waiting", self.dataset)
             return
-        query = self.formatted_query()
-        ctx = RBListenerContext(listener=self, query_params=self.query_params)
+        query = self.formatted_query
+        ctx = RBListenerContext(
+            listener=self, query_params=self.query_params, metrics=self._compute_metrics(query)
+        )
         records = None
-        if self.query_records:
+        if self.condition is not None or not self.query_records:
+            total = client.matching_count(self.dataset, query)
+        else:  # no condition: the records are loaded anyway, and counted with them
             records = client.load(self.dataset, query=query)
-            ctx.search = Search(total=len(records))
-        else:
-            ctx.search = Search(total=client.matching_count(self.dataset, query))
-        if self.metrics:
-            ctx.metrics = self._compute_metrics(query)
+            total = len(records)
+        ctx.search = Search(total=total, query_params=copy.deepcopy(self.query_params))
         if self.condition is not None:
             condition_args = [ctx.search] + ([ctx.metrics] if self.metrics else [])
             if not self.condition(*condition_args):
                 return
-        args = [records, ctx] if self.query_records else [ctx]
+        arguments = [ctx]
+        if self.query_records:
+            if records is None:
+                records = client.load(self.dataset, query=query)
+            arguments.insert(0, records)
         self.runs += 1
-        self.action(*args, *self._args, **self._kwargs)
+        self.action(*self._args, *arguments, **self._kwargs)
 
     def _compute_metrics(self, query: str | None) -> Metrics:
-        name = self.dataset
-        return Metrics({m: _metric(name, m)(name, query=query) for m in self.metrics})
+        if not self.metrics:
+            return Metrics()
+        task = ws.existing(self.dataset).manifest().task
+        return Metrics.from_dict(
+            {m: _metric_data(self.dataset, task, m, query) for m in self.metrics}
+        )
 
     def _check_query(self) -> None:
-        self.formatted_query()  # a missing placeholder is an error now, not at the first run
-        if self.query is not None:
-            from .search.query_parser import parse_query
+        query = self.formatted_query  # a missing placeholder is an error now, not at a run
+        if query is not None:
+            from ..search.query_parser import parse_query
 
-            parse_query(self.formatted_query())
+            parse_query(query)
 
 
-def _metric(dataset: str, metric: str) -> Callable[..., Any]:
-    """``rb.metrics`` function ``metric``: a common one, or one of the dataset's task."""
-    from . import metrics
-    from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+def _metric_data(dataset: str, task: str, metric_id: str, query: str | None) -> Any:
+    """The data of metric ``metric_id`` on the records of ``dataset`` matching ``query``:
+    what Rubrix's server answered for one of its metric ids (``"F1"``,
+    ``"status_distribution"``...), or the ``.data`` of the ``rb.metrics`` function of that
+    name (``"records_status"``...)."""
+    from .. import metrics
 
-    task = ws.existing(dataset).manifest().task
+    if metric_id in metrics.metric_ids(task):
+        return metrics.by_id(dataset, metric_id, query)
+    return _metric_function(dataset, task, metric_id)(dataset, query=query).data
+
+
+def _metric_function(dataset: str, task: str, name: str) -> Callable[..., Any]:
+    """The ``rb.metrics`` function ``name`` for datasets of ``task``; ValueError naming
+    every metric a listener accepts when there is none."""
+    from .. import metrics
+    from ..tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+
     modules = [metrics.commons]
     if task == TEXT_CLASSIFICATION:
         modules.append(metrics.text_classification)
     elif task == TOKEN_CLASSIFICATION:
         modules.append(metrics.token_classification)
     for module in modules:
-        function = getattr(module, metric, None)
-        if metric in getattr(module, "__all__", ()) and callable(function):
+        function = getattr(module, name, None)
+        if name in getattr(module, "METRICS", ()) and callable(function):
             return function
-    known = sorted(name for module in modules for name in getattr(module, "__all__", ()))
+    ours = sorted(n for module in modules for n in getattr(module, "METRICS", ()))
     raise ValueError(
-        f"no metric {metric!r} for dataset {dataset!r} ({task}); the metrics are: {known}"
+        f"no metric {name!r} for dataset {dataset!r} ({task}); a listener takes Rubrix's "
+        f"metric ids ({', '.join(metrics.metric_ids(task))}) or the names of rb.metrics "
+        f"functions ({', '.join(ours)})"
     )
+
+
+def _check_metric(dataset: str, task: str, metric_id: str) -> None:
+    from .. import metrics
+
+    if not isinstance(metric_id, str):
+        raise TypeError(f"metric ids are str, not {metric_id!r}")
+    if metric_id not in metrics.metric_ids(task):
+        _metric_function(dataset, task, metric_id)
 
 
 def listener(
@@ -327,7 +371,8 @@ def listener(
     execution_interval_in_seconds: float = 30,
     **query_params: Any,
 ) -> Callable[[Callable[..., Any]], RBDatasetListener]:
-    """Decorate ``action(records, ctx)`` to run when ``dataset`` changes (see module doc).
+    """Decorate ``action(records, ctx)`` to run when ``dataset`` changes (see module doc);
+    ``action(ctx)`` with ``with_records=False``.
 
     >>> @rb.listener("reviews", query="status:Validated", condition=lambda s: s.total > 100)
     ... def train(records, ctx):
@@ -339,8 +384,10 @@ def listener(
     dataset : the dataset name (it may not exist yet: the listener waits for it).
     query : a query, with ``{name}`` placeholders filled from ``query_params``; ``ctx.query``
         is the filled query and ``ctx.query_params`` the dict, which an action may change.
-    metrics : metric names from ``rb.metrics`` (e.g. ``"records_status"``) computed on the
-        query's records each run, given to the condition and found in ``ctx.metrics``.
+    metrics : metric ids, Rubrix's (``"F1"``, ``"status_distribution"``, ...) or the names
+        of ``rb.metrics`` functions (``"records_status"``, ...), computed on the query's
+        records each run; ``ctx.metrics[id]`` (or ``ctx.metrics.id``) is the metric's data,
+        and the condition gets them as its second argument.
     condition : ``condition(search)`` or ``condition(search, metrics)``: run only when true.
     with_records : pass the matching records (``rb.load`` format) as the first argument.
     execution_interval_in_seconds : how often to look for changes by other processes.
@@ -350,12 +397,12 @@ def listener(
         return RBDatasetListener(
             dataset=dataset,
             action=action,
-            query=query,
             metrics=metrics,
+            query=query,
+            query_params=query_params,
             condition=condition,
             query_records=with_records,
             interval_in_seconds=execution_interval_in_seconds,
-            query_params=query_params,
         )
 
     return decorator
