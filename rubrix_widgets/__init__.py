@@ -15,11 +15,14 @@ from .client import (
     create_snapshot,
     datasets,
     delete,
+    delete_records,
     get_workspace,
     init,
     load,
     load_dataset_settings,
     log,
+    log_async,
+    set_workspace,
     snapshots,
 )
 from .errors import NotFoundError, QuerySyntaxError, RubrixWidgetsError, StorageError
@@ -42,11 +45,15 @@ _LAZY = {
     "DatasetForTokenClassification": "dataset_classes",
     "read_datasets": "dataset_classes",
     "read_pandas": "dataset_classes",
-    "listener": "listener",
+    "listener": "listeners",
+    "Metrics": "listeners",
+    "RBListenerContext": "listeners",
+    "Search": "listeners",
+    "monitor": "monitoring",
 }
 # Submodules reached as attributes, Rubrix style: rb.metrics.commons.text_length(...),
-# rb.labeling.text_classification.WeakLabels(...).
-_SUBMODULES = {"labeling", "metrics"}
+# rb.labeling.text_classification.WeakLabels(...), rb.monitoring.flush().
+_SUBMODULES = {"labeling", "listeners", "metrics", "monitoring"}
 
 
 def __getattr__(name: str):
@@ -71,9 +78,12 @@ __all__ = [
     "DatasetForText2Text",
     "DatasetForTextClassification",
     "DatasetForTokenClassification",
+    "Metrics",
     "NotFoundError",
     "QuerySyntaxError",
+    "RBListenerContext",
     "RubrixWidgetsError",
+    "Search",
     "StorageError",
     "Text2TextRecord",
     "TextClassificationRecord",
@@ -87,17 +97,23 @@ __all__ = [
     "create_snapshot",
     "datasets",
     "delete",
+    "delete_records",
     "get_workspace",
     "home",
     "init",
     "labeling",
     "listener",
+    "listeners",
     "load",
     "load_dataset_settings",
     "log",
+    "log_async",
     "metrics",
+    "monitor",
+    "monitoring",
     "read_datasets",
     "read_pandas",
+    "set_workspace",
     "show",
     "snapshots",
 ]

@@ -3,10 +3,17 @@
 >>> import rubrix_widgets as rb
 >>> rb.log(records, name="news")
 >>> df = rb.load("news", query="predicted:ko AND score:{0.9 TO *}")
+
+Signatures follow Rubrix 0.18 (``rubrix.client.api``): positional arguments in
+Rubrix's order, our additions after them.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import threading
 import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -18,51 +25,118 @@ import pyarrow.compute as pc
 import tantivy
 
 from . import rules
+from .errors import DatasetRuleError, InputError
 from .ingest import table_from_frame, table_from_records
 from .record_table import RecordsFrame, frame_from_table
 from .search.query_parser import parse_query
 from .search.search_index import run_search
-from .settings import SETTINGS_CLASSES, _LabelSchemaSettings, check_label_schema
+from .settings import (
+    SETTINGS_CLASSES,
+    _labels,
+    _LabelSchemaSettings,
+    check_label_schema,
+    labels_in,
+)
 from .store import workspace as ws
-from .store.dataset_store import DatasetStore
+from .store.dataset_store import DatasetStore, DatasetView
 from .store.manifest import Manifest, Snapshot
 from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec, task_of_record
 from .timing import timed
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from .records import BulkResponse
 
 PROGRESS_MIN_RECORDS = 5_000
+_log = logging.getLogger("rubrix_widgets")
+
+
+def _settle_monitors() -> None:
+    """``rb.monitor`` writes its sampled predictions from a background thread; a read (or a
+    switch of workspace) lets them land first, so a notebook run top to bottom sees what the
+    model just predicted, in the workspace it predicted in."""
+    writer = sys.modules.get("rubrix_widgets.monitoring._writer")
+    if writer is not None:
+        writer.flush_all()
 
 
 def init(
     api_url: str | None = None,
     api_key: str | None = None,
-    workspace: str | None = None,
+    workspace: str | os.PathLike | None = None,
+    timeout: int = 60,
+    extra_headers: dict[str, str] | None = None,
     annotator: str | None = None,
-    timeout: int | None = None,
 ) -> None:
-    """Choose the workspace folder and the annotator name for this process.
+    """Choose the workspace and the annotator name for this process (Rubrix's ``rb.init``).
 
-    ``api_url``/``api_key`` are accepted so Rubrix code runs unchanged; there
-    is no server to connect to.
+    Parameters
+    ----------
+    api_url, api_key, timeout, extra_headers
+        Accepted so Rubrix code runs unchanged; there is no server to connect to
+        (``api_url``, ``api_key`` and ``extra_headers`` warn that they are ignored).
+    workspace : str or path, optional
+        A workspace name (``"my-team"``: kept in the home folder, see
+        :func:`set_workspace`) or a folder (absolute, or starting with ``.`` or ``~``).
+        As in Rubrix, ``rb.init()`` without it goes back to ``$RUBRIX_WORKSPACE``, else the
+        default workspace, except when only ``annotator`` is given.
+    annotator : str, optional
+        The name annotations made in the dataset page are recorded under.
     """
-    if api_url is not None or api_key is not None:
+    if workspace is not None and workspace != "":
+        ws.folder_of(workspace)  # a bad name raises before anything changes
+    _settle_monitors()
+    if annotator is not None:
+        ws.set_annotator(annotator)
+    ignored = [
+        arg
+        for arg, value in (
+            ("api_url", api_url),
+            ("api_key", api_key),
+            ("extra_headers", extra_headers),
+        )
+        if value is not None
+    ]
+    if ignored:
         warnings.warn(
-            "rubrix_widgets needs no server: api_url and api_key are ignored and datasets "
-            f"are kept in the local workspace ({ws.root() if workspace is None else workspace})",
+            f"rubrix_widgets needs no server: {', '.join(ignored)} "
+            f"{'is' if len(ignored) == 1 else 'are'} ignored and datasets are kept in the "
+            f"local workspace ({ws.folder_of(workspace or None)})",
             UserWarning,
             stacklevel=2,
         )
-    if workspace is not None:
-        ws.set_workspace(workspace)
-    if annotator is not None:
-        ws.set_annotator(annotator)
+    # Rubrix's init makes a new client, whose workspace is the one given (or the default);
+    # our own ``rb.init(annotator=...)`` leaves the workspace alone.
+    if workspace is not None or annotator is None:
+        ws.set_workspace(workspace or None)
+
+
+def set_workspace(workspace: str | os.PathLike) -> None:
+    """Use ``workspace`` from now on (Rubrix's ``rb.set_workspace``).
+
+    Parameters
+    ----------
+    workspace : str or path
+        A name matching ``^[a-zA-Z0-9][a-zA-Z0-9_\\-]*$`` (Rubrix's rule): a workspace kept
+        in the home folder (``$RUBRIX_WIDGETS_HOME``, else ``~/.rubrix_widgets``), created on
+        first use; ``"rubrix"`` is the default workspace, the home folder itself. Or a folder
+        path (absolute, or starting with ``.`` or ``~``).
+
+    Open dataset lists refresh.
+    """
+    if workspace is None:
+        raise InputError(
+            "Must provide a workspace: a workspace name such as 'my-team', or a folder path; "
+            "rb.init() goes back to the default workspace"
+        )
+    _settle_monitors()
+    ws.set_workspace(workspace)
 
 
 def get_workspace() -> str:
-    """The workspace folder datasets are read from and written to."""
-    return str(ws.root())
+    """The current workspace: its name, or its folder for a folder workspace."""
+    return ws.workspace_name()
 
 
 # -- log -------------------------------------------------------------------------------
@@ -77,27 +151,57 @@ def _as_batch(records: Any, task: str | None, existing_task: str | None) -> tupl
             task = TOKEN_CLASSIFICATION if "tokens" in records.columns else TEXT_CLASSIFICATION
         spec(task)
         if len(records) == 0:
-            raise ValueError("the DataFrame has no rows; there is nothing to log")
+            raise InputError("the DataFrame has no rows; there is nothing to log")
         return task, table_from_frame(records, task)
     if hasattr(records, "task") and type(records).__name__.endswith("Record"):
         records = [records]
     if isinstance(records, str | bytes | dict) or not isinstance(records, Iterable):
-        raise ValueError(
+        raise InputError(
             f"cannot log a {type(records).__name__}; log a record, a list of records, a "
             "DatasetFor*, or a pandas DataFrame"
         )
     records = list(records)
     if not records:
-        raise ValueError("the record list is empty; there is nothing to log")
-    tasks = {task_of_record(r) for r in records}
+        raise InputError("the record list is empty; there is nothing to log")
+    try:
+        tasks = {task_of_record(r) for r in records}
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     if len(tasks) > 1:
-        raise ValueError(
+        raise InputError(
             f"the records mix tasks ({', '.join(sorted(tasks))}); log each task to its own dataset"
         )
     (found,) = tasks
     if task is not None and task != found:
-        raise ValueError(f"task={task!r} was given but the records are {found} records")
+        raise InputError(f"task={task!r} was given but the records are {found} records")
     return found, table_from_records(records, found)
+
+
+def _label_kind(multi: bool) -> str:
+    return "multi-label" if multi else "single-label"
+
+
+def _batch_kind(batch: pa.Table) -> bool | None:
+    """Whether a text classification batch is multi-label; mixing both is refused, as
+    Rubrix's server refused it ("All records must be single/multi labelled")."""
+    kinds = pc.unique(batch.column("multi_label")).to_pylist()
+    if len(kinds) > 1:
+        multi = int(pc.sum(batch.column("multi_label")).as_py())
+        raise InputError(
+            f"the records mix single-label and multi-label records ({multi} multi-label, "
+            f"{len(batch) - multi} single-label); a dataset holds one kind: log them to "
+            "separate datasets, or set multi_label the same on all"
+        )
+    return bool(kinds[0]) if kinds else None
+
+
+def _stored_kind(dataset: DatasetStore) -> bool | None:
+    """Whether the dataset's records are multi-label (None: no records yet). Like Rubrix's
+    server, the first stored record says; all of them are of one kind."""
+    _, live = dataset.records()
+    if not live.size:
+        return None
+    return bool(live.rows([0]).column("multi_label")[0].as_py())
 
 
 def log(
@@ -107,8 +211,10 @@ def log(
     metadata: dict[str, Any] | None = None,
     chunk_size: int = 500,
     verbose: bool = True,
+    background: bool = False,
+    *,
     task: str | None = None,
-) -> BulkResponse:
+) -> BulkResponse | concurrent.futures.Future:
     """Store records in dataset ``name`` (created if needed); same id = update.
 
     Parameters
@@ -122,35 +228,77 @@ def log(
         Dataset-level; merged into what the dataset already has.
     chunk_size : int
         Kept for Rubrix compatibility; a call is written at once, atomically.
+    verbose : bool
+        Print ``"N records logged to <dataset folder>"`` when done (Rubrix printed the
+        dataset's URL), with a progress bar for large calls.
+    background : bool
+        Return at once with a :class:`concurrent.futures.Future` (as Rubrix did);
+        ``.result()`` gives the BulkResponse or raises the error. Background calls are
+        written one at a time, in call order; later writes of this process wait for them.
     task : str, optional
         For a DataFrame that could be either task.
 
     Returns
     -------
-    BulkResponse
+    BulkResponse, or a Future of it with ``background=True``.
     """
+    if background:
+        return _submit(
+            _log_now, records, name, tags, metadata, chunk_size, verbose, task, announce=True
+        )
+    _wait_for_background()
+    return _log_now(records, name, tags, metadata, chunk_size, verbose, task)
+
+
+async def log_async(
+    records: Any,
+    name: str,
+    tags: dict[str, str] | None = None,
+    metadata: dict[str, Any] | None = None,
+    chunk_size: int = 500,
+    verbose: bool = True,
+    *,
+    task: str | None = None,
+) -> BulkResponse:
+    """:func:`log` as a coroutine (Rubrix's ``rb.log_async``): ``await rb.log_async(...)``.
+
+    The write runs in the background writer thread, so the event loop is not blocked and
+    writes keep their call order.
+    """
+    import asyncio  # here: importing asyncio costs more than the rest of this module
+
+    future = _submit(_log_now, records, name, tags, metadata, chunk_size, verbose, task)
+    return await asyncio.wrap_future(future)
+
+
+def _log_now(records, name, tags, metadata, chunk_size, verbose, task) -> BulkResponse:
     ws.check_name(name)
     if tags is not None and not isinstance(tags, dict):
-        raise ValueError(f"tags must be a dict of str -> str, not {type(tags).__name__}")
+        raise InputError(f"tags must be a dict of str -> str, not {type(tags).__name__}")
     if metadata is not None and not isinstance(metadata, dict):
-        raise ValueError(f"metadata must be a dict, not {type(metadata).__name__}")
+        raise InputError(f"metadata must be a dict, not {type(metadata).__name__}")
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
-        raise ValueError(f"chunk_size must be a positive int, not {chunk_size!r}")
+        raise InputError(f"chunk_size must be a positive int, not {chunk_size!r}")
     dataset = ws.store(name)
     existing_task = dataset.manifest().task if dataset.exists() else None
     with timed("log: check and convert records"):
         found, batch = _as_batch(records, task, existing_task)
-    if existing_task is not None and existing_task != found:
-        raise ValueError(
-            f"dataset {name!r} holds {existing_task} records; cannot log {found} records into it"
-        )
+    multi = _batch_kind(batch) if found == TEXT_CLASSIFICATION else None
 
     def check(manifest: Manifest) -> None:
         if manifest.task != found:
-            raise ValueError(
+            raise DatasetRuleError(
                 f"dataset {name!r} holds {manifest.task} records; "
                 f"cannot log {found} records into it"
             )
+        if multi is not None:
+            stored = _stored_kind(dataset)
+            if stored is not None and stored != multi:
+                raise DatasetRuleError(
+                    f"dataset {name!r} holds {_label_kind(stored)} records; cannot log "
+                    f"{_label_kind(multi)} records into it (a dataset is single-label or "
+                    "multi-label: log them to another dataset)"
+                )
         check_label_schema(batch, found, manifest.settings, name)
 
     def info(manifest: Manifest) -> Manifest:
@@ -160,14 +308,69 @@ def log(
             manifest.metadata = {**manifest.metadata, **rules.check_metadata(metadata)}
         return manifest
 
-    if not dataset.exists():
+    if existing_task is not None:
+        check(dataset.manifest())  # before anything is written; again under the lock
+    else:
         dataset.create(name, found)
     with _progress(len(batch), verbose and len(batch) >= PROGRESS_MIN_RECORDS, name) as progress:
         processed = dataset.write(batch, check=check, info=info, progress=progress)
     ws.notify(name)
+    if verbose:
+        print(f"{processed} records logged to {dataset.folder}")
     from .records import BulkResponse
 
     return BulkResponse(dataset=name, processed=processed, failed=0)
+
+
+# -- the background writer ---------------------------------------------------------------
+# One thread writes background logs in call order (Rubrix ran them on an event loop in a
+# thread). Every other write of this process first waits for the ones already queued, so
+# ``rb.log(a, background=True); rb.log(b)`` stores b after a.
+_writer: concurrent.futures.ThreadPoolExecutor | None = None
+_queued: list[concurrent.futures.Future] = []
+_queue_guard = threading.Lock()
+_in_writer = threading.local()
+
+
+def _submit(function, *args, announce: bool = False) -> concurrent.futures.Future:
+    global _writer
+    import concurrent.futures
+
+    def run():
+        _in_writer.active = True
+        try:
+            return function(*args)
+        except Exception as exc:
+            if announce:  # as Rubrix did: an error nobody asks the future for is still seen
+                _log.error("background rb.log to %r failed: %s", args[1], exc)
+            raise
+
+    with _queue_guard:
+        if _writer is None:
+            _writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="rb.log")
+        future = _writer.submit(run)
+        _queued.append(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def _forget(future: concurrent.futures.Future) -> None:
+    with _queue_guard:
+        if future in _queued:
+            _queued.remove(future)
+
+
+def _wait_for_background() -> None:
+    """Let queued background writes finish first (not from the writer thread itself: a
+    listener woken by a background write may write too)."""
+    if getattr(_in_writer, "active", False):
+        return
+    with _queue_guard:
+        pending = list(_queued)
+    if pending:
+        import concurrent.futures
+
+        concurrent.futures.wait(pending)
 
 
 class _progress:
@@ -192,6 +395,10 @@ def load(
     query: str | None = None,
     ids: list[int | str] | None = None,
     limit: int | None = None,
+    id_from: int | str | None = None,
+    as_pandas: bool | None = None,
+    *,
+    batch_size: int | None = None,
     snapshot: int | str | None = None,
 ) -> RecordsFrame:
     """Records of dataset ``name`` as a DataFrame, in first-logged order.
@@ -203,11 +410,45 @@ def load(
     ids : list, optional
         Only these record ids.
     limit : int, optional
-        At most this many records (the first ones in logged order).
+        At most this many records (the first ones in logged order, or in id order with
+        ``id_from``).
+    id_from : int or str, optional
+        As in Rubrix: only the records whose id comes after this one, in id order (numeric
+        when every id is an int, else by the ids' text), to load a big dataset in batches::
+
+            batch = rb.load(name, limit=1000, id_from="")   # "" or 0: from the start
+            while len(batch):
+                ...
+                batch = rb.load(name, limit=1000, id_from=batch.id.iloc[-1])
+    as_pandas : bool, optional
+        Deprecated in Rubrix 0.18: ``False`` warns, ``True`` raises, as there. The result is
+        a DataFrame (subclass) either way; ``.records`` gives the record objects.
+    batch_size : int, optional
+        Accepted for Argilla 1.x code; records are read in one go.
     snapshot : int, optional
         Load a snapshot made with :func:`create_snapshot` instead of the live records.
     """
-    task, table = matching_table(name, query, ids, limit, snapshot)
+    if as_pandas is False:
+        warnings.warn(
+            "The argument `as_pandas` is deprecated (Rubrix 0.18) and will be removed: "
+            "rb.load returns a DataFrame whose .records are the record objects",
+            FutureWarning,
+            stacklevel=2,
+        )
+    elif as_pandas is True:
+        raise InputError(
+            "The argument `as_pandas` is deprecated (Rubrix 0.18 refuses as_pandas=True): "
+            "drop it; rb.load already returns a pandas DataFrame"
+        )
+    elif as_pandas is not None:
+        raise InputError(f"as_pandas must be None (or the deprecated False), not {as_pandas!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
+        raise InputError(f"batch_size must be a positive int, not {batch_size!r}")
+    task, table = matching_table(name, query, ids, limit, snapshot, id_from=id_from)
     return frame_from_table(table, task, name)
 
 
@@ -217,11 +458,19 @@ def matching_table(
     ids: list[int | str] | None = None,
     limit: int | None = None,
     snapshot: int | str | None = None,
+    *,
+    id_from: int | str | None = None,
 ) -> tuple[str, pa.Table]:
     """The task and the stored Arrow rows :func:`load` would return, before pandas:
     what metrics, rules and exports compute on."""
-    if limit is not None and (not isinstance(limit, int | np.integer) or limit < 0):
-        raise ValueError(f"limit must be a non-negative int, not {limit!r}")
+    _settle_monitors()
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 0
+    ):
+        raise InputError(f"limit must be a non-negative int, not {limit!r}")
+    if id_from is not None:
+        task, table = matching_table(name, query, ids, None, snapshot)
+        return task, _after_id(table, id_from, limit)
     dataset = ws.existing(name)
     if snapshot is not None:
         _, table = dataset.snapshot_table(snapshot)
@@ -247,6 +496,7 @@ def matching_table(
 
 def matching_count(name: str, query: str | None = None) -> int:
     """How many records of ``name`` match ``query`` (a count, no rows read)."""
+    _settle_monitors()
     view = ws.existing(name).view()
     if query is None:
         return view.manifest.records
@@ -259,6 +509,47 @@ def _ids_query(ids: Any, schema) -> tantivy.Query:
         raise ValueError(f"ids must be a list of ids, not {type(ids).__name__}")
     keys = [str(rules.check_id(i)) for i in ids if i is not None]
     return tantivy.Query.term_set_query(schema, "id", keys)
+
+
+def _after_id(table: pa.Table, id_from: Any, limit: int | None) -> pa.Table:
+    """The rows whose id comes after ``id_from``, in id order, at most ``limit``.
+
+    Rubrix's server sorted by id and searched after ``id_from``; a falsy ``id_from`` (``""``,
+    ``0``) was dropped by its client, which still returned id order. Ids compare as numbers
+    when all of them (and ``id_from``) are ints, else by their text (the server's keyword
+    order, which is also what its client fell back to for mixed ids).
+    """
+    id_int = table.column("id_int")
+    numeric = id_int.null_count == 0
+    if isinstance(id_from, bool):
+        raise InputError(f"id_from must be a record id (int or str), not {id_from!r}")
+    if id_from is not None and (not isinstance(id_from, str | int | np.integer) or id_from):
+        try:
+            bound = rules.check_id(id_from)  # a UUID becomes its str; a float is refused
+        except ValueError as exc:
+            raise InputError(f"id_from: {exc}") from None
+        as_int = _as_int(bound)
+        if numeric and as_int is not None:
+            after = pc.greater(id_int, pa.scalar(as_int, pa.int64()))
+        else:
+            numeric = False
+            after = pc.greater(table.column("id"), pa.scalar(str(bound), pa.string()))
+        table = table.filter(after)
+    key = "id_int" if numeric else "id"
+    order = pc.sort_indices(table.select([key]), sort_keys=[(key, "ascending")])
+    if limit is not None:
+        order = order[:limit]
+    return table.take(order)
+
+
+def _as_int(value: int | str) -> int | None:
+    """``value`` as an int64 if it is one (or its decimal text), else None."""
+    if isinstance(value, str):
+        try:
+            value = int(value) if str(int(value)) == value else None
+        except ValueError:
+            return None
+    return value if value is not None and -(2**63) <= value < 2**63 else None
 
 
 def _filter_table(table: pa.Table, task: str, query, ids, limit) -> pa.Table:
@@ -291,15 +582,94 @@ def _filter_table(table: pa.Table, task: str, query, ids, limit) -> pa.Table:
 
 # -- datasets ---------------------------------------------------------------------------
 def delete(name: str) -> None:
-    """Delete dataset ``name`` and everything in it (snapshots included)."""
-    ws.delete(name)
-    ws.notify(name)
+    """Delete dataset ``name`` and everything in it (snapshots included).
+
+    As in Rubrix, deleting a dataset that does not exist does nothing; a name that no
+    dataset can have is still refused.
+    """
+    _wait_for_background()
+    if ws.delete(name):
+        ws.notify(name)
 
 
-def copy(dataset: str, name_of_copy: str) -> None:
-    """Copy a dataset (records, settings, tags, snapshots) under a new name."""
+def delete_records(
+    name: str,
+    query: str | None = None,
+    ids: list[int | str] | None = None,
+    discard_only: bool = False,
+    discard_when_forbidden: bool = True,
+) -> tuple[int, int]:
+    """Delete records of dataset ``name``, or mark them Discarded (Rubrix's
+    ``rb.delete_records``).
+
+    Parameters
+    ----------
+    query : str, optional
+        The records matching this query (the language of :func:`load`).
+    ids : list, optional
+        The records with these ids; when given (and not empty), ``query`` is ignored, as
+        in Rubrix. With neither, every record matches (the dataset stays, empty).
+    discard_only : bool
+        Keep the records and set their status to ``Discarded`` (nothing else changes).
+    discard_when_forbidden : bool
+        Accepted for Rubrix code: there are no users here, so deleting is never forbidden.
+
+    Returns
+    -------
+    (matched, processed) : tuple of int
+        The records that matched, and those deleted (or discarded; a record that was
+        already Discarded counts as processed).
+
+    Atomic, like every write: it happens whole or not at all, and open lists, listeners
+    and ``rb.datasets()`` counts follow.
+    """
+    _wait_for_background()
+    dataset = ws.existing(name)
+    keys = None
+    if ids is not None:
+        if isinstance(ids, str | int) or not isinstance(ids, Iterable):
+            raise InputError(f"ids must be a list of record ids, not {type(ids).__name__}")
+        try:
+            keys = [str(rules.check_id(i)) for i in ids if i is not None] or None
+        except ValueError as exc:
+            raise InputError(f"ids: {exc}") from None
+    if keys is None and query is not None and not isinstance(query, str):
+        raise InputError(f"query must be a str, not {type(query).__name__}")
+    messages: list[str] = []
+
+    def select(view: DatasetView) -> np.ndarray:
+        if keys is not None:
+            found = pc.is_in(view.live.column("id"), value_set=pa.array(keys, pa.string()))
+            return np.flatnonzero(found.to_numpy())
+        seqs, _, warned = view.search(query)
+        messages.extend(warned)
+        return seqs
+
+    matched, processed = dataset.delete_records(select, discard_only=bool(discard_only))
+    for message in messages:
+        warnings.warn(message, UserWarning, stacklevel=2)
+    if matched:
+        ws.notify(name)
+    return matched, processed
+
+
+def copy(dataset: str, name_of_copy: str, workspace: str | None = None) -> None:
+    """Copy a dataset (records, settings, tags, snapshots) under a new name.
+
+    Parameters
+    ----------
+    dataset : str
+        The dataset to copy, in the current workspace.
+    name_of_copy : str
+        Its name in the target workspace; an existing dataset there is an
+        ``AlreadyExistsApiError`` (``rb.errors.AlreadyExistsError``).
+    workspace : str, optional
+        The workspace to copy to (a name, or a folder); the current one by default.
+    """
+    _wait_for_background()
+    ws.check_name(dataset)
     ws.check_name(name_of_copy)
-    ws.copy(dataset, name_of_copy)
+    ws.copy(dataset, name_of_copy, workspace)
     ws.notify(name_of_copy)
 
 
@@ -333,6 +703,7 @@ def datasets() -> pd.DataFrame:
 
 def create_snapshot(name: str) -> int:
     """Freeze the current records of ``name``; returns the snapshot id for ``rb.load``."""
+    _wait_for_background()
     return ws.existing(name).create_snapshot().id
 
 
@@ -343,9 +714,10 @@ def snapshots(name: str) -> list[Snapshot]:
 
 def configure_dataset(name: str, settings: _LabelSchemaSettings) -> None:
     """Set a dataset's label schema, creating the (empty) dataset if needed."""
+    _wait_for_background()
     task = getattr(settings, "task", None)
     if task not in SETTINGS_CLASSES:
-        raise ValueError(
+        raise InputError(
             "settings must be rb.TextClassificationSettings or rb.TokenClassificationSettings, "
             f"not {type(settings).__name__}"
         )
@@ -356,7 +728,7 @@ def configure_dataset(name: str, settings: _LabelSchemaSettings) -> None:
         return
     current = dataset.manifest().task
     if current != task:
-        raise ValueError(
+        raise DatasetRuleError(
             f"dataset {name!r} holds {current} records; {type(settings).__name__} "
             f"is for {task} datasets (task type mismatch)"
         )
@@ -371,20 +743,19 @@ def _with_settings(manifest: Manifest, settings: dict) -> Manifest:
 
 
 def _check_schema_covers(dataset: DatasetStore, settings: _LabelSchemaSettings) -> None:
-    if not settings.label_schema:  # no schema: any label goes
+    """A schema must cover every label the records already use, annotated or predicted
+    (Rubrix's server counted both)."""
+    schema = _labels(settings.label_schema)
+    if not schema:  # no schema: any label goes
         return
-    table = dataset.view().table()
-    annotation = table.column("annotation")
-    labels = pc.list_flatten(annotation)
-    if settings.task == TOKEN_CLASSIFICATION:
-        labels = pc.struct_field(labels, "label")
-    used = set(pc.unique(labels).to_pylist()) - {None}
-    missing = sorted(used - set(settings.label_schema))
-    if missing:
-        raise ValueError(
-            f"dataset {dataset.folder.name!r} already has annotations with labels {missing} "
-            f"that the label schema {settings.label_schema} leaves out; add them to the schema"
-        )
+    for field_name, labels in labels_in(dataset.view().table(), settings.task).items():
+        missing = sorted(set(pc.unique(labels).to_pylist()) - {None} - schema)
+        if missing:
+            raise DatasetRuleError(
+                f"dataset {dataset.folder.name!r} already has {field_name}s with labels "
+                f"{missing} that the label schema {list(schema)} leaves out; add them to the "
+                "schema"
+            )
 
 
 def load_dataset_settings(name: str) -> _LabelSchemaSettings | None:

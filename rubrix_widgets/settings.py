@@ -1,41 +1,91 @@
-"""Dataset settings: the label schema annotations must follow.
+"""Dataset settings: the label schema annotations must follow (Rubrix's ``rubrix.datasets``).
 
->>> rb.configure_dataset("news", rb.TextClassificationSettings(label_schema=["World", "Sports"]))
+>>> rb.configure_dataset("news", rb.TextClassificationSettings(label_schema={"World", "Sports"}))
+>>> rb.load_dataset_settings("news").label_schema   # a set, in the order given
+{'World', 'Sports'}
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import DatasetRuleError
 from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 
-def _labels(values: Iterable[str]) -> list[str]:
+class LabelSchema(set):
+    """A set of labels (Rubrix's ``label_schema`` is a ``set``) that iterates in the order
+    the labels were given, so the page's buttons and error messages list them as written.
+
+    Compares, hashes and combines like a set; labels added later come last.
+    """
+
+    def __init__(self, labels: Iterable[str] = ()):
+        super().__init__()
+        self._order: list[str] = []
+        self.update(labels)
+
+    def add(self, label: str) -> None:
+        if label not in self:
+            self._order.append(label)
+        super().add(label)
+
+    def update(self, *others: Iterable[str]) -> None:
+        for other in others:
+            for label in other:
+                self.add(label)
+
+    def __ior__(self, other):  # type: ignore[override]
+        self.update(other)
+        return self
+
+    def __iter__(self):
+        # labels removed by any set method are skipped; the order list is only appended to
+        present = [label for label in self._order if set.__contains__(self, label)]
+        if len(present) != set.__len__(self):  # added by a set method we do not override
+            present += sorted(set(self).difference(present), key=str)
+        return iter(present)
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(repr(label) for label in self) + "}" if self else "set()"
+
+    def __reduce__(self):
+        return (type(self), (list(self),))
+
+
+def _labels(values: Iterable[str]) -> LabelSchema:
     if isinstance(values, str):
-        raise ValueError("label_schema must be a list (or set) of labels, not a single str")
-    labels: list[str] = []
+        raise ValueError("label_schema must be a set (or list) of labels, not a single str")
+    if not isinstance(values, Iterable):
+        raise ValueError(
+            f"label_schema must be a set (or list) of labels, not {type(values).__name__}"
+        )
+    labels = LabelSchema()
     for value in values:
         if not isinstance(value, str) or not value.strip():
             raise ValueError(f"label_schema: label {value!r} must be a non-empty str")
-        if value not in labels:
-            labels.append(value)
+        labels.add(value)
     return labels
 
 
 @dataclass
 class _LabelSchemaSettings:
-    label_schema: list[str] = field(default_factory=list)
+    """Rubrix's ``LabelsSchemaSettings``: ``label_schema`` is a set of labels."""
+
+    label_schema: set[str] = field(default_factory=LabelSchema)
     task = ""
 
     def __post_init__(self) -> None:
         self.label_schema = _labels(self.label_schema)
 
     def to_dict(self) -> dict:
-        return {"label_schema": list(self.label_schema)}
+        # checked again: Rubrix code may assign a new set to ``label_schema``
+        return {"label_schema": list(_labels(self.label_schema))}
 
     @classmethod
     def from_dict(cls, data: dict) -> _LabelSchemaSettings:
@@ -45,16 +95,35 @@ class _LabelSchemaSettings:
         return cls(label_schema=schema)
 
 
+def _labels_schema_alias(cls):
+    """Also take ``labels_schema=``: Rubrix's dataset-settings guide spells it so (Rubrix's
+    own class refused it), and code copied from that guide should run."""
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self, *args, labels_schema=None, **kwargs):
+        if labels_schema is not None:
+            if args or "label_schema" in kwargs:
+                raise TypeError("give label_schema or labels_schema (the same thing), not both")
+            kwargs["label_schema"] = labels_schema
+        init(self, *args, **kwargs)
+
+    cls.__init__ = __init__
+    return cls
+
+
+@_labels_schema_alias
 @dataclass
 class TextClassificationSettings(_LabelSchemaSettings):
-    """Labels allowed in text classification annotations."""
+    """Labels allowed in text classification annotations and predictions."""
 
     task = TEXT_CLASSIFICATION
 
 
+@_labels_schema_alias
 @dataclass
 class TokenClassificationSettings(_LabelSchemaSettings):
-    """Entity labels allowed in token classification annotations.
+    """Entity labels allowed in token classification annotations and predictions.
 
     ``allow_overlapping``: a span drawn in the dataset page may overlap existing
     ones; by default it replaces the spans it overlaps.
@@ -87,30 +156,42 @@ SETTINGS_CLASSES = {
 }
 
 
+def labels_in(table: pa.Table, task: str) -> dict[str, pa.Array]:
+    """The labels a table's records use, by field ("annotation", "prediction"), flat.
+
+    Text2Text has no labels (an empty dict)."""
+    if task not in (TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION):
+        return {}
+    out = {}
+    for field_name in ("annotation", "prediction"):
+        flat = pc.list_flatten(table.column(field_name))
+        plain = task == TEXT_CLASSIFICATION and field_name == "annotation"  # list<string>
+        out[field_name] = flat if plain else pc.struct_field(flat, "label")
+    return out
+
+
 def check_label_schema(batch: pa.Table, task: str, settings: dict | None, name: str) -> None:
-    """Reject a batch whose annotations use a label outside the dataset's schema."""
+    """Reject a batch whose annotations or predictions use a label outside the dataset's
+    schema (Rubrix's server checked both: "Provided records contain the X label, that is
+    not included in the labels schema")."""
     schema = (settings or {}).get("label_schema")
     if not schema:
         return
-    annotation = batch.column("annotation")
-    if task == TEXT_CLASSIFICATION:
-        labels = pc.list_flatten(annotation)
-    elif task == TOKEN_CLASSIFICATION:
-        labels = pc.struct_field(pc.list_flatten(annotation), "label")
-    else:
-        return
-    outside = pc.unique(
-        pc.filter(labels, pc.invert(pc.is_in(labels, pa.array(schema, pa.string()))))
-    )
-    if len(outside):
+    allowed = pa.array(schema, pa.string())
+    for field_name, labels in labels_in(batch, task).items():
+        outside = pc.unique(pc.filter(labels, pc.invert(pc.is_in(labels, allowed))))
+        if not len(outside):
+            continue
         label = outside[0].as_py()
-        ids = batch.column("id").to_pylist()
         where = next(
             i
-            for i, anns in enumerate(annotation.to_pylist())
-            if anns and label in [a if isinstance(a, str) else a["label"] for a in anns]
+            for i, items in enumerate(batch.column(field_name).to_pylist())
+            if items and label in [a if isinstance(a, str) else a["label"] for a in items]
         )
-        raise ValueError(
-            f"record {ids[where]!r}: annotation label {label!r} is not in the label schema of "
-            f"dataset {name!r}: {schema}. Add it with rb.configure_dataset, or fix the annotation"
+        record_id = batch.column("id_int")[where].as_py()  # ids are stored as text too
+        record_id = batch.column("id")[where].as_py() if record_id is None else record_id
+        raise DatasetRuleError(
+            f"record {record_id!r}: {field_name} label {label!r} is not in the label schema "
+            f"of dataset {name!r}: {schema}. Add it with rb.configure_dataset, or fix the "
+            f"{field_name}"
         )

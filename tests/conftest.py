@@ -27,6 +27,7 @@ def workspace(tmp_path, monkeypatch):
     """Every test gets its own empty workspace folder."""
     folder = tmp_path / "workspace"
     monkeypatch.setenv("RUBRIX_WIDGETS_HOME", str(folder))
+    monkeypatch.delenv("RUBRIX_WORKSPACE", raising=False)  # a developer's own would leak in
     ws.set_workspace(None)
     ws.set_annotator(ws.DEFAULT_ANNOTATOR)
     yield folder

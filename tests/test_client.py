@@ -132,10 +132,10 @@ def test_int_id_and_its_string_form_are_the_same_record():
 
 
 def test_metadata_values_keep_their_types():
-    metadata = {"f": 1.0, "i": 2, "s": "x", "b": True, "l": [1, "a"], "d": {"k": [1.5]}, "n": None}
-    rb.log(tc(1, metadata=metadata), "meta")
+    metadata = {"f": 1.0, "i": 2, "s": "x", "b": True, "l": [1, "a"], "d": {"k": [1.5]}}
+    rb.log(tc(1, metadata={**metadata, "n": None}), "meta")
     loaded = rb.load("meta").metadata[0]
-    assert loaded == metadata
+    assert loaded == metadata  # a None value is dropped, as Rubrix's server dropped it
     assert isinstance(loaded["f"], float) and isinstance(loaded["i"], int)
 
 
@@ -160,7 +160,7 @@ def test_records_round_trip_exactly_through_log_and_load():
             status="Edited",
             event_timestamp=stamp,
         ),
-        rb.TextClassificationRecord(text="plain", id="r2"),
+        rb.TextClassificationRecord(text="plain", id="r2", multi_label=True),
     ]
     rb.log(originals, "roundtrip")
     assert rb.load("roundtrip").records == originals
@@ -362,12 +362,15 @@ def test_datasets_lists_name_task_tags_metadata_counts_and_dates():
     assert row.updated_at >= row.created_at
 
 
-def test_delete_removes_the_dataset():
+def test_delete_removes_the_dataset_and_deleting_it_again_does_nothing():
     rb.log(tc(1), "gone")
+    rb.log(tc(1), "stays")
     rb.delete("gone")
-    assert "gone" not in rb.datasets().name.tolist()
+    assert rb.datasets().name.tolist() == ["stays"]
     with pytest.raises(rb.NotFoundError):
-        rb.delete("gone")
+        rb.load("gone")
+    assert rb.delete("gone") is None  # Rubrix's server answered a missing dataset with OK
+    assert rb.datasets().name.tolist() == ["stays"]
 
 
 def test_a_deleted_name_can_be_reused_for_another_task():
@@ -384,7 +387,7 @@ def test_copy_copies_records_tags_and_settings_and_refuses_existing_target():
     rb.copy("orig", "copied")
     assert rb.load("copied", query="annotated_as:a").id.tolist() == [1]
     assert rb.datasets().set_index("name").tags["copied"] == {"k": "v"}
-    assert rb.load_dataset_settings("copied").label_schema == ["a", "b"]
+    assert rb.load_dataset_settings("copied").label_schema == {"a", "b"}
     rb.log(tc(2), "copied")
     assert rb.load("orig").id.tolist() == [1]
     with pytest.raises(ValueError, match="already exists"):
@@ -406,14 +409,15 @@ def test_snapshots_freeze_records_and_load_by_id():
         rb.load("snap", snapshot=99)
 
 
-def test_configure_dataset_creates_it_and_rejects_annotations_outside_the_schema():
+def test_configure_dataset_creates_it_and_rejects_labels_outside_the_schema():
     rb.configure_dataset("schema", rb.TextClassificationSettings(label_schema=["World", "Sports"]))
     assert rb.load("schema").empty
     rb.log(tc(1, annotation="Sports"), "schema")
     with pytest.raises(ValueError, match="'Business'.*label schema.*World"):
         rb.log([tc(2, annotation="World"), tc(3, annotation="Business")], "schema")
     assert rb.load("schema").id.tolist() == [1]
-    rb.log(tc(4, prediction=[("Business", 0.9)]), "schema")  # predictions are free
+    with pytest.raises(ValueError, match="prediction label 'Business'"):  # as Rubrix's server
+        rb.log(tc(4, prediction=[("Business", 0.9)]), "schema")
 
 
 def test_token_label_schema_applies_to_spans():
@@ -432,7 +436,7 @@ def test_configure_dataset_rejects_task_mismatch_and_schemas_that_drop_used_labe
     with pytest.raises(ValueError, match=r"\['a'\]"):
         rb.configure_dataset("cfg", rb.TextClassificationSettings(label_schema=["b"]))
     rb.configure_dataset("cfg", rb.TextClassificationSettings(label_schema=["a", "b"]))
-    assert rb.load_dataset_settings("cfg").label_schema == ["a", "b"]
+    assert rb.load_dataset_settings("cfg").label_schema == {"a", "b"}
 
 
 def test_init_with_server_arguments_warns_and_carries_on(tmp_path):

@@ -188,7 +188,7 @@ def test_every_entry_point_refuses_a_bad_name_and_writes_nothing(
     assert rb.datasets().name.tolist() == ["keep"]
     assert rb.load("keep").equals(keep)
     assert [s.id for s in rb.snapshots("keep")] == [1]
-    assert rb.load_dataset_settings("keep").label_schema == ["pos", "neg"]
+    assert rb.load_dataset_settings("keep").label_schema == {"pos", "neg"}
 
 
 @pytest.mark.parametrize("name", list(NOT_STR.values()), ids=list(NOT_STR))

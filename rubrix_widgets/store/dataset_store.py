@@ -11,9 +11,13 @@ Folder layout::
 A write: take the lock, write the new part, replace the manifest (commit),
 update the index, mark the index with the manifest version, delete files no
 manifest refers to. A crash before the commit leaves the old dataset; after
-it, the index is rebuilt on next use. Readers take the lock only long
-enough to grab the manifest, the open part files and an index searcher;
-all three are immutable snapshots, so reading then needs no lock.
+it, the index is rebuilt on next use. Deleting records is a write too: the
+remaining records become one new part with their seqs closed up, and the
+manifest's ``seq_epoch`` tells an index written before it to rebuild.
+
+Readers take the lock only long enough to grab the manifest, the open part
+files and an index searcher; all three are immutable snapshots, so reading
+then needs no lock.
 """
 
 from __future__ import annotations
@@ -119,7 +123,13 @@ class DatasetStore:
         with locks.shared(self.folder):
             manifest = self.manifest()
             cached = self._current(manifest)
-            lagging_ok = index_may_lag and cached.index.index is not None
+            # A lagging index still finds the right rows, unless records were renumbered
+            # (deleted) since it was written: then its seqs point elsewhere.
+            lagging_ok = (
+                index_may_lag
+                and cached.index.index is not None
+                and (cached.index.state or {}).get("version", -1) >= manifest.seq_epoch
+            )
             if not lagging_ok and not cached.index.is_current(
                 manifest.version, self._slot_of(manifest)
             ):
@@ -181,7 +191,7 @@ class DatasetStore:
         indexed = cached.index.indexed_version(self._slot_of(manifest))
         if indexed == manifest.version:
             return
-        if indexed is not None and indexed < manifest.version:
+        if indexed is not None and manifest.seq_epoch <= indexed < manifest.version:
             newer = [
                 (p, t)
                 for p, t in zip(manifest.parts, cached.live.tables, strict=True)
@@ -194,7 +204,8 @@ class DatasetStore:
                 cached.index.catch_up([cached.live.rows(seqs)], [seqs], manifest.version, progress)
             return
         remove_stale_builds(self.folder)
-        if cached.index.read_state() is not None or manifest.version > 0:
+        renumbered = indexed is not None and indexed < manifest.seq_epoch
+        if not renumbered and (cached.index.read_state() is not None or manifest.version > 0):
             warnings.warn(
                 f"the search index of dataset {manifest.name!r} was missing or damaged "
                 "(or the folder was copied by hand); rebuilding it from the records",
@@ -246,61 +257,158 @@ class DatasetStore:
         if seqs is None:
             batch = _last_per_id(batch)
         with locks.exclusive(self.folder), storage_errors(self.folder):
-            manifest = self.manifest()
-            if check is not None:
-                check(manifest)
-            cached = self._current(manifest)
-            with timed("write: id lookup", rows=len(batch)):
-                if seqs is not None:
-                    seqs = self._checked_seqs(batch, np.asarray(seqs, dtype=np.int64), cached)
-                else:
-                    seqs = self._lookup(batch, manifest, cached)
-            replaced = seqs[seqs >= 0]
-            new = seqs < 0
-            seqs[new] = manifest.records + np.arange(int(new.sum()), dtype=np.int64)
-            delta = _with_bookkeeping(batch, seqs, manifest.task)
-            if len(seqs) > 1 and not np.all(seqs[1:] > seqs[:-1]):
-                delta = delta.take(pa.array(np.argsort(seqs, kind="stable")))
-
-            version = manifest.version + 1
-            file = f"{RECORDS_DIR}/part-{version:08d}-{uuid.uuid4().hex[:8]}.arrow"
-            with timed("write: records file", rows=len(delta)):
-                write_part(self.folder / file, delta)
-            old_status = (
-                cached.live.rows(replaced).column("status").to_pylist() if len(replaced) else []
-            )
-            live = cached.live.extended([file], [delta])
-            parts = [*manifest.parts, Part(file, len(delta), version)]
-            parts, live = self._compact(parts, live, version)
-
-            counts = Counter(manifest.status_counts)
-            counts.subtract(old_status)
-            counts.update(delta.column("status").to_pylist())
-            keys = list(dict.fromkeys([*manifest.input_keys, *input_keys_of(delta, manifest.task)]))
-            updated = dataclasses.replace(
-                manifest,
-                version=version,
-                parts=parts,
-                records=live.size,
-                status_counts={k: v for k, v in counts.items() if v},
-                input_keys=keys,
-                updated_at=utcnow(),
-            )
-            if info is not None:
-                updated = info(updated)
-            write_manifest(self.folder, updated)  # the commit
-
-            cached.live, cached.version = live, version
-            cached.files = [p.file for p in parts]
-            if keys != manifest.input_keys or len(replaced) * 2 > max(manifest.records, 1):
-                with timed("write: index rebuild", rows=len(delta)):
-                    cached.index.rebuild(live.table(), version, keys, progress)
-            elif index_now:
-                with timed("write: index", rows=len(delta)):
-                    self._ensure_index(updated, cached, progress)
-            self._collect_garbage(parts)
+            self._write_locked(batch, check, info, progress, index_now, seqs)
         changes.changed(self.folder)
         return len(batch)
+
+    def _write_locked(
+        self,
+        batch: pa.Table,
+        check: Callable[[Manifest], None] | None = None,
+        info: Callable[[Manifest], Manifest] | None = None,
+        progress: Callable[[int], None] | None = None,
+        index_now: bool = True,
+        seqs: np.ndarray | None = None,
+    ) -> None:
+        """:meth:`write`, under the exclusive lock the caller holds (ids unique in ``batch``
+        unless ``seqs`` are given)."""
+        manifest = self.manifest()
+        if check is not None:
+            check(manifest)
+        cached = self._current(manifest)
+        with timed("write: id lookup", rows=len(batch)):
+            if seqs is not None:
+                seqs = self._checked_seqs(batch, np.asarray(seqs, dtype=np.int64), cached)
+            else:
+                seqs = self._lookup(batch, manifest, cached)
+        replaced = seqs[seqs >= 0]
+        new = seqs < 0
+        seqs[new] = manifest.records + np.arange(int(new.sum()), dtype=np.int64)
+        delta = _with_bookkeeping(batch, seqs, manifest.task)
+        if len(seqs) > 1 and not np.all(seqs[1:] > seqs[:-1]):
+            delta = delta.take(pa.array(np.argsort(seqs, kind="stable")))
+
+        version = manifest.version + 1
+        file = f"{RECORDS_DIR}/part-{version:08d}-{uuid.uuid4().hex[:8]}.arrow"
+        with timed("write: records file", rows=len(delta)):
+            write_part(self.folder / file, delta)
+        old_status = (
+            cached.live.rows(replaced).column("status").to_pylist() if len(replaced) else []
+        )
+        live = cached.live.extended([file], [delta])
+        parts = [*manifest.parts, Part(file, len(delta), version)]
+        parts, live = self._compact(parts, live, version)
+
+        counts = Counter(manifest.status_counts)
+        counts.subtract(old_status)
+        counts.update(delta.column("status").to_pylist())
+        keys = list(dict.fromkeys([*manifest.input_keys, *input_keys_of(delta, manifest.task)]))
+        updated = dataclasses.replace(
+            manifest,
+            version=version,
+            parts=parts,
+            records=live.size,
+            status_counts={k: v for k, v in counts.items() if v},
+            input_keys=keys,
+            updated_at=utcnow(),
+        )
+        if info is not None:
+            updated = info(updated)
+        write_manifest(self.folder, updated)  # the commit
+
+        cached.live, cached.version = live, version
+        cached.files = [p.file for p in parts]
+        if keys != manifest.input_keys or len(replaced) * 2 > max(manifest.records, 1):
+            with timed("write: index rebuild", rows=len(delta)):
+                cached.index.rebuild(live.table(), version, keys, progress)
+        elif index_now:
+            with timed("write: index", rows=len(delta)):
+                self._ensure_index(updated, cached, progress)
+        self._collect_garbage(parts)
+
+    def delete_records(
+        self, select: Callable[[DatasetView], np.ndarray], discard_only: bool = False
+    ) -> tuple[int, int]:
+        """Delete the records ``select(view)`` names (seqs), or mark them Discarded.
+
+        Returns (matched, processed) as Rubrix's server did: every matched record is
+        processed (a record already Discarded counts, but is not rewritten).
+
+        Selection and change happen under one exclusive lock, so no write slips in
+        between. Deleting closes the gaps in ``_seq`` (seqs stay dense positions in
+        first-logged order): the remaining records are written as one new part, the
+        manifest replaced (the commit) with ``seq_epoch`` set, then the index follows
+        (from the first deleted position on, or rebuilt). Column-wise throughout.
+        """
+        with locks.exclusive(self.folder), storage_errors(self.folder):
+            manifest = self.manifest()
+            cached = self._current(manifest)
+            self._ensure_index(manifest, cached)
+            view = DatasetView(manifest, cached.live, cached.index, cached.index.index.searcher())
+            seqs = np.unique(np.asarray(select(view), dtype=np.int64))
+            if not len(seqs):
+                return 0, 0
+            if discard_only:
+                status = cached.live.rows(seqs).column("status")
+                pending = pc.not_equal(status, pa.scalar("Discarded")).to_numpy(
+                    zero_copy_only=False
+                )
+                todo = seqs[pending]
+                if not len(todo):
+                    return len(seqs), len(seqs)
+                batch = cached.live.rows(todo).drop_columns(["_seq", "last_updated"])
+                where = batch.schema.get_field_index("status")
+                discarded = pa.repeat(pa.scalar("Discarded", pa.string()), len(batch))
+                batch = batch.set_column(where, batch.schema.field(where), discarded)
+                self._write_locked(batch, seqs=todo)
+            else:
+                self._remove_locked(manifest, cached, seqs)
+        changes.changed(self.folder)
+        return len(seqs), len(seqs)
+
+    def _remove_locked(self, manifest: Manifest, cached: _Cached, seqs: np.ndarray) -> None:
+        size = cached.live.size
+        keep = np.ones(size, dtype=bool)
+        keep[seqs] = False
+        with timed("delete: records file", rows=int(keep.sum())):
+            kept = cached.live.table().filter(pa.array(keep))
+            where = kept.schema.get_field_index("_seq")
+            renumbered = pa.array(np.arange(len(kept), dtype=np.int64), pa.int64())
+            kept = kept.set_column(where, kept.schema.field(where), renumbered)
+            version = manifest.version + 1
+            parts = []
+            if len(kept):
+                file = f"{RECORDS_DIR}/part-{version:08d}-{uuid.uuid4().hex[:8]}.arrow"
+                write_part(self.folder / file, kept)
+                parts = [Part(file, len(kept), version)]
+        counts = pc.value_counts(kept.column("status")).to_pylist() if len(kept) else []
+        updated = dataclasses.replace(
+            manifest,
+            version=version,
+            parts=parts,
+            records=len(kept),
+            status_counts={c["values"]: c["counts"] for c in counts},
+            updated_at=utcnow(),
+            seq_epoch=version,
+        )
+        write_manifest(self.folder, updated)  # the commit
+
+        live = LiveRows(schema=spec(manifest.task).schema).extended(
+            [p.file for p in parts], [read_part(self.folder / p.file) for p in parts]
+        )
+        cached.live, cached.version, cached.files = live, version, [p.file for p in parts]
+        # Records before the first deleted one keep their seqs (and index documents);
+        # the others moved, so their documents are replaced, unless that is most of them.
+        first = int(seqs[0])
+        with timed("delete: index", rows=len(kept) - first):
+            if (size - first) * 2 > size:
+                cached.index.rebuild(live.table(), version, manifest.input_keys)
+            else:
+                moved = np.arange(first, len(kept), dtype=np.int64)
+                cached.index.catch_up(
+                    [live.rows(moved)], [np.arange(first, size, dtype=np.int64)], version
+                )
+        self._collect_garbage(parts)
 
     @staticmethod
     def _checked_seqs(batch: pa.Table, seqs: np.ndarray, cached: _Cached) -> np.ndarray:

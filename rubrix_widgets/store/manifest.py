@@ -16,7 +16,10 @@ from ..errors import StorageError
 from .files import atomic_write_text
 
 MANIFEST = "dataset.json"
-FORMAT = 1
+FORMAT = 2  # the newest format this version reads
+# Format 2 adds ``seq_epoch``; a manifest without deletions is still written as format 1,
+# so older versions keep reading every dataset that never had records deleted.
+_FORMAT_WITHOUT_DELETES = 1
 
 
 def utcnow() -> dt.datetime:
@@ -65,6 +68,10 @@ class Manifest:
     input_keys: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)  # labels added by hand (widget "+ new label")
     snapshots: list[Snapshot] = field(default_factory=list)
+    # The version that last renumbered the records (``rb.delete_records`` closes the gaps
+    # deleted records leave in ``_seq``): an index older than this cannot catch up by
+    # adding parts, it is rebuilt. 0: never renumbered.
+    seq_epoch: int = 0
 
     @property
     def annotated(self) -> int:
@@ -73,7 +80,11 @@ class Manifest:
 
     def to_json(self) -> str:
         data = asdict(self)
-        data["format"] = FORMAT
+        if self.seq_epoch:
+            data["format"] = FORMAT
+        else:
+            del data["seq_epoch"]
+            data["format"] = _FORMAT_WITHOUT_DELETES
         data["created_at"] = _iso(self.created_at)
         data["updated_at"] = _iso(self.updated_at)
         for snap in data["snapshots"]:

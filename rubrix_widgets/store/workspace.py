@@ -1,7 +1,21 @@
-"""The workspace: a folder of datasets, one sub-folder each.
+"""Workspaces: folders of datasets, one sub-folder each.
 
-Default location: ``$RUBRIX_WIDGETS_HOME`` if set, else ``~/.rubrix_widgets``;
-``rb.init(workspace=...)`` changes it for the process.
+The home folder is ``$RUBRIX_WIDGETS_HOME`` if set, else ``~/.rubrix_widgets``.
+Like Rubrix, datasets belong to a *workspace*, chosen with ``rb.init(workspace=...)``
+or ``rb.set_workspace(...)`` (else ``$RUBRIX_WORKSPACE``, else the default one):
+
+- the default workspace, ``"rubrix"`` (Rubrix's default was the user's name; ours is
+  the name our default annotator has), is the home folder itself, so datasets written
+  before workspaces existed are where they were;
+- a named workspace (Rubrix's workspace-name rule) is ``<home>/_workspaces/<name>/``:
+  no dataset name can start with ``_``, so it never collides with a dataset folder;
+- a path (absolute, starting with ``.`` or ``~``, or containing ``/``) is a workspace
+  folder of its own, anywhere.
+
+Layout::
+
+    <home>/<dataset>/...                      the default workspace's datasets
+    <home>/_workspaces/<workspace>/<dataset>/ a named workspace's datasets
 """
 
 from __future__ import annotations
@@ -17,7 +31,7 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import AlreadyExistsError, NotFoundError, StorageError
+from ..errors import AlreadyExistsError, InvalidNameError, NotFoundError, StorageError
 from . import changes, locks
 from .dataset_store import DatasetStore
 from .files import storage_errors
@@ -27,6 +41,12 @@ NAME_PATTERN = r"^(?!-|_)[a-z0-9-_]+$"
 _NAME_RE = re.compile(NAME_PATTERN)
 MAX_NAME_LENGTH = 200
 DEFAULT_ANNOTATOR = "rubrix"
+DEFAULT_WORKSPACE = "rubrix"
+WORKSPACE_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_\-]*$"  # Rubrix's server, security/model.py
+_WORKSPACE_RE = re.compile(WORKSPACE_PATTERN)
+WORKSPACES_DIR = "_workspaces"
+WORKSPACE_ENV = "RUBRIX_WORKSPACE"
+HOME_ENV = "RUBRIX_WIDGETS_HOME"
 
 _settings: dict[str, object] = {"workspace": None, "annotator": DEFAULT_ANNOTATOR}
 
@@ -73,9 +93,119 @@ def notify(name: str | None = None) -> None:
             logging.getLogger("rubrix_widgets").exception("dataset list listener failed")
 
 
-def set_workspace(path: str | os.PathLike | None) -> None:
-    _settings["workspace"] = None if path is None else Path(path).expanduser()
+@dataclasses.dataclass(frozen=True)
+class _Choice:
+    """A workspace: a name (its folder follows the home folder) or a folder of its own."""
+
+    name: str | None = None
+    folder: Path | None = None
+
+
+def home() -> Path:
+    """The home folder: ``$RUBRIX_WIDGETS_HOME``, else ``~/.rubrix_widgets`` (not created)."""
+    env = os.environ.get(HOME_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".rubrix_widgets"
+
+
+def looks_like_path(value: str) -> bool:
+    """A workspace given as a folder: absolute, starting with ``.`` or ``~``, or with a
+    path separator. Anything else is a workspace *name* (never a folder in the cwd)."""
+    return (
+        os.path.isabs(value)
+        or value.startswith((".", "~"))
+        or "/" in value
+        or os.sep in value
+        or (os.altsep is not None and os.altsep in value)
+    )
+
+
+def workspace_problem(name: object) -> str | None:
+    """Why ``name`` cannot be a workspace name, or None if it can (no I/O)."""
+    if not isinstance(name, str):
+        return f"is a {type(name).__name__}, not a str"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is {len(name)} characters long"
+    if not _WORKSPACE_RE.fullmatch(name):
+        bad = sorted({c for c in name if not re.fullmatch(r"[a-zA-Z0-9_-]", c)})
+        if bad:
+            return "contains " + ", ".join(repr(c) for c in bad[:8])
+        return "starts with - or _"
+    if name.lower() in RESERVED_NAMES:
+        return "is a reserved device name on Windows, so it cannot be a folder there"
+    return None
+
+
+def _choose(workspace: str | os.PathLike, where: str) -> _Choice:
+    """The workspace ``workspace`` stands for; a bad name raises before anything changes."""
+    if isinstance(workspace, os.PathLike):
+        return _Choice(folder=Path(workspace).expanduser().absolute())
+    if isinstance(workspace, str) and workspace and looks_like_path(workspace):
+        return _Choice(folder=Path(workspace).expanduser().absolute())
+    if workspace == "":  # Rubrix's "no workspace": the datasets of before workspaces
+        return _Choice(name=DEFAULT_WORKSPACE)
+    problem = workspace_problem(workspace)
+    if problem is not None:
+        shown = repr(workspace)
+        if len(shown) > 80:
+            shown = shown[:60] + f"... ({len(shown)} characters)"
+        raise InvalidNameError(
+            f"{where} {shown} is not allowed: it {problem}; workspace names match "
+            f"{WORKSPACE_PATTERN} (letters, digits, - and _, starting with a letter or digit, "
+            f"at most {MAX_NAME_LENGTH} characters, not a Windows device name). For a folder "
+            "of your own, give a path: absolute, or starting with ./ or ~/"
+        )
+    return _Choice(name=workspace)
+
+
+def _folder(choice: _Choice) -> Path:
+    if choice.folder is not None:
+        return choice.folder
+    if choice.name == DEFAULT_WORKSPACE:
+        return home()
+    return home() / WORKSPACES_DIR / str(choice.name)
+
+
+def _current() -> _Choice:
+    configured = _settings["workspace"]
+    if isinstance(configured, _Choice):
+        return configured
+    env = os.environ.get(WORKSPACE_ENV)
+    if env:  # Rubrix reads it when no workspace is given
+        return _choose(env, f"${WORKSPACE_ENV}")
+    return _Choice(name=DEFAULT_WORKSPACE)
+
+
+def set_workspace(workspace: str | os.PathLike | None) -> None:
+    """Use ``workspace`` from now on (a name, or a folder path); ``None``: back to
+    ``$RUBRIX_WORKSPACE``, else the default workspace. Open dataset lists refresh."""
+    _settings["workspace"] = None if workspace is None else _choose(workspace, "workspace")
     notify(None)
+
+
+def workspace_name() -> str:
+    """The current workspace: its name, or its folder (as a str) for a folder workspace."""
+    choice = _current()
+    return choice.name if choice.name is not None else str(choice.folder)
+
+
+def folder_of(workspace: str | os.PathLike | None = None) -> Path:
+    """The folder of ``workspace`` (None: the current one), without creating it."""
+    return _folder(_current() if workspace is None else _choose(workspace, "workspace"))
+
+
+def list_workspaces() -> list[str]:
+    """The named workspaces, the default first, then the others in name order (those with a
+    folder under the home folder, and the current one even before it holds anything)."""
+    names = set()
+    with contextlib.suppress(OSError):
+        for folder in (home() / WORKSPACES_DIR).iterdir():
+            if folder.is_dir() and workspace_problem(folder.name) is None:
+                names.add(folder.name)
+    current = _current().name
+    if current is not None:
+        names.add(current)
+    names.discard(DEFAULT_WORKSPACE)
+    return [DEFAULT_WORKSPACE, *sorted(names)]
 
 
 def set_annotator(name: str) -> None:
@@ -89,12 +219,8 @@ def annotator() -> str:
 
 
 def root() -> Path:
-    """The workspace folder (created on first use)."""
-    configured = _settings["workspace"]
-    if configured is None:
-        env = os.environ.get("RUBRIX_WIDGETS_HOME")
-        configured = Path(env).expanduser() if env else Path.home() / ".rubrix_widgets"
-    path = Path(configured)
+    """The current workspace's folder (created on first use)."""
+    path = _folder(_current())
     if not path.is_dir():
         with storage_errors(path):
             path.mkdir(parents=True, exist_ok=True)
@@ -153,20 +279,30 @@ def check_name(name: object) -> str:
         shown = repr(name)
         if len(shown) > 80:  # a 1 MB "name" should not fill the error
             shown = shown[:60] + f"... ({len(shown)} characters)"
-        raise ValueError(f"dataset name {shown} is not allowed: it {problem}; {_RULE}")
+        raise InvalidNameError(f"dataset name {shown} is not allowed: it {problem}; {_RULE}")
     return name  # type: ignore[return-value]
 
 
-def store(name: str) -> DatasetStore:
+def store(name: str, workspace: str | os.PathLike | None = None) -> DatasetStore:
+    """Dataset ``name`` of ``workspace`` (None: the current one), existing or not."""
     name = check_name(name)  # before root(), which may create the workspace folder
-    return DatasetStore(root() / name)
+    if workspace is None:
+        return DatasetStore(root() / name)
+    return DatasetStore(folder_of(workspace) / name)
+
+
+def _where() -> str:
+    choice = _current()
+    if choice.name is None:
+        return f"workspace {str(choice.folder)!r}"
+    return f"workspace {choice.name!r} ({_folder(choice)})"
 
 
 def existing(name: str) -> DatasetStore:
     dataset = store(name)
     if not dataset.exists():
         known = ", ".join(m.name for m in list_datasets()) or "none yet"
-        raise NotFoundError(f"dataset {name!r} does not exist in {root()}; datasets: {known}")
+        raise NotFoundError(f"dataset {name!r} does not exist in {_where()}; datasets: {known}")
     return dataset
 
 
@@ -184,24 +320,37 @@ def list_datasets() -> list[Manifest]:
     return out
 
 
-def delete(name: str) -> None:
-    dataset = existing(name)
+def delete(name: str) -> bool:
+    """Delete dataset ``name``; False (and nothing done) if there is no such dataset."""
+    dataset = store(name)
+    if not dataset.exists():
+        return False
     trash = root() / f".trash-{uuid.uuid4().hex[:8]}"
-    with locks.exclusive(dataset.folder), storage_errors(dataset.folder):
-        dataset.folder.rename(trash)
+    try:
+        with locks.exclusive(dataset.folder), storage_errors(dataset.folder):
+            dataset.folder.rename(trash)
+    except FileNotFoundError:  # another process deleted it first
+        return False
     locks.forget(dataset.folder)
     shutil.rmtree(trash, ignore_errors=True)
     changes.changed(dataset.folder)
+    return True
 
 
-def copy(source: str, target: str) -> None:
+def copy(source: str, target: str, workspace: str | os.PathLike | None = None) -> None:
+    """Copy dataset ``source`` of the current workspace to ``target`` in ``workspace``
+    (None: the current one). Like Rubrix's server, the copy's metadata records where it
+    came from (``copied_from``, ``source_workspace``)."""
     src = existing(source)
-    dst = store(target)
+    dst = store(target, workspace)
     if dst.exists():
+        where = "" if workspace is None else f" in workspace {workspace_label(workspace)}"
         raise AlreadyExistsError(
-            f"dataset {target!r} already exists; delete it first or pick another name"
+            f"dataset {target!r} already exists{where}; delete it first or pick another name"
         )
-    staging = root() / f".copy-{uuid.uuid4().hex[:8]}"
+    with storage_errors(dst.folder.parent):
+        dst.folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = dst.folder.parent / f".copy-{uuid.uuid4().hex[:8]}"
     try:
         with locks.shared(src.folder), storage_errors(staging):
             shutil.copytree(
@@ -211,6 +360,11 @@ def copy(source: str, target: str) -> None:
             )
         manifest = read_manifest(staging)
         now = utcnow()
+        metadata = {
+            **manifest.metadata,
+            "source_workspace": workspace_name(),
+            "copied_from": source,
+        }
         write_manifest(
             staging,
             dataclasses.replace(
@@ -219,6 +373,7 @@ def copy(source: str, target: str) -> None:
                 uid=uuid.uuid4().hex,
                 created_at=now,
                 updated_at=now,
+                metadata=metadata,
             ),
         )
         try:
@@ -229,3 +384,9 @@ def copy(source: str, target: str) -> None:
             raise StorageError(f"could not create {dst.folder}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def workspace_label(workspace: str | os.PathLike) -> str:
+    """How messages name ``workspace``: its name, or its folder."""
+    choice = _choose(workspace, "workspace")
+    return repr(choice.name) if choice.name is not None else repr(str(choice.folder))
