@@ -19,6 +19,7 @@
 
 from .errors import (
     DuplicatedRuleNameError,
+    LabelModelError,
     MissingAnnotationError,
     MissingLabelError,
     MultiLabelError,
@@ -35,6 +36,7 @@ from .weak_multi_labels import WeakMultiLabels
 __all__ = [
     "DuplicatedRuleNameError",
     "LabelModel",
+    "LabelModelError",
     "MajorityVoter",
     "MissingAnnotationError",
     "MissingLabelError",

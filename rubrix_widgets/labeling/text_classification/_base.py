@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ...record_table import RecordsFrame, frame_from_table
 from ...tasks import TEXT_CLASSIFICATION
-from . import _search
+from . import _extend, _search
 from ._columns import Annotations
 from .errors import (
     DuplicatedRuleNameError,
@@ -28,6 +28,22 @@ from .errors import (
     WeakLabelsError,
 )
 from .rule import Rule, load_rules
+
+# Rubrix's show_records is a DataFrame of ``record.dict()``: the record's fields, in order.
+_RECORD_FIELDS = (
+    "text",
+    "inputs",
+    "prediction",
+    "prediction_agent",
+    "annotation",
+    "annotation_agent",
+    "multi_label",
+    "explanation",
+    "id",
+    "metadata",
+    "status",
+    "event_timestamp",
+)
 
 
 class WeakLabelsBase:
@@ -79,6 +95,10 @@ class WeakLabelsBase:
         self._record_objects: list[Any] | None = None
         # per rule: the record positions it labels (query rules) or its outputs (functions)
         self._votes = [self._apply(rule, everything) for rule in self._rules]
+        self._matrix: np.ndarray
+        # extend_matrix: the extended matrix, and the nearest-neighbour search it reuses
+        self._extended_matrix: np.ndarray | None = None
+        self._extension_queries: tuple[list[np.ndarray], list[np.ndarray]] | None = None
 
     def _apply(self, rule: Rule | Callable, everything: bool) -> np.ndarray | list:
         if isinstance(rule, Rule):
@@ -97,17 +117,34 @@ class WeakLabelsBase:
         return frame_from_table(table, TEXT_CLASSIFICATION, self._dataset)
 
     def _found_labels(self) -> set[str]:
-        found = self._annotations.unique()
+        """Every label of the annotations and the rules' outputs."""
+        return self._annotations.unique() | set(self._first_appearances())
+
+    def _first_appearances(self) -> dict[str, tuple[int, int]]:
+        """Label -> (record, slot) where a record-by-record pass meets it first, as Rubrix's
+        does: in each record its annotation (slot 0), then rule j's output (slot j + 1).
+
+        Annotations count by their first label (single-label records have one).
+        """
+        seen = {label: (row, 0) for label, row in self._annotations.first_rows().items()}
+
+        def meet(label: str, where: tuple[int, int]) -> None:
+            if label not in seen or where < seen[label]:
+                seen[label] = where
+
         for j, (rule, votes) in enumerate(zip(self._rules, self._votes, strict=True)):
             if isinstance(rule, Rule):
-                found.update(rule.labels)
+                if len(votes):
+                    first = int(votes.min())
+                    for label in rule.labels:
+                        meet(label, (first, j + 1))
                 continue
-            for output in votes:
-                if isinstance(output, str):
-                    found.add(output)
-                elif output is not None:
-                    found.update(_output_labels(output, self._rules_index2name[j]))
-        return found
+            name = self._rules_index2name[j]
+            for i, output in enumerate(votes):
+                if output is not None:
+                    for label in _output_labels(output, name):
+                        meet(label, (i, j + 1))
+        return seen
 
     # -- public -------------------------------------------------------------------------
     @property
@@ -156,7 +193,76 @@ class WeakLabelsBase:
         return [objects[i] for i in rows]
 
     def _shown(self, keep: np.ndarray) -> RecordsFrame:
-        return self._frame(np.flatnonzero(keep))
+        """The records at ``keep``, columns in Rubrix's order (its record fields' order)."""
+        frame = self._frame(np.flatnonzero(keep))
+        first = [column for column in _RECORD_FIELDS if column in frame.columns]
+        return frame[first + [column for column in frame.columns if column not in first]]
+
+    def _current_matrix(self) -> np.ndarray:
+        """The weak label matrix, extended by :meth:`extend_matrix` if it was called."""
+        return self._matrix if self._extended_matrix is None else self._extended_matrix
+
+    def _abstains(self, matrix: np.ndarray) -> np.ndarray:
+        """Records x rules: where each rule abstains."""
+        raise NotImplementedError
+
+    def _keep_voted_rows(self, extended: np.ndarray) -> None:
+        """Adjust an extended matrix in place (single-label keeps rows a rule voted on)."""
+
+    def extend_matrix(
+        self,
+        thresholds: list[float] | np.ndarray,
+        embeddings: np.ndarray | None = None,
+        gpu: bool = False,
+    ) -> None:
+        """Extend the weak labels through embeddings (Epoxy), as Rubrix's ``extend_matrix``.
+
+        Where a rule abstains on a record, it takes the vote it gave the most similar record
+        it voted on (cosine similarity of the embeddings), if that similarity is above the
+        rule's threshold. Afterwards ``matrix()``, ``summary()``, ``show_records()`` and the
+        label models use the extended matrix. For single-label weak labels, records some
+        rule voted on keep their votes unchanged.
+
+        Parameters
+        ----------
+        thresholds : list of float
+            One minimum similarity per rule (between -1 and 1; 1 never extends).
+        embeddings : np.ndarray, optional
+            One vector per record (``records()`` order). Needed the first time; later calls
+            without it reuse the similarity search of the last call (cheap).
+        gpu : bool
+            Ignored, with a warning: the search is an exact numpy search on the CPU (Rubrix
+            used faiss, on the GPU with ``gpu=True``).
+
+        Examples
+        --------
+        >>> embeddings = model.encode(wl.show_records().text.tolist())
+        >>> wl.extend_matrix([0.8] * len(wl.rules), embeddings)
+        >>> wl.extend_matrix([0.9] * len(wl.rules))      # reuses the search
+        """
+        if gpu:
+            warnings.warn(
+                "gpu=True is ignored: the similarity search runs with numpy on the CPU",
+                UserWarning,
+                stacklevel=2,
+            )
+        thresholds = _extend.checked_thresholds(thresholds, len(self._rules))
+        abstains_mask = self._abstains(self._matrix)
+        abstains = [np.flatnonzero(column) for column in abstains_mask.T]
+        supports = [np.flatnonzero(~column) for column in abstains_mask.T]
+        if embeddings is not None:
+            vectors = _extend.checked_embeddings(embeddings, len(self._seqs))
+            self._extension_queries = _extend.nearest_supports(vectors, abstains, supports)
+        elif self._extension_queries is None:
+            raise ValueError(
+                "embeddings are needed the first time a matrix is extended: pass one vector "
+                "per record (records() order)"
+            )
+        extended = _extend.extended(
+            self._matrix, abstains, supports, self._extension_queries, thresholds
+        )
+        self._keep_voted_rows(extended)
+        self._extended_matrix = extended
 
     def _rule_indices(self, rules: Iterable[str | int]) -> list[int]:
         out = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,14 +36,22 @@ class Annotations:
     def unique(self) -> set[str]:
         return set(pc.unique(self.labels).to_pylist()) - {None}
 
+    def first_rows(self) -> dict[str, int]:
+        """Each label that is some record's first annotated label -> the first such record.
+
+        Column-wise: one dictionary encoding and one ``np.unique``, no loop over records.
+        """
+        rows = np.flatnonzero(self.first >= 0)
+        if len(rows) == 0:
+            return {}
+        firsts = self.labels.take(pa.array(self.first[rows], pa.int64()))
+        encoded = pc.dictionary_encode(firsts)
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        found, where = np.unique(codes, return_index=True)
+        names = encoded.dictionary.to_pylist()
+        return {names[c]: int(rows[w]) for c, w in zip(found, where, strict=True) if c >= 0}
+
     def codes(self, labels: list[str]) -> np.ndarray:
         """Index of each annotated label in ``labels`` (-1 for a label not there)."""
         found = pc.index_in(self.labels, value_set=pa.array(labels, pa.string()))
         return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def ordered_labels(found: Iterable[str], schema: list[str]) -> list[str]:
-    """The labels of the weak labels: the dataset's label schema in its order, then any
-    other label found (annotations, rules), sorted."""
-    found = set(found)
-    return [*schema, *sorted(found - set(schema))]

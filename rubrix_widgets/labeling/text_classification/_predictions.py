@@ -20,11 +20,6 @@ from ...store import locks
 from ...store import workspace as ws
 from ...tasks import TEXT_CLASSIFICATION
 
-# When a tie is broken, the winner's probability grows by this much (as in Rubrix), so
-# the prediction's first label is the one chosen.
-TIE_NUDGE = 0.0001
-_CLOSE = 1.0e-8  # numpy's isclose absolute tolerance
-
 
 class TieBreakPolicy(Enum):
     """What a label model does when labels tie for the highest probability."""
@@ -58,10 +53,15 @@ class Predictions:
             abstained=self.abstained[keep],
         )
 
+    def order(self) -> np.ndarray:
+        """Per row, the label columns from the highest probability down, as Rubrix orders a
+        prediction (``np.argsort(p)[::-1]``: equal probabilities in reverse label order)."""
+        return np.argsort(self.probabilities, axis=1, kind="stable")[:, ::-1]
+
     def prediction_lists(self) -> list[list[tuple[str, float]] | None]:
         """Rubrix predictions: every label with its probability, highest first (None when
         the model abstained)."""
-        order = np.argsort(-self.probabilities, axis=1, kind="stable")
+        order = self.order()
         names = np.asarray(self.labels, dtype=object)[order].tolist()
         scores = np.take_along_axis(self.probabilities, order, axis=1).tolist()
         with no_gc():  # a million small tuples would wake the cyclic collector again and again
@@ -71,91 +71,22 @@ class Predictions:
             ]
 
     def annotations(self) -> list[str | list[str] | None]:
-        """The predicted label (single-label) or labels (multi-label), None when abstained."""
+        """The predicted label (single-label: the prediction's first) or labels (multi-label:
+        those with probability above 0.5), None when abstained."""
         labels = np.asarray(self.labels, dtype=object)
         if self.multi_label:
             chosen = [labels[row > 0.5].tolist() for row in self.probabilities]
+        elif len(self.labels):
+            chosen = labels[self.winners().clip(0)].tolist()
         else:
-            chosen = labels[self.probabilities.argmax(1)].tolist() if len(self.rows) else []
+            chosen = [None] * len(self.rows)
         return [None if a else c for c, a in zip(chosen, self.abstained.tolist(), strict=True)]
 
     def winners(self) -> np.ndarray:
-        """Index of the predicted label per row (single-label), -1 when abstained."""
-        return np.where(self.abstained, -1, self.probabilities.argmax(1))
-
-
-def majority_vote(
-    matrix: np.ndarray,
-    rows: np.ndarray,
-    labels: list[str],
-    label2int: dict,
-    policy: TieBreakPolicy,
-) -> Predictions:
-    """Single-label majority vote over the rules of ``matrix`` (rows x rules of label ints).
-
-    Probabilities are each label's share of the votes; a record no rule voted for is a tie
-    among all labels (as in Snorkel and Rubrix).
-    """
-    if policy is TieBreakPolicy.TRUE_RANDOM:
-        raise ValueError(
-            "the MajorityVoter breaks ties with 'abstain' or 'random' (deterministic), "
-            "not 'true-random'"
-        )
-    counts = vote_counts(matrix, np.array([label2int[label] for label in labels]))
-    votes = counts.sum(1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        probabilities = counts / votes[:, None]
-    probabilities[votes == 0] = 1.0 / max(len(labels), 1)
-    is_max = np.abs(probabilities.max(1, keepdims=True) - probabilities) < _CLOSE
-    tie = (is_max.sum(1) > 1) | (votes == 0)
-    if policy is TieBreakPolicy.ABSTAIN:
-        return Predictions(rows, labels, probabilities, tie)
-    tied = np.flatnonzero(tie)
-    # deterministic: a record (by its position in the weak labels) always gets the same label
-    pick = _mix(rows[tied]) % is_max[tied].sum(1).astype(np.uint64)
-    winners = (np.cumsum(is_max[tied], 1) == (pick.astype(np.int64) + 1)[:, None]).argmax(1)
-    nudge(probabilities, tied, is_max[tied], winners)
-    return Predictions(rows, labels, probabilities, np.zeros(len(rows), dtype=bool))
-
-
-def vote_counts(matrix: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Records x labels: how many rules voted for each label (``codes``: the label ints).
-
-    One pass over the votes (``bincount``), never a records x rules x labels array.
-    """
-    n, width = len(matrix), len(codes)
-    order = np.argsort(codes)
-    voted = np.isin(matrix, codes)  # not the abstain value
-    rows, columns = np.nonzero(voted)
-    label = order[np.searchsorted(codes[order], matrix[rows, columns])]
-    return np.bincount(rows * width + label, minlength=n * width).reshape(n, width)
-
-
-def nudge(probabilities: np.ndarray, rows: np.ndarray, tied: np.ndarray, winners: np.ndarray):
-    """Make ``winners`` (one label per row of ``rows``) the top label among the ``tied``
-    labels of those rows, keeping each row's sum."""
-    size = tied.sum(1)
-    several = size > 1
-    rows, tied, winners, size = rows[several], tied[several], winners[several], size[several]
-    share = TIE_NUDGE / (size - 1)
-    probabilities[rows] -= tied * share[:, None]
-    probabilities[rows, winners] += TIE_NUDGE + share
-
-
-def _mix(values: np.ndarray) -> np.ndarray:
-    """A fixed integer hash (splitmix64's finaliser), column-wise."""
-    z = values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-def multi_label_vote(matrix: np.ndarray, rows: np.ndarray, labels: list[str]) -> Predictions:
-    """Multi-label majority vote: every label with at least one vote, probability 1; the
-    model abstains where every rule did."""
-    voted = (matrix == 1).any(1)
-    abstained = (matrix == -1).all((1, 2)) if matrix.shape[2] else np.ones(len(rows), bool)
-    return Predictions(rows, labels, voted.astype(np.float64), abstained, multi_label=True)
+        """Column of the predicted label per row (single-label), -1 when abstained."""
+        if self.probabilities.shape[1] == 0:
+            return np.full(len(self.rows), -1, dtype=np.int64)
+        return np.where(self.abstained, -1, self.order()[:, 0])
 
 
 def objects(values: list[Any]) -> np.ndarray:

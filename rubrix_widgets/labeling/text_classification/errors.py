@@ -37,5 +37,9 @@ class MissingLabelError(WeakLabelsError):
     """A label is missing from a ``label2int`` mapping."""
 
 
-class MissingAnnotationError(WeakLabelsError):
+class LabelModelError(RubrixWidgetsError, ValueError):
+    """Base class of the errors raised by label models (Rubrix's name)."""
+
+
+class MissingAnnotationError(LabelModelError, WeakLabelsError):
     """Scores need annotated records, and there are none."""

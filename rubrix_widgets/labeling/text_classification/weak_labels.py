@@ -21,7 +21,6 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from ._base import WeakLabelsBase, _single
-from ._columns import ordered_labels
 from .errors import (
     DuplicatedRuleNameError,
     MissingLabelError,
@@ -30,7 +29,7 @@ from .errors import (
     NoRulesFoundError,
     WeakLabelsError,
 )
-from .rule import Rule, _label_schema
+from .rule import Rule
 from .weak_multi_labels import WeakMultiLabels
 
 __all__ = [
@@ -40,6 +39,7 @@ __all__ = [
     "NoRecordsFoundError",
     "NoRulesFoundError",
     "WeakLabels",
+    "WeakLabelsBase",
     "WeakLabelsError",
     "WeakMultiLabels",
 ]
@@ -61,8 +61,9 @@ class WeakLabels(WeakLabelsBase):
         Only the records matching this query.
     label2int : dict, optional
         Label -> int, including ``None`` (the abstain value, ``{None: -1, ...}``). By
-        default: -1 for None, then 0, 1, ... for the dataset's label schema in its order and
-        any other label (annotations, rules) sorted.
+        default, as in Rubrix: -1 for None, then 0, 1, ... in order of first appearance,
+        going through the records in order and, in each, its annotation then each rule's
+        vote in rule order.
 
     Raises
     ------
@@ -97,7 +98,8 @@ class WeakLabels(WeakLabelsBase):
 
     def _mapping(self, label2int: dict | None) -> dict[str | None, int]:
         if label2int is None:
-            labels = ordered_labels(self._found_labels(), _label_schema(self._view))
+            seen = self._first_appearances()
+            labels = sorted(seen, key=seen.__getitem__)
             return {None: -1, **{label: i for i, label in enumerate(labels)}}
         if not isinstance(label2int, dict):
             raise TypeError(f"label2int must be a dict, not {type(label2int).__name__}")
@@ -132,7 +134,8 @@ class WeakLabels(WeakLabelsBase):
                         f"rule {rule.name!r} votes for {rule.labels}; rules with several "
                         "labels need WeakMultiLabels"
                     )
-                matrix[votes, j] = self._label2int[rule.labels[0]]
+                if len(votes):  # a rule that never votes brings no label (as in Rubrix)
+                    matrix[votes, j] = self._label2int[rule.labels[0]]
             else:
                 name = self._rules_index2name[j]
                 matrix[:, j] = [self._label2int[_single(output, name)] for output in votes]
@@ -150,6 +153,14 @@ class WeakLabels(WeakLabelsBase):
 
     def _has_annotation(self) -> np.ndarray:
         return self._annotation != self._label2int[None]
+
+    def _abstains(self, matrix: np.ndarray) -> np.ndarray:
+        return matrix == self._label2int[None]
+
+    def _keep_voted_rows(self, extended: np.ndarray) -> None:
+        # as Rubrix: a record some rule voted on keeps exactly its original votes
+        voted = (self._matrix != self._label2int[None]).any(1)
+        extended[voted] = self._matrix[voted]
 
     @property
     def labels(self) -> list[str]:
@@ -179,7 +190,7 @@ class WeakLabels(WeakLabelsBase):
         >>> wl.matrix(has_annotation=False).shape
         (58326, 10)
         """
-        return self._matrix[self._rows(has_annotation)]
+        return self._current_matrix()[self._rows(has_annotation)]
 
     def annotation(
         self, include_missing: bool = False, exclude_missing_annotations: bool | None = None
@@ -223,7 +234,7 @@ class WeakLabels(WeakLabelsBase):
         """
         annotation = self._checked_annotation(annotation)
         abstain = self._label2int[None]
-        matrix = self._matrix
+        matrix = self._current_matrix()
         has = matrix != abstain
         polarity = [
             {self._int2label[int(v)] for v in np.unique(matrix[has[:, j], j])}
@@ -272,16 +283,17 @@ class WeakLabels(WeakLabelsBase):
 
         >>> wl.show_records(labels=["bbchealth"], rules=["NHS"])
         """
+        matrix = self._current_matrix()
         keep = np.ones(len(self._seqs), dtype=bool)
         if labels is not None:
             unknown = [label for label in labels if label not in self._label2int]
             if unknown:
                 raise ValueError(f"unknown labels {unknown}; the labels are {self.labels}")
             for label in labels:
-                keep &= (self._matrix == self._label2int[label]).any(1)
+                keep &= (matrix == self._label2int[label]).any(1)
         if rules is not None:
             columns = self._rule_indices(rules)
-            keep &= (self._matrix[:, columns] != self._label2int[None]).all(1)
+            keep &= (matrix[:, columns] != self._label2int[None]).all(1)
         return self._shown(keep)
 
     def change_mapping(self, label2int: dict[str | None, int]) -> None:
@@ -294,7 +306,13 @@ class WeakLabels(WeakLabelsBase):
             raise MissingLabelError(f"the labels {missing} are missing in the new mapping")
         old = np.array(sorted(self._int2label), dtype=np.int64)
         new = np.array([label2int[self._int2label[i]] for i in old], dtype=np.int64)
-        self._matrix = new[np.searchsorted(old, self._matrix)].astype(np.int16)
-        self._annotation = new[np.searchsorted(old, self._annotation)].astype(np.int16)
+
+        def recoded(values: np.ndarray) -> np.ndarray:
+            return new[np.searchsorted(old, values)].astype(np.int16)
+
+        self._matrix = recoded(self._matrix)
+        if self._extended_matrix is not None:
+            self._extended_matrix = recoded(self._extended_matrix)
+        self._annotation = recoded(self._annotation)
         self._label2int = dict(label2int)
         self._int2label = {v: k for k, v in self._label2int.items()}

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import WeakLabelsBase, _output_labels
-from ._columns import ordered_labels
-from .rule import Rule, _label_schema
+from .rule import Rule
 
 
 class WeakMultiLabels(WeakLabelsBase):
@@ -49,7 +48,7 @@ class WeakMultiLabels(WeakLabelsBase):
         query: str | None = None,
     ):
         super().__init__(dataset, rules=rules, ids=ids, query=query)
-        self._labels = ordered_labels(self._found_labels(), _label_schema(self._view))
+        self._labels = sorted(self._found_labels())  # as Rubrix: sorted, not by appearance
         self._matrix = self._fill_matrix()
         self._annotation = self._fill_annotation()
 
@@ -59,6 +58,8 @@ class WeakMultiLabels(WeakLabelsBase):
         matrix = np.full((n, *shape), -1, dtype=np.int8)
         for j, (rule, votes) in enumerate(zip(self._rules, self._votes, strict=True)):
             if isinstance(rule, Rule):
+                if not len(votes):  # a rule that never votes brings no label (as in Rubrix)
+                    continue
                 matrix[votes, j, :] = 0
                 for label in rule.labels:
                     matrix[votes, j, index[label]] = 1
@@ -80,6 +81,9 @@ class WeakMultiLabels(WeakLabelsBase):
     def _has_annotation(self) -> np.ndarray:
         return self._annotation.min(1) >= 0
 
+    def _abstains(self, matrix: np.ndarray) -> np.ndarray:
+        return (matrix == -1).all(2)
+
     @property
     def labels(self) -> list[str]:
         """The labels, in the order of the matrix's last axis."""
@@ -96,7 +100,7 @@ class WeakMultiLabels(WeakLabelsBase):
         >>> wl.matrix(has_annotation=True).shape
         (120, 4, 3)
         """
-        return self._matrix[self._rows(has_annotation)]
+        return self._current_matrix()[self._rows(has_annotation)]
 
     def annotation(self, include_missing: bool = False) -> np.ndarray:
         """The annotations as records x labels of 1/0 (-1 rows for records without one,
@@ -126,7 +130,7 @@ class WeakMultiLabels(WeakLabelsBase):
                 f"annotation must have the shape (records, labels) {self._annotation.shape}, "
                 f"not {np.shape(annotation)}"
             )
-        matrix = self._matrix
+        matrix = self._current_matrix()
         has = (matrix != -1).any(2)
         polarity = [
             {self._labels[k] for k in np.flatnonzero((matrix[:, j, :] == 1).any(0))}
@@ -159,14 +163,15 @@ class WeakMultiLabels(WeakLabelsBase):
 
         >>> wl.show_records(labels=["health", "science"])
         """
+        matrix = self._current_matrix()
         keep = np.ones(len(self._seqs), dtype=bool)
         if labels is not None:
             unknown = [label for label in labels if label not in self._labels]
             if unknown:
                 raise ValueError(f"unknown labels {unknown}; the labels are {self._labels}")
-            voted = (self._matrix == 1).any(1)
+            voted = (matrix == 1).any(1)
             keep &= voted[:, [self._labels.index(label) for label in labels]].all(1)
         if rules is not None:
             columns = self._rule_indices(rules)
-            keep &= (self._matrix[:, columns, :] != -1).any(2).all(1)
+            keep &= (matrix[:, columns, :] != -1).any(2).all(1)
         return self._shown(keep)
