@@ -248,7 +248,7 @@ def test_f1_multilabel_matches_sklearn_with_a_binarizer_on_real_tweets(topic_rec
     rb.log(topic_records, name="topics", verbose=False)
     counted = topic_records[topic_records.annotation.notna()]
     y_true = counted.annotation.tolist()
-    y_pred = [[label for label, score in p if score >= 0.5] for p in counted.prediction]
+    y_pred = [[label for label, score in p if score > 0.5] for p in counted.prediction]
     labels = sorted({label for row in y_true + y_pred for label in row})
     binarizer = MultiLabelBinarizer(classes=labels)
 
@@ -265,15 +265,12 @@ def test_f1_multilabel_matches_sklearn_with_a_binarizer_on_real_tweets(topic_rec
     assert {"ebola", "cancer"} <= set(labels)
 
 
-def test_single_and_multi_label_metrics_refuse_the_other_kind_of_dataset(topic_records):
+def test_single_label_metrics_refuse_a_multi_label_dataset(topic_records):
     rb.log(topic_records.head(50), name="topics", verbose=False)
-    rb.log(rb.TextClassificationRecord(text="one label", annotation="a"), name="single")
     with pytest.raises(ValueError, match="'topics' holds multi-label records; use .*f1_multilabel"):
         tc.f1("topics")
     with pytest.raises(ValueError, match="confusion matrix needs one label per record"):
         tc.confusion_matrix("topics")
-    with pytest.raises(ValueError, match="'single' holds single-label records; use .*f1"):
-        tc.f1_multilabel("single")
 
 
 def test_label_distribution_counts_predicted_and_annotated_labels_like_rb_load(reviews):
@@ -303,17 +300,28 @@ def test_records_status_matches_load_value_counts_with_and_without_query(reviews
     }
 
 
+def _filled_histogram(counts: Counter) -> dict[str, int]:
+    """Rubrix's histogram of integer values with interval 1, built by hand: a string key per
+    value from the smallest to the largest, 0 for the values nobody has."""
+    return {f"{float(n)}": counts.get(n, 0) for n in range(min(counts), max(counts) + 1)}
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def test_text_length_counts_characters_of_every_text_including_several_inputs(reviews):
-    expected = Counter(len(text) for text in reviews.text)
+    expected = Counter(_utf16_length(text) for text in reviews.text)
 
     data = commons.text_length("reviews").data
 
-    assert data == dict(sorted(expected.items()))
+    assert data == _filled_histogram(expected)
+    assert 0 in data.values()  # real lengths leave gaps, filled as Rubrix filled them
     rb.log(
         rb.TextClassificationRecord(inputs={"title": "Alien", "body": ["In space", "no one"]}),
         name="inputs",
     )
-    assert commons.text_length("inputs").data == {len("Alien In space no one"): 1}
+    assert commons.text_length("inputs").data == {f"{len('Alien In space no one')}.0": 1}
 
 
 def test_keywords_are_the_most_frequent_words_without_stopwords_or_numbers(reviews):
@@ -342,8 +350,8 @@ def test_commons_metrics_work_on_text2text_datasets(chatterbot_pairs):
     rb.log(frame, name="dialogue", task="Text2Text", verbose=False)
 
     assert commons.records_status("dialogue").data == {"Validated": 200, "Default": 200}
-    assert commons.text_length("dialogue").data == dict(
-        sorted(Counter(len(t) for t in frame.text).items())
+    assert commons.text_length("dialogue").data == _filled_histogram(
+        Counter(_utf16_length(t) for t in frame.text)
     )
     assert sum(commons.keywords("dialogue", size=5).data.values()) > 0
     numbers = summary_numbers(*matching_table("dialogue"))
@@ -382,28 +390,82 @@ def test_ner_f1_on_a_hand_computed_case():
 
     summary = tk.f1("ner")
 
-    # a: 1 right of 1 predicted, 2 annotated; b: 1 right of 3 predicted, 1 annotated
+    # Every record counts, spans are (record, start, end) per annotated label:
+    # a: annotated {1:(0,4), 1:(9,11)}, predicted {1:(0,4), 3:(5,8)}, 1 right
+    # b: annotated {1:(5,8)}, predicted {1:(5,8), 1:(9,11), 2:(0,4)}, 1 right
+    a_p, a_r, b_p, b_r = 1 / 2, 1 / 2, 1 / 3, 1 / 1
+    p_macro, r_macro = a_p / 2 + b_p / 2, a_r / 2 + b_r / 2
+    p_micro, r_micro = 2 / 5, 2 / 3
     expected = {
-        "a_precision": 1.0,
-        "a_recall": 0.5,
-        "a_f1": 2 / 3,
-        "a_support": 2,
-        "b_precision": 1 / 3,
-        "b_recall": 1.0,
-        "b_f1": 0.5,
-        "b_support": 1,
-        "precision_micro": 2 / 4,
-        "recall_micro": 2 / 3,
-        "f1_micro": 2 * 2 / (4 + 3),
-        "precision_macro": (1 + 1 / 3) / 2,
-        "recall_macro": 0.75,
-        "f1_macro": (2 / 3 + 0.5) / 2,
+        "precision_macro": p_macro,
+        "recall_macro": r_macro,
+        "f1_macro": 2 * p_macro * r_macro / (p_macro + r_macro),
+        "precision_micro": p_micro,
+        "recall_micro": r_micro,
+        "f1_micro": 2 * p_micro * r_micro / (p_micro + r_micro),
+        "a_precision": a_p,
+        "a_recall": a_r,
+        "a_f1": 2 * a_p * a_r / (a_p + a_r),
+        "b_precision": b_p,
+        "b_recall": b_r,
+        "b_f1": 2 * b_p * b_r / (b_p + b_r),
     }
     _assert_same_numbers(summary.data, expected)
-    assert summary.records == 2
+    assert list(summary.data) == list(expected)  # Rubrix's key order
+    assert summary.records == 3
 
 
-def test_ner_f1_matches_exact_span_counts_on_real_tweets(ner_records):
+def _rubrix_entity_f1(frame: pd.DataFrame) -> dict:
+    """Rubrix's entity F1, counted by hand: sets of (record, start, end) per label over all
+    records, scored for the annotated labels only; macro F1 = harmonic mean of macro P, R."""
+    gold: dict[str, set] = {}
+    guess: dict[str, set] = {}
+    for i, (annotation, prediction) in enumerate(zip(frame.annotation, frame.prediction)):
+        for label, start, end in annotation if isinstance(annotation, list) else []:
+            gold.setdefault(label, set()).add((i, start, end))
+        for label, start, end, *_ in prediction if isinstance(prediction, list) else []:
+            guess.setdefault(label, set()).add((i, start, end))
+    out, right, predicted, annotated = {}, 0, 0, 0
+    for label, spans in gold.items():  # labels in order of first appearance
+        hits = len(spans & guess.get(label, set()))
+        p = hits / len(guess[label]) if guess.get(label) else 0
+        r = hits / len(spans)
+        out |= {f"{label}_precision": p, f"{label}_recall": r}
+        out[f"{label}_f1"] = 2 * p * r / (p + r) if p + r else 0
+        right, predicted, annotated = (
+            right + hits,
+            predicted + len(guess.get(label, ())),
+            (annotated + len(spans)),
+        )
+    p_macro = float(np.mean([out[f"{x}_precision"] for x in gold]))
+    r_macro = float(np.mean([out[f"{x}_recall"] for x in gold]))
+    p_micro, r_micro = right / predicted, right / annotated
+    return {
+        "precision_macro": p_macro,
+        "recall_macro": r_macro,
+        "f1_macro": 2 * p_macro * r_macro / (p_macro + r_macro),
+        "precision_micro": p_micro,
+        "recall_micro": r_micro,
+        "f1_micro": 2 * p_micro * r_micro / (p_micro + r_micro),
+        **out,
+    }
+
+
+def test_ner_f1_matches_rubrix_counted_by_hand_on_real_tweets(ner_records):
+    rb.log(ner_records.assign(id=range(len(ner_records))), name="wnut", verbose=False)
+    expected = _rubrix_entity_f1(ner_records)
+
+    data = tk.f1("wnut").data
+
+    _assert_same_numbers(data, expected)
+    assert list(data) == list(expected)
+    assert 0.5 < data["f1_micro"] < 0.8  # the perturbation leaves most entities right
+    narrowed = ner_records.iloc[:500]
+    query_data = tk.f1("wnut", query=f"id:[0 TO {len(narrowed) - 1}]").data
+    _assert_same_numbers(query_data, _rubrix_entity_f1(narrowed))
+
+
+def test_sidebar_ner_f1_counts_records_with_both_and_every_label(ner_records):
     rb.log(ner_records, name="wnut", verbose=False)
     right, predicted, annotated = Counter(), Counter(), Counter()
     for gold, guess in zip(ner_records.annotation, ner_records.prediction):
@@ -415,33 +477,51 @@ def test_ner_f1_matches_exact_span_counts_on_real_tweets(ner_records):
         right.update(label for label, _, _ in gold & guess)
     labels = sorted(annotated | predicted)
 
-    data = tk.f1("wnut").data
+    table = summary_numbers(*matching_table("wnut"))["f1"]
 
     for label in labels:
         p = right[label] / predicted[label] if predicted[label] else 0.0
         r = right[label] / annotated[label] if annotated[label] else 0.0
-        assert data[f"{label}_precision"] == pytest.approx(p)
-        assert data[f"{label}_recall"] == pytest.approx(r)
-        assert data[f"{label}_f1"] == pytest.approx(2 * p * r / (p + r) if p + r else 0.0)
-        assert data[f"{label}_support"] == annotated[label]
+        row = table["per_label"][label]
+        assert row["precision"] == pytest.approx(p)
+        assert row["recall"] == pytest.approx(r)
+        assert row["f1"] == pytest.approx(2 * p * r / (p + r) if p + r else 0.0)
+        assert row["support"] == annotated[label]
     tp, pred, gold = sum(right.values()), sum(predicted.values()), sum(annotated.values())
-    assert data["precision_micro"] == pytest.approx(tp / pred)
-    assert data["recall_micro"] == pytest.approx(tp / gold)
-    assert data["f1_macro"] == pytest.approx(np.mean([data[f"{x}_f1"] for x in labels]))
-    assert 0.5 < data["f1_micro"] < 0.8  # the perturbation leaves most entities right
+    assert table["micro"]["precision"] == pytest.approx(tp / pred)
+    assert table["micro"]["recall"] == pytest.approx(tp / gold)
+    assert table["macro"]["f1"] == pytest.approx(
+        np.mean([table["per_label"][x]["f1"] for x in labels])
+    )
     assert len(labels) == 10
 
 
-def test_entity_labels_counts_predicted_and_annotated_entities(ner_records):
+def _mentions_by_hand(frame: pd.DataFrame, column: str) -> list[tuple[str, str]]:
+    """(mention text, label) of every record's entities, one per distinct text per record
+    (the last entity over a text wins), as Rubrix's server indexed them."""
+    found = []
+    for text, spans in zip(frame.text, frame[column]):
+        by_text = {text[s:e]: label for label, s, e, *_ in spans or []}
+        found += [(mention, label) for mention, label in by_text.items()]
+    return found
+
+
+def test_entity_labels_count_mentions_once_per_text_in_a_record(ner_records):
     rb.log(ner_records, name="wnut", verbose=False)
-    gold = Counter(span[0] for spans in ner_records.annotation.dropna() for span in spans)
-    guess = Counter(span[0] for spans in ner_records.prediction for span in spans)
+    gold = Counter(label for _, label in _mentions_by_hand(ner_records, "annotation"))
+    guess = Counter(label for _, label in _mentions_by_hand(ner_records, "prediction"))
+    every_span = Counter(span[0] for spans in ner_records.prediction for span in spans)
+    assert guess != every_span  # real tweets repeat a mention: the rule matters here
 
     assert tk.entity_labels("wnut", compute_for=tk.Annotations).data == dict(gold.most_common())
-    assert tk.entity_labels("wnut").data == dict(guess.most_common())
-    assert tk.entity_labels("wnut", labels=3).data == dict(guess.most_common(3))
-    lengths = Counter(e - s for spans in ner_records.prediction for _, s, e, _ in spans)
-    assert tk.mention_length("wnut", level="char").data == dict(sorted(lengths.items()))
+    assert tk.entity_labels("wnut").data == dict(
+        sorted(guess.items(), key=lambda item: (-item[1], item[0]))
+    )
+    assert tk.entity_labels("wnut", labels=3).data == dict(
+        sorted(guess.items(), key=lambda item: (-item[1], item[0]))[:3]
+    )
+    lengths = Counter(len(m) for m, _ in _mentions_by_hand(ner_records, "prediction"))
+    assert tk.mention_length("wnut", level="char").data == _filled_histogram(lengths)
 
 
 def test_mention_length_and_entity_density_count_tokens_even_with_extra_spaces():
@@ -461,17 +541,22 @@ def test_mention_length_and_entity_density_count_tokens_even_with_extra_spaces()
         name="spaces",
     )
 
-    assert tk.mention_length("spaces", compute_for="annotations").data == {1: 1, 2: 1}
+    assert tk.mention_length("spaces", compute_for="annotations").data == {"1.0": 1, "2.0": 1}
     assert tk.mention_length("spaces", level="char", compute_for=tk.Annotations).data == {
-        5: 1,
-        9: 1,
+        "5.0": 1,
+        "6.0": 0,
+        "7.0": 0,
+        "8.0": 0,
+        "9.0": 1,
     }
-    assert tk.mention_length("spaces").data == {1: 2}
+    assert tk.mention_length("spaces").data == {"1.0": 2}
+    # "New  York": 2 of 4 tokens; "Paris": 1 of 1
     assert tk.entity_density("spaces", compute_for=tk.Annotations, interval=0.25).data == {
-        0.5: 1,
-        1.0: 1,
+        "0.5": 1,
+        "0.75": 0,
+        "1.0": 1,
     }
-    assert tk.entity_density("spaces").data == {0.25: 2}
+    assert tk.entity_density("spaces").data == {"0.25": 2}
 
 
 def test_token_metrics_on_argillas_example():
@@ -498,8 +583,8 @@ def test_token_metrics_on_argillas_example():
     assert tk.token_frequency("argilla", tokens=1).data == {"\n": 4}
     assert tk.token_capitalness("argilla").data == {"LOWER": 12, "FIRST": 4}
     assert tk.entity_capitalness("argilla", compute_for=tk.Annotations).data == {"LOWER": 4}
-    assert tk.tokens_length("argilla").data == {5: 4}
-    assert tk.token_length("argilla").data == {1: 4, 2: 4, 5: 8, 7: 4}
+    assert tk.tokens_length("argilla").data == {"5.0": 4}
+    assert tk.token_length("argilla").data == _filled_histogram(Counter({1: 4, 2: 4, 5: 8, 7: 4}))
     assert tk.entity_labels("argilla").data == {"CARDINAL": 2, "NUMBER": 1, "PERSON": 1}
 
 
@@ -548,7 +633,6 @@ def test_summary_numbers_match_the_name_based_metrics(reviews, ner_records):
     for name, query, f1 in [
         ("reviews", None, tc.f1),
         ("reviews", "status:Edited", tc.f1),
-        ("wnut", None, tk.f1),
     ]:
         task, table = matching_table(name, query=query)
         numbers = summary_numbers(task, table)
@@ -578,7 +662,10 @@ def test_summary_numbers_match_the_name_based_metrics(reviews, ner_records):
         numbers["labels"]["annotated"] == tc.label_distribution("reviews", None, "annotations").data
     )
     ner = summary_numbers(*matching_table("wnut"))
-    assert ner["labels"]["annotated"] == tk.entity_labels("wnut", None, tk.Annotations).data
+    entities = Counter(span[0] for spans in ner_records.annotation.dropna() for span in spans)
+    assert ner["labels"]["annotated"] == dict(
+        sorted(entities.items(), key=lambda item: (-item[1], item[0]))
+    )
 
 
 def test_summary_numbers_use_multi_label_f1_for_multi_label_rows(topic_records):
@@ -671,6 +758,7 @@ def test_visualize_returns_a_matplotlib_figure_for_every_metric(reviews):
         tk.token_frequency("ner"),
         tk.token_capitalness("ner"),
         tk.top_k_mentions("ner", threshold=1),
+        tk.entity_consistency("ner"),
     ]
     for summary in summaries:
         figure = summary.visualize()
@@ -691,14 +779,14 @@ def test_confusion_matrix_visualizes_as_a_heatmap_of_the_counts(reviews):
     assert [t.get_text() for t in axes.get_yticklabels()] == summary.data["labels"]
 
 
-def test_visualize_without_matplotlib_says_what_to_install(reviews, monkeypatch):
+def test_visualize_without_matplotlib_warns_what_to_install_and_gives_none(reviews, monkeypatch):
     summary = commons.records_status("reviews")
     for module in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.setitem(sys.modules, module, None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
 
-    with pytest.raises(ImportError, match=r"pip install 'rubrix_widgets\[plot\]'.*matplotlib"):
-        summary.visualize()
+    with pytest.warns(UserWarning, match=r"pip install 'rubrix_widgets\[plot\]'.*matplotlib"):
+        assert summary.visualize() is None
 
 
 def test_importing_metrics_does_not_import_matplotlib():

@@ -438,7 +438,7 @@ def test_score(shared, query, expected):
 @pytest.mark.parametrize(
     "query, expected",
     [
-        ("predicted_as:A", [1, 5]),  # labels scoring at least 0.5
+        ("predicted_as:A", [1]),  # labels scoring more than 0.5 (5 scores exactly 0.5)
         ("predicted_as:B", [1, 2]),
         ("predicted_as:C", []),
         ("predicted_as:(A AND B)", [1]),
@@ -457,7 +457,7 @@ def test_score(shared, query, expected):
         ("NOT _exists_:predicted", [4, 5]),
         ("multi_label:true", [1, 2, 3, 4, 5]),
         ("multi_label:false", []),
-        ("predicted_as:(NOT A)", [2, 3, 4]),
+        ("predicted_as:(NOT A)", [2, 3, 4, 5]),
     ],
 )
 def test_multi_label(shared, query, expected):

@@ -51,26 +51,6 @@ def counts(values: pa.Array, limit: int | None = None) -> dict[str, int]:
     )
 
 
-def histogram(values: np.ndarray, interval: float) -> dict[int | float, int]:
-    """Counts per bucket ``[k * interval, (k + 1) * interval)``, keyed by the bucket start.
-
-    Only non-empty buckets appear, in increasing order. Integer values with an
-    integer interval give int keys; otherwise keys are floats.
-    """
-    values = np.asarray(values)
-    if not len(values):
-        return {}
-    if float(interval).is_integer() and np.issubdtype(values.dtype, np.integer):
-        buckets, found = np.unique(values // int(interval), return_counts=True)
-        keys: list = (buckets * int(interval)).tolist()
-    else:
-        # the epsilon keeps 0.015 / 0.005 (= 2.9999999999999996) in bucket 3, as one expects
-        starts = np.floor(values / interval + 1e-9).astype(np.int64)
-        buckets, found = np.unique(starts, return_counts=True)
-        keys = [round(float(b) * interval, 10) for b in buckets]
-    return dict(zip(keys, found.tolist(), strict=True))
-
-
 def length_stats(lengths: np.ndarray) -> dict[str, float | int | None]:
     """Mean, median (p50) and max of lengths; None for each when there are none."""
     if not len(lengths):
@@ -153,8 +133,8 @@ def annotated_labels(table: pa.Table) -> Labels:
 
 
 def predicted_labels(table: pa.Table) -> Labels:
-    """What a record is ``predicted_as``: its top label, or every label scoring at least 0.5
-    for multi-label records (stored predictions are sorted, highest score first)."""
+    """What a record is ``predicted_as`` in Rubrix: its top label, or every label scoring
+    more than 0.5 for multi-label records (stored predictions are sorted, highest first)."""
     prediction = array(table.column("prediction"))
     multi = multi_label_rows(table)
     offsets = prediction.offsets.to_numpy()  # into prediction.values, also for a slice
@@ -166,7 +146,7 @@ def predicted_labels(table: pa.Table) -> Labels:
     items = pc.list_flatten(prediction)
     owners = pc.list_parent_indices(prediction).to_numpy().astype(np.int64)
     scores = pc.struct_field(items, "score").to_numpy(zero_copy_only=False)
-    chosen = np.flatnonzero(multi[owners] & (scores >= MULTI_LABEL_THRESHOLD))
+    chosen = np.flatnonzero(multi[owners] & (scores > MULTI_LABEL_THRESHOLD))
     rows = np.concatenate([single_rows, owners[chosen]])
     labels = pa.concat_arrays(
         [top.cast(pa.string()), pc.struct_field(items, "label").take(pa.array(chosen))]

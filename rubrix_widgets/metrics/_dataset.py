@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
 import pyarrow as pa
 
 from ..client import matching_table
 from ..store import workspace as ws
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+from . import _by_id
+from .summary import MetricSummary
 
 # which metric modules apply to each task
 MODULES = {
@@ -19,22 +23,29 @@ MODULES = {
 }
 
 
+def task_of(name: str) -> str:
+    """The task of dataset ``name`` (NotFoundError when there is none)."""
+    return ws.existing(name).manifest().task
+
+
 def rows(
-    name: str, query: str | None, metric: str, task: str | None = None
+    name: str, query: str | None, metric: str, tasks: str | tuple[str, ...] | None = None
 ) -> tuple[str, pa.Table]:
     """The task of dataset ``name`` and its stored rows matching ``query`` (all when None).
 
-    ``task`` is the task the metric needs; a dataset of another task raises a
+    ``tasks`` are the tasks the metric works on; a dataset of another task raises a
     ValueError that names the dataset's task and the metrics that apply to it.
     Unknown datasets raise NotFoundError, bad queries QuerySyntaxError.
     """
     if query is not None and not isinstance(query, str):
         raise TypeError(f"query must be a str or None, not {type(query).__name__}")
-    dataset_task = ws.existing(name).manifest().task
-    if task is not None and dataset_task != task:
+    dataset_task = task_of(name)
+    tasks = (tasks,) if isinstance(tasks, str) else tasks
+    if tasks is not None and dataset_task not in tasks:
         raise ValueError(
-            f"{metric} needs a {task} dataset, but dataset {name!r} is a {dataset_task} "
-            f"dataset; metrics for {dataset_task} datasets: {applicable(dataset_task)}"
+            f"{metric} needs a {' or '.join(tasks)} dataset, but dataset {name!r} is a "
+            f"{dataset_task} dataset; metrics for {dataset_task} datasets: "
+            f"{applicable(dataset_task)}"
         )
     return matching_table(name, query)
 
@@ -46,6 +57,25 @@ def applicable(task: str) -> str:
         found = importlib.import_module(f"{__package__}.{module}")
         names += [f"{module}.{function}" for function in found.METRICS]
     return ", ".join(names)
+
+
+def summary(
+    name: str,
+    query: str | None,
+    function: str,
+    metric_id: str,
+    draw: Callable[[Any, str], Any],
+    title: str,
+    *,
+    interval: float | None = None,
+    size: int | None = None,
+) -> MetricSummary:
+    """Rubrix's metric ``metric_id`` as the ``rb.metrics`` function ``function`` gives it:
+    computed on the matching records, with its chart."""
+    tasks = tuple(task for task, ids in _by_id.IDS.items() if metric_id in ids)
+    task, table = rows(name, query, function, tasks)
+    data, records = _by_id.compute(name, task, table, metric_id, interval=interval, size=size)
+    return MetricSummary(data, draw, metric=title, dataset=name, query=query, records=records)
 
 
 def positive_int(value: object, name: str) -> int:
@@ -92,5 +122,6 @@ Predictions = ComputeFor.PREDICTIONS
 
 
 def parse_compute_for(value: str | ComputeFor | None) -> ComputeFor:
-    """``Annotations``, ``Predictions`` or their names (any case); None means predictions."""
-    return Predictions if value is None else ComputeFor(value)
+    """``Annotations``, ``Predictions`` or their names (any case); as in Rubrix, an empty
+    value (None, ``""``) means predictions."""
+    return Predictions if not value else ComputeFor(value)

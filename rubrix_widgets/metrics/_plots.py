@@ -89,6 +89,22 @@ def f1(table: Mapping | None, title: str):
     return figure
 
 
+def f1_flat(data: Mapping, title: str):
+    """:func:`f1` of Rubrix's flat F1 dict (``precision_macro``, ``<label>_recall``...)."""
+    if not data:
+        return f1(None, title)
+    averages = {
+        average: {m: data.get(f"{m}_{average}", 0.0) for m in _MEASURES}
+        for average in ("macro", "micro")
+    }
+    per_label: dict[str, dict] = {}
+    for key, value in data.items():
+        label, _, measure = key.rpartition("_")
+        if measure in _MEASURES and label:
+            per_label.setdefault(label, dict.fromkeys(_MEASURES, 0.0))[measure] = value
+    return f1({**averages, "per_label": per_label}, title)
+
+
 def _grouped(axes, groups: Sequence[str], values: Sequence[Mapping]) -> None:
     width = 0.8 / len(_MEASURES)
     for k, measure in enumerate(_MEASURES):

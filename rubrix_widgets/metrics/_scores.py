@@ -143,10 +143,15 @@ def single_label_f1(table: pa.Table) -> F1Table | None:
     )
 
 
-def multi_label_f1(table: pa.Table) -> F1Table | None:
-    """F1 of the labels predicted with a score of at least 0.5 against the annotated set,
-    over multi-label records having both; None when there are none."""
-    both = _both(table) & cols.multi_label_rows(table)
+def multi_label_f1(table: pa.Table, single_label_too: bool = False) -> F1Table | None:
+    """F1 of the labels predicted with a score above 0.5 against the annotated set, over
+    multi-label records having both; None when there are none.
+
+    ``single_label_too``: single-label records count as well, each predicted as its top
+    label (Rubrix's ``f1_multilabel`` accepts single-label datasets so).
+    """
+    multi = cols.multi_label_rows(table)
+    both = _both(table) & (multi | single_label_too)
     if not both.any():
         return None
     annotated, predicted = cols.annotated_labels(table), cols.predicted_labels(table)
@@ -203,3 +208,72 @@ def span_f1(table: pa.Table) -> F1Table | None:
         np.bincount(label, weights=in_gold, minlength=size).astype(np.int64),
         int(both.sum()),
     )
+
+
+def rubrix_span_f1(table: pa.Table) -> dict[str, float | int]:
+    """Rubrix's entity-level F1 dict (its server's ``F1`` metric for token classification).
+
+    Every matching record counts: its predicted entities if it has a prediction, its
+    annotated ones if it has an annotation. Per *annotated* label (in order of first
+    appearance), precision, recall and F1 of the exact (record, label, start, end) spans;
+    entities of labels never annotated are left out. Macro precision and recall are the
+    means over those labels and macro F1 their harmonic mean; micro ones pool the spans.
+    A ratio with a zero denominator is the int 0, as Rubrix's server gave it.
+    """
+    gold, pred = cols.spans(table, "annotation"), cols.spans(table, "prediction")
+    labels = list(dict.fromkeys(gold.labels.to_pylist()))  # in order of first appearance
+    annotated, predicted = _distinct_spans(gold, labels), _distinct_spans(pred, labels)
+    correct = annotated.join(predicted, keys=list(annotated.column_names), join_type="inner")
+    n_annotated, n_predicted, n_correct = (
+        np.bincount(t.column("label").to_numpy(), minlength=len(labels)).tolist()
+        for t in (annotated, predicted, correct)
+    )
+    out: dict[str, float | int] = {}
+    per_label: dict[str, float | int] = {}
+    precision_macro: float | int = 0
+    recall_macro: float | int = 0
+    for i, label in enumerate(labels):  # label by label, in Rubrix's order of arithmetic
+        precision = _safe_divide(n_correct[i], n_predicted[i])
+        recall = _safe_divide(n_correct[i], n_annotated[i])
+        per_label[f"{label}_precision"] = precision
+        per_label[f"{label}_recall"] = recall
+        per_label[f"{label}_f1"] = _safe_divide(2 * precision * recall, precision + recall)
+        precision_macro += precision / len(labels)
+        recall_macro += recall / len(labels)
+    out["precision_macro"] = precision_macro
+    out["recall_macro"] = recall_macro
+    out["f1_macro"] = _safe_divide(
+        2 * precision_macro * recall_macro, precision_macro + recall_macro
+    )
+    precision_micro = _safe_divide(sum(n_correct), sum(n_predicted))
+    recall_micro = _safe_divide(sum(n_correct), sum(n_annotated))
+    out["precision_micro"] = precision_micro
+    out["recall_micro"] = recall_micro
+    out["f1_micro"] = _safe_divide(
+        2 * precision_micro * recall_micro, precision_micro + recall_micro
+    )
+    return out | per_label
+
+
+def _distinct_spans(found: cols.Spans, labels: list[str]) -> pa.Table:
+    """Distinct (label position in ``labels``, record, start, end) of the spans whose label
+    is in ``labels``."""
+    code = pc.index_in(found.labels.cast(pa.string()), value_set=pa.array(labels, pa.string()))
+    keep = pc.is_valid(code).to_numpy(zero_copy_only=False)
+    spans = pa.table(
+        {
+            "label": code.filter(pa.array(keep)).cast(pa.int64()),
+            "row": found.rows[keep],
+            "start": found.starts[keep],
+            "end": found.ends[keep],
+        }
+    )
+    return spans.group_by(["label", "row", "start", "end"]).aggregate([])
+
+
+def _safe_divide(numerator: float, denominator: float) -> float | int:
+    """Rubrix's division: 0 (an int) when the denominator is 0."""
+    try:
+        return numerator / denominator
+    except ZeroDivisionError:
+        return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import _columns as cols
 from . import _plots
-from ._dataset import positive_int, rows
+from ._dataset import positive_int, rows, summary
 from .summary import MetricSummary
 
 __all__ = ["keywords", "records_status", "text_length"]
@@ -19,8 +19,9 @@ METRICS = __all__  # the metrics this module offers, named in wrong-task errors
 def text_length(name: str, query: str | None = None) -> MetricSummary:
     """The distribution of text lengths, in characters.
 
-    A record's text is all its inputs joined by spaces (text classification
-    records can have several inputs).
+    A record's text is all its inputs joined (text classification records can have
+    several inputs, each separator counting one). Lengths are counted as Rubrix's
+    server counted them, in UTF-16 code units: an emoji counts 2.
 
     Parameters
     ----------
@@ -32,26 +33,25 @@ def text_length(name: str, query: str | None = None) -> MetricSummary:
     Returns
     -------
     MetricSummary
-        ``data`` maps a length to the number of records of that length
-        (``{41: 3, 42: 5, ...}``, increasing lengths, only lengths that occur).
+        ``data`` maps a length to the number of records of that length, as Rubrix's
+        histogram: string keys, every length from the shortest to the longest, 0 for
+        those no record has (``{"11.0": 1, "12.0": 0, "13.0": 2}``).
 
     Examples
     --------
     >>> from rubrix_widgets.metrics.commons import text_length
     >>> summary = text_length(name="reviews", query="annotated_as:fresh")
     >>> summary.data
-    {12: 1, 35: 2, ...}
+    {'12.0': 1, '13.0': 0, '14.0': 2, ...}
     >>> summary.visualize()  # a histogram
     """
-    task, table = rows(name, query, "text_length")
-    data = cols.histogram(cols.text_lengths(table, task), 1)
-    return MetricSummary(
-        data,
+    return summary(
+        name,
+        query,
+        "commons.text_length",
+        "text_length",
         lambda d, title: _plots.histogram(d, title, "characters", 1),
-        metric="Text length",
-        dataset=name,
-        query=query,
-        records=len(table),
+        "Text length",
     )
 
 
@@ -77,19 +77,18 @@ def records_status(name: str, query: str | None = None) -> MetricSummary:
     >>> records_status(name="reviews").data
     {'Default': 120, 'Validated': 30}
     """
-    _, table = rows(name, query, "records_status")
-    return MetricSummary(
-        cols.status_counts(table),
+    return summary(
+        name,
+        query,
+        "commons.records_status",
+        "status_distribution",
         lambda d, title: _plots.bar(d, title, "status"),
-        metric="Records status",
-        dataset=name,
-        query=query,
-        records=len(table),
+        "Records status",
     )
 
 
 def keywords(name: str, query: str | None = None, size: int = 20) -> MetricSummary:
-    """The most frequent words of the records' texts.
+    """The most frequent words of the records' texts (not a Rubrix 0.18 function).
 
     Words are split as the search index splits them (on anything that is not a
     letter or digit) and lowercased; words of one or two characters, numbers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -71,14 +72,21 @@ class MetricSummary:
     def visualize(self):
         """The chart of ``data``: a matplotlib Figure (shown when it ends a notebook cell).
 
-        Raises ImportError naming the package to install when matplotlib is missing.
+        Without matplotlib, a warning says what to install and the result is None (as
+        Rubrix's ``visualize()`` did without plotly), so a script goes on.
 
         Examples
         --------
         >>> figure = summary.visualize()
         >>> figure.savefig("f1.png")
         """
-        return self._draw(self.data, self.title)  # each chart imports matplotlib first
+        try:
+            return self._draw(self.data, self.title)  # each chart imports matplotlib first
+        except ImportError as exc:
+            if str(exc) != _plots_hint():
+                raise
+            warnings.warn(str(exc), UserWarning, stacklevel=2)
+            return None
 
     def __repr__(self) -> str:
         parts = [f"metric={self.metric!r}"]
@@ -109,3 +117,9 @@ def _short(value: Any, items: int = 6, depth: int = 0) -> str:
             shown.append(f"... +{len(value) - items} more")
         return "[" + ", ".join(shown) + "]"
     return repr(value)
+
+
+def _plots_hint() -> str:
+    from ._plots import INSTALL_HINT  # _plots imports no plotting library at import time
+
+    return INSTALL_HINT

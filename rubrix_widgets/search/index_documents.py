@@ -92,7 +92,7 @@ def _text_classification(table: pa.Table, col: dict, parts: list) -> None:
     predicted_as = _prefixed(top_label, "predicted_as")
     col["score"] = top_score.to_pylist()
     if pc.any(multi).as_py():
-        # multi-label rows: predicted_as = labels scoring >= 0.5, every score searchable
+        # multi-label rows: predicted_as = labels scoring > 0.5, every score searchable
         flags = multi.to_pylist()
         pairs = nested_tuples(prediction, ("label", "score"))
         gold = annotation.to_pylist()

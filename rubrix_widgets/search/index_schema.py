@@ -27,11 +27,11 @@ import tantivy
 
 from ..tasks import TEXT2TEXT, TOKEN_CLASSIFICATION
 
-INDEX_FORMAT = 5  # bump when the schema changes: older indexes are rebuilt
+INDEX_FORMAT = 6  # bump when the schema changes: older indexes are rebuilt
 TEXT_TOKENIZER = "default"
 KEYWORD_SEPARATOR = "\x1f"
 MIN_SLOTS = 8
-MULTI_LABEL_THRESHOLD = 0.5
+MULTI_LABEL_THRESHOLD = 0.5  # multi-label predicted_as: scores strictly above (Rubrix's server)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 # tantivy's built-in "default" text analysis (split on what is not a letter or
@@ -130,7 +130,7 @@ def text_classification_derived(
     if not prediction:
         predicted_as, scores = [], []
     elif multi_label:
-        predicted_as = [label for label, score in prediction if score >= MULTI_LABEL_THRESHOLD]
+        predicted_as = [label for label, score in prediction if score > MULTI_LABEL_THRESHOLD]
         scores = [score for _, score in prediction]
     else:
         predicted_as, scores = [prediction[0][0]], [prediction[0][1]]

@@ -2,22 +2,23 @@
 ``rb.metrics.token_classification``).
 
 Entity metrics count the predicted entities by default, or the annotated ones
-with ``compute_for=Annotations``. :func:`f1` compares the two, entity by
-entity, over the records that have both.
+with ``compute_for=Annotations``. As Rubrix's server did, they count *mentions*: in
+each record, the entities over one same text (say "Paris" twice) count once.
+Histograms come as Rubrix's: ``{"<bucket start>": count}`` with string keys
+(``"1.0"``), every bucket between the smallest and the largest, empty ones 0.
+:func:`f1` compares predictions and annotations entity by entity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ..tasks import TOKEN_CLASSIFICATION
-from . import _columns as cols
-from . import _plots
-from ._dataset import (
+from ...tasks import TOKEN_CLASSIFICATION
+from .. import _columns as cols
+from .. import _plots
+from .._dataset import (
     Annotations,
     ComputeFor,
     Predictions,
@@ -25,15 +26,16 @@ from ._dataset import (
     positive_int,
     positive_number,
     rows,
+    summary,
 )
-from ._scores import span_f1
-from .summary import MetricSummary
+from ..summary import MetricSummary
 
 __all__ = [
     "Annotations",
     "ComputeFor",
     "Predictions",
     "entity_capitalness",
+    "entity_consistency",
     "entity_density",
     "entity_labels",
     "f1",
@@ -45,6 +47,7 @@ __all__ = [
     "top_k_mentions",
 ]
 METRICS = tuple(name for name in __all__ if name[0].islower())
+_MODULE = "token_classification"
 
 
 def tokens_length(name: str, query: str | None = None, interval: int = 1) -> MetricSummary:
@@ -57,30 +60,21 @@ def tokens_length(name: str, query: str | None = None, interval: int = 1) -> Met
     query
         A search in the Rubrix query language; all records when None.
     interval
-        The width of the histogram's buckets.
+        The width of the histogram's buckets (None: Rubrix's server default, 0.1).
 
     Returns
     -------
     MetricSummary
-        ``data`` maps a bucket start to its number of records: ``{0: 3, 5: 12, ...}``
+        ``data`` maps a bucket start to its number of records: ``{"5.0": 12, "10.0": 3}``
         with ``interval=5``.
 
     Examples
     --------
     >>> from rubrix_widgets.metrics.token_classification import tokens_length
     >>> tokens_length(name="tweets", interval=5).data
-    {5: 120, 10: 430, ...}
+    {'5.0': 120, '10.0': 430, ...}
     """
-    interval = positive_int(interval, "interval")
-    table = _rows(name, query, "tokens_length")
-    return _summary(
-        cols.histogram(cols.token_counts(table), interval),
-        lambda d, title: _plots.histogram(d, title, "tokens", interval),
-        "Tokens length",
-        name,
-        query,
-        table,
-    )
+    return _histogram(name, query, "tokens_length", "Tokens length", "tokens", interval)
 
 
 def token_frequency(name: str, query: str | None = None, tokens: int = 1000) -> MetricSummary:
@@ -93,7 +87,7 @@ def token_frequency(name: str, query: str | None = None, tokens: int = 1000) -> 
     query
         A search in the Rubrix query language; all records when None.
     tokens
-        How many tokens to return, the most frequent first.
+        How many tokens to return, the most frequent first (ties in token order).
 
     Returns
     -------
@@ -106,17 +100,7 @@ def token_frequency(name: str, query: str | None = None, tokens: int = 1000) -> 
     >>> token_frequency(name="tweets", tokens=3).data
     {'the': 905, '.': 880, ',': 612}
     """
-    tokens = positive_int(tokens, "tokens")
-    table = _rows(name, query, "token_frequency")
-    words = pc.list_flatten(cols.array(table.column("tokens")))
-    return _summary(
-        cols.counts(words, limit=tokens),
-        lambda d, title: _plots.bar(d, title, "token"),
-        "Token frequency",
-        name,
-        query,
-        table,
-    )
+    return _counts(name, query, "token_frequency", "Token frequency", "token", size=tokens)
 
 
 def token_length(name: str, query: str | None = None) -> MetricSummary:
@@ -125,25 +109,15 @@ def token_length(name: str, query: str | None = None) -> MetricSummary:
     Returns
     -------
     MetricSummary
-        ``data`` maps a length to its number of tokens: ``{1: 410, 2: 230, ...}``.
+        ``data`` maps a length to its number of tokens: ``{"1.0": 410, "2.0": 230, ...}``.
 
     Examples
     --------
     >>> from rubrix_widgets.metrics.token_classification import token_length
     >>> token_length(name="tweets").data
-    {1: 410, 2: 230, ...}
+    {'1.0': 410, '2.0': 230, ...}
     """
-    table = _rows(name, query, "token_length")
-    words = pc.list_flatten(cols.array(table.column("tokens")))
-    lengths = pc.utf8_length(words).to_numpy().astype(np.int64)
-    return _summary(
-        cols.histogram(lengths, 1),
-        lambda d, title: _plots.histogram(d, title, "characters", 1),
-        "Token length",
-        name,
-        query,
-        table,
-    )
+    return _histogram(name, query, "token_length", "Token length", "characters", None)
 
 
 def token_capitalness(name: str, query: str | None = None) -> MetricSummary:
@@ -165,16 +139,7 @@ def token_capitalness(name: str, query: str | None = None) -> MetricSummary:
     >>> token_capitalness(name="tweets").data
     {'LOWER': 20411, 'FIRST': 6012, 'UPPER': 1203, 'MIDDLE': 95}
     """
-    table = _rows(name, query, "token_capitalness")
-    words = pc.list_flatten(cols.array(table.column("tokens")))
-    return _summary(
-        cols.counts(cols.capitalness(words)),
-        lambda d, title: _plots.bar(d, title, "capitalness", "tokens"),
-        "Token capitalness",
-        name,
-        query,
-        table,
-    )
+    return _counts(name, query, "token_capitalness", "Token capitalness", "capitalness")
 
 
 def mention_length(
@@ -197,36 +162,28 @@ def mention_length(
     compute_for
         ``Predictions`` (default) or ``Annotations``, or their names as str.
     interval
-        The width of the histogram's buckets.
+        The width of the histogram's buckets for ``level="token"`` (None: Rubrix's
+        server default, 0.1); character lengths always use 1, as in Rubrix.
 
     Returns
     -------
     MetricSummary
-        ``data`` maps a bucket start to its number of mentions.
+        ``data`` maps a bucket start to its number of mentions: ``{"1.0": 40, "2.0": 12}``.
 
     Examples
     --------
     >>> from rubrix_widgets.metrics.token_classification import Annotations, mention_length
     >>> mention_length(name="tweets", level="char", compute_for=Annotations).data
-    {2: 14, 3: 40, ...}
+    {'2.0': 14, '3.0': 40, ...}
     """
-    level = level.strip().lower() if isinstance(level, str) else level
-    if level not in ("token", "char"):
+    level = level or "token"  # as in Rubrix, no level means "token"
+    if not isinstance(level, str) or level.strip().lower() not in ("token", "char"):
         raise ValueError(f"level {level!r} is not one of 'token', 'char'")
-    which, interval = parse_compute_for(compute_for), positive_int(interval, "interval")
-    table = _rows(name, query, "mention_length")
-    found = cols.spans(table, which.column)
-    lengths = (
-        cols.mention_token_lengths(table, found) if level == "token" else found.ends - found.starts
-    )
-    return _summary(
-        cols.histogram(lengths, interval),
-        lambda d, title: _plots.histogram(d, title, f"{level}s", interval),
-        f"{which.adjective.capitalize()} mention length",
-        name,
-        query,
-        table,
-    )
+    level = level.strip().lower()
+    which = parse_compute_for(compute_for)
+    metric_id = f"{which.adjective}_mention_{level}_length"
+    title = f"{which.adjective.capitalize()} mention length"
+    return _histogram(name, query, metric_id, title, f"{level}s", interval, "mention_length")
 
 
 def entity_labels(
@@ -235,7 +192,7 @@ def entity_labels(
     compute_for: str | ComputeFor = Predictions,
     labels: int = 50,
 ) -> MetricSummary:
-    """How many entities of each label there are.
+    """How many mentions of each entity label there are.
 
     Parameters
     ----------
@@ -251,7 +208,7 @@ def entity_labels(
     Returns
     -------
     MetricSummary
-        ``data`` maps each label to its number of entities: ``{"PER": 210, "LOC": 130}``.
+        ``data`` maps each label to its number of mentions: ``{"PER": 210, "LOC": 130}``.
 
     Examples
     --------
@@ -259,16 +216,15 @@ def entity_labels(
     >>> entity_labels(name="tweets", compute_for=Annotations).data
     {'person': 449, 'geo-loc': 276, ...}
     """
-    which, labels = parse_compute_for(compute_for), positive_int(labels, "labels")
-    table = _rows(name, query, "entity_labels")
-    data = dict(list(cols.entity_counts(table, which.column).items())[:labels])
-    return _summary(
-        data,
-        lambda d, title: _plots.bar(d, title, "label", "entities"),
-        f"{which.adjective.capitalize()} entity labels",
+    which = parse_compute_for(compute_for)
+    return _counts(
         name,
         query,
-        table,
+        f"{which.adjective}_entity_labels",
+        f"{which.adjective.capitalize()} entity labels",
+        "label",
+        size=labels,
+        function="entity_labels",
     )
 
 
@@ -290,31 +246,25 @@ def entity_density(
     compute_for
         ``Predictions`` (default) or ``Annotations``, or their names as str.
     interval
-        The width of the histogram's buckets (densities are between 0 and 1).
+        The width of the histogram's buckets (densities are between 0 and 1; None:
+        Rubrix's server default, 0.1).
 
     Returns
     -------
     MetricSummary
-        ``data`` maps a bucket start (float) to its number of mentions.
+        ``data`` maps a bucket start to its number of mentions: ``{"0.25": 4}``. As in
+        Rubrix, densities are kept as 32-bit floats before they are bucketed.
 
     Examples
     --------
     >>> from rubrix_widgets.metrics.token_classification import entity_density
     >>> entity_density(name="tweets", interval=0.1).data
-    {0.0: 300, 0.1: 94, 0.2: 11}
+    {'0.0': 300, '0.1': 94, '0.2': 11}
     """
-    which, interval = parse_compute_for(compute_for), positive_number(interval, "interval")
-    table = _rows(name, query, "entity_density")
-    found = cols.spans(table, which.column)
-    density = cols.mention_token_lengths(table, found) / cols.token_counts(table)[found.rows]
-    return _summary(
-        cols.histogram(density, interval),
-        lambda d, title: _plots.histogram(d, title, "density", interval),
-        f"{which.adjective.capitalize()} entity density",
-        name,
-        query,
-        table,
-    )
+    which = parse_compute_for(compute_for)
+    title = f"{which.adjective.capitalize()} entity density"
+    metric_id = f"{which.adjective}_entity_density"
+    return _histogram(name, query, metric_id, title, "density", interval, "entity_density")
 
 
 def entity_capitalness(
@@ -335,15 +285,66 @@ def entity_capitalness(
     {'FIRST': 310, 'UPPER': 40, 'LOWER': 22}
     """
     which = parse_compute_for(compute_for)
-    table = _rows(name, query, "entity_capitalness")
-    mentions = cols.mention_texts(table, cols.spans(table, which.column))
-    return _summary(
-        cols.counts(cols.capitalness(pa.array(mentions, pa.large_string()))),
-        lambda d, title: _plots.bar(d, title, "capitalness", "mentions"),
-        f"{which.adjective.capitalize()} entity capitalness",
+    return _counts(
         name,
         query,
-        table,
+        f"{which.adjective}_entity_capitalness",
+        f"{which.adjective.capitalize()} entity capitalness",
+        "capitalness",
+        function="entity_capitalness",
+    )
+
+
+def entity_consistency(
+    name: str,
+    query: str | None = None,
+    compute_for: str | ComputeFor = Predictions,
+    mentions: int = 100,
+    threshold: int = 2,
+) -> MetricSummary:
+    """The mentions labelled inconsistently: among the ``mentions`` most frequent
+    mentions, those given ``threshold`` or more different labels.
+
+    Parameters
+    ----------
+    name
+        The dataset name.
+    query
+        A search in the Rubrix query language; all records when None.
+    compute_for
+        ``Predictions`` (default) or ``Annotations``, or their names as str.
+    mentions
+        How many of the most frequent mentions to look at.
+    threshold
+        The fewest different labels a mention needs (at least 2: smaller values count
+        as 2, as in Rubrix).
+
+    Returns
+    -------
+    MetricSummary
+        ``data`` is ``{"mentions": [{"mention": "first", "entities": [{"label":
+        "CARDINAL", "count": 2}, {"label": "PERSON", "count": 1}]}, ...]}``: mentions
+        with the most labels first, each one's labels most frequent first.
+
+    Examples
+    --------
+    >>> from rubrix_widgets.metrics.token_classification import entity_consistency
+    >>> entity_consistency(name="tweets", mentions=10).data["mentions"][0]
+    {'mention': 'Apple', 'entities': [{'label': 'company', 'count': 5}, ...]}
+    """
+    which = parse_compute_for(compute_for)
+    mentions = positive_int(mentions, "mentions")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise ValueError(f"threshold must be a number (of labels), not {threshold!r}")
+    return summary(
+        name,
+        query,
+        f"{_MODULE}.entity_consistency",
+        f"{which.adjective}_entity_consistency",
+        _draw_mentions,
+        f"{which.adjective.capitalize()} entity consistency",
+        interval=max(threshold, 2),
+        size=mentions,
     )
 
 
@@ -356,7 +357,8 @@ def top_k_mentions(
     post_label_filter: Iterable[str] | None = None,
 ) -> MetricSummary:
     """The mentions labelled most inconsistently: those given ``threshold`` or more
-    different labels across the dataset.
+    different labels across the dataset (Argilla's later name; not in Rubrix 0.18,
+    whose :func:`entity_consistency` looks only at the most frequent mentions).
 
     Parameters
     ----------
@@ -390,7 +392,7 @@ def top_k_mentions(
     which = parse_compute_for(compute_for)
     k, threshold = positive_int(k, "k"), positive_int(threshold, "threshold")
     keep = _label_filter(post_label_filter)
-    table = _rows(name, query, "top_k_mentions")
+    table = rows(name, query, f"{_MODULE}.top_k_mentions", TOKEN_CLASSIFICATION)[1]
     found = cols.spans(table, which.column)
     by_mention: dict[str, dict[str, int]] = {}
     if len(found):
@@ -414,41 +416,43 @@ def top_k_mentions(
         entities = [{"label": lb, "count": n} for lb, n in entities if keep is None or lb in keep]
         if entities:
             mentions.append({"mention": mention, "entities": entities})
-    return _summary(
+    return MetricSummary(
         {"mentions": mentions},
         _draw_mentions,
-        f"Top {k} {which.adjective} mentions by label variety",
-        name,
-        query,
-        table,
+        metric=f"Top {k} {which.adjective} mentions by label variety",
+        dataset=name,
+        query=query,
+        records=len(table),
     )
 
 
 def f1(name: str, query: str | None = None) -> MetricSummary:
-    """Entity-level precision, recall and F1, per label and averaged (CoNLL 2003).
+    """Entity-level precision, recall and F1, per annotated label and averaged, as
+    Rubrix computed them (CoNLL 2003: a predicted entity is right only if the same
+    record has an annotated entity with the same label, start and end).
 
-    A predicted entity is correct only if the record's annotation has an
-    entity with the same label, start and end. Only records that have both an
-    annotation and a prediction count (an annotation with no entities counts:
-    it says the record has none). Micro averages pool all entities; macro
-    averages are the unweighted mean over labels (as scikit-learn and seqeval;
-    Argilla's ``f1_macro`` was the harmonic mean of the macro precision and
-    recall instead).
+    Every matching record counts (narrow with a query such as ``"status:Validated"``):
+    a record's predicted entities count against precision even if nobody annotated it.
+    Only labels that occur in annotations are scored: predicted entities of other labels
+    are left out, also from the micro averages. Macro precision and recall are the means
+    over labels and macro F1 is their harmonic mean (Rubrix's formula, not the mean of
+    the labels' F1).
 
     Parameters
     ----------
     name
-        The dataset name.
+        The dataset name (token classification; a text classification dataset gives its
+        single-label F1, as in Rubrix).
     query
         A search in the Rubrix query language; all records when None.
 
     Returns
     -------
     MetricSummary
-        ``data`` has Argilla's keys: ``precision_macro``, ``recall_macro``,
+        ``data`` has Rubrix's keys: ``precision_macro``, ``recall_macro``,
         ``f1_macro``, the same ``_micro``, and ``<label>_precision``,
-        ``<label>_recall``, ``<label>_f1``, ``<label>_support`` (annotated entities).
-        Empty when no record has both.
+        ``<label>_recall``, ``<label>_f1`` for each annotated label (in order of first
+        appearance). A ratio over zero is 0.
 
     Examples
     --------
@@ -458,25 +462,57 @@ def f1(name: str, query: str | None = None) -> MetricSummary:
     0.58
     >>> summary.visualize()  # averages and per-label bars
     """
-    table = _rows(name, query, "f1")
-    scores = span_f1(table)
-    as_json = None if scores is None else scores.to_json()
-    return MetricSummary(
-        {} if scores is None else scores.to_argilla(),
-        lambda _data, title: _plots.f1(as_json, title),
-        metric="Entity F1",
-        dataset=name,
-        query=query,
-        records=0 if scores is None else scores.records,
+    return summary(name, query, f"{_MODULE}.f1", "F1", _plots.f1_flat, "Entity F1")
+
+
+def _histogram(
+    name: str,
+    query: str | None,
+    metric_id: str,
+    title: str,
+    xlabel: str,
+    interval: float | None,
+    function: str | None = None,
+) -> MetricSummary:
+    if interval is not None:
+        interval = positive_number(interval, "interval")
+    return summary(
+        name,
+        query,
+        f"{_MODULE}.{function or metric_id}",
+        metric_id,
+        lambda data, chart_title: _plots.histogram(data, chart_title, xlabel, _width(data)),
+        title,
+        interval=interval,
     )
 
 
-def _rows(name: str, query: str | None, metric: str) -> pa.Table:
-    return rows(name, query, f"token_classification.{metric}", TOKEN_CLASSIFICATION)[1]
+def _width(data: dict[str, int]) -> float:
+    """The bucket width of a histogram: the step between its keys (1 with one bucket)."""
+    keys = [float(k) for k in data]
+    return keys[1] - keys[0] if len(keys) > 1 else 1.0
 
 
-def _summary(data, draw, metric: str, name: str, query: str | None, table: pa.Table):
-    return MetricSummary(data, draw, metric=metric, dataset=name, query=query, records=len(table))
+def _counts(
+    name: str,
+    query: str | None,
+    metric_id: str,
+    title: str,
+    xlabel: str,
+    size: int | None = None,
+    function: str | None = None,
+) -> MetricSummary:
+    if size is not None:
+        size = positive_int(size, {"token_frequency": "tokens"}.get(metric_id, "labels"))
+    return summary(
+        name,
+        query,
+        f"{_MODULE}.{function or metric_id}",
+        metric_id,
+        lambda data, chart_title: _plots.bar(data, chart_title, xlabel),
+        title,
+        size=size,
+    )
 
 
 def _label_filter(labels: Iterable[str] | None) -> set[str] | None:

@@ -6,19 +6,20 @@ annotated, or without a prediction, are left out (narrow further with a
 query, e.g. ``query="status:Validated"``). Per-label numbers are those of
 scikit-learn's ``precision_recall_fscore_support`` (0 where a ratio would
 divide by zero); micro averages pool all decisions, macro averages are the
-unweighted mean over labels.
+unweighted mean over labels. As in Rubrix, :func:`f1` on a token
+classification dataset gives its entity-level F1 (both are Rubrix's metric ``F1``).
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from ..tasks import TEXT_CLASSIFICATION
-from . import _columns as cols
-from . import _plots
-from ._dataset import Annotations, ComputeFor, Predictions, parse_compute_for, rows
-from ._scores import F1Table, confusion, multi_label_f1, single_label_f1
-from .summary import MetricSummary
+from ...tasks import TEXT_CLASSIFICATION
+from .. import _columns as cols
+from .. import _plots
+from .._dataset import Annotations, ComputeFor, Predictions, parse_compute_for, rows, summary
+from .._scores import confusion
+from ..summary import MetricSummary
 
 __all__ = [
     "Annotations",
@@ -36,20 +37,21 @@ def f1(name: str, query: str | None = None) -> MetricSummary:
     """Precision, recall and F1 of single-label predictions, per label and averaged.
 
     The predicted label of a record is its top-scoring one; it is compared with
-    the annotated label. Only single-label records with both an annotation and
-    a prediction count.
+    the annotated label. Only records with both an annotation and a prediction
+    count. A multi-label dataset is refused (use :func:`f1_multilabel`).
 
     Parameters
     ----------
     name
-        The dataset name (a single-label text classification dataset).
+        The dataset name (text classification; a token classification dataset gives
+        its entity-level F1, as in Rubrix).
     query
         A search in the Rubrix query language; all records when None.
 
     Returns
     -------
     MetricSummary
-        ``data`` is Argilla's flat dict: ``precision_macro``, ``recall_macro``,
+        ``data`` is Rubrix's flat dict: ``precision_macro``, ``recall_macro``,
         ``f1_macro``, the same ``_micro``, then ``<label>_precision``,
         ``<label>_recall``, ``<label>_f1`` and ``<label>_support`` for each label
         (sorted). Empty when no record has both an annotation and a prediction.
@@ -62,23 +64,23 @@ def f1(name: str, query: str | None = None) -> MetricSummary:
     0.71
     >>> summary.visualize()  # averages and per-label bars
     """
-    table = _rows(name, query, "f1")
-    _check_kind(name, table, multi_label=False, metric="f1")
-    return _f1_summary(single_label_f1(table), "F1 (single-label)", name, query)
+    return summary(name, query, "text_classification.f1", "F1", _plots.f1_flat, "F1 (single-label)")
 
 
 def f1_multilabel(name: str, query: str | None = None) -> MetricSummary:
     """Precision, recall and F1 of multi-label predictions, per label and averaged.
 
-    A record is predicted as every label scoring at least 0.5 (as the
+    A record is predicted as every label scoring more than 0.5 (as the
     ``predicted_as`` search field), and these sets are compared with the
-    annotated sets, as scikit-learn does with binarized labels. Only
-    multi-label records with both an annotation and a prediction count.
+    annotated sets, as scikit-learn does with binarized labels. Only records with
+    both an annotation and a prediction count. As in Rubrix, single-label records
+    count too (predicted as their top label): on a single-label dataset the numbers
+    are those of :func:`f1`.
 
     Parameters
     ----------
     name
-        The dataset name (a multi-label text classification dataset).
+        The dataset name (text classification).
     query
         A search in the Rubrix query language; all records when None.
 
@@ -93,16 +95,21 @@ def f1_multilabel(name: str, query: str | None = None) -> MetricSummary:
     >>> f1_multilabel(name="topics").data["f1_micro"]
     0.64
     """
-    table = _rows(name, query, "f1_multilabel")
-    _check_kind(name, table, multi_label=True, metric="f1_multilabel")
-    return _f1_summary(multi_label_f1(table), "F1 (multi-label)", name, query)
+    return summary(
+        name,
+        query,
+        "text_classification.f1_multilabel",
+        "MultiLabelF1",
+        _plots.f1_flat,
+        "F1 (multi-label)",
+    )
 
 
 def confusion_matrix(name: str, query: str | None = None) -> MetricSummary:
     """How often each annotated label was predicted as each label (single-label records).
 
-    Only records with both an annotation and a prediction count; the predicted
-    label is the top-scoring one.
+    Not a Rubrix 0.18 metric. Only records with both an annotation and a prediction
+    count; the predicted label is the top-scoring one.
 
     Parameters
     ----------
@@ -126,7 +133,11 @@ def confusion_matrix(name: str, query: str | None = None) -> MetricSummary:
     {'labels': ['fresh', 'plot', 'rotten'], 'matrix': [[410, 12, 88], [9, 301, 14], ...]}
     """
     table = _rows(name, query, "confusion_matrix")
-    _check_kind(name, table, multi_label=False, metric="confusion_matrix")
+    if len(table) and cols.multi_label_rows(table).all():
+        raise ValueError(
+            f"confusion_matrix: dataset {name!r} holds multi-label records; a confusion "
+            "matrix needs one label per record (use text_classification.f1_multilabel)"
+        )
     labels, matrix = confusion(table)
     return MetricSummary(
         {"labels": labels, "matrix": matrix.tolist()},
@@ -145,8 +156,10 @@ def label_distribution(
 ) -> MetricSummary:
     """How many records are predicted as (or annotated as) each label.
 
-    Predicted labels are those of the ``predicted_as`` search field: the top
-    label, or every label scoring at least 0.5 in multi-label records.
+    Not a Rubrix 0.18 function (its metric ids ``predicted_as`` / ``annotated_as``,
+    see :func:`rubrix_widgets.metrics.by_id`, count the same). Predicted labels are
+    those of the ``predicted_as`` search field: the top label, or every label scoring
+    more than 0.5 in multi-label records.
 
     Parameters
     ----------
@@ -182,34 +195,3 @@ def label_distribution(
 
 def _rows(name: str, query: str | None, metric: str) -> pa.Table:
     return rows(name, query, f"text_classification.{metric}", TEXT_CLASSIFICATION)[1]
-
-
-def _check_kind(name: str, table: pa.Table, multi_label: bool, metric: str) -> None:
-    """Refuse single-label metrics on multi-label records, and the other way round."""
-    if not len(table):
-        return
-    multi = cols.multi_label_rows(table)
-    if multi.any() if multi_label else not multi.all():
-        return
-    if multi_label:
-        raise ValueError(
-            f"{metric}: dataset {name!r} holds single-label records; "
-            "use text_classification.f1 or confusion_matrix"
-        )
-    why = " (a confusion matrix needs one label per record)" if metric == "confusion_matrix" else ""
-    raise ValueError(
-        f"{metric}: dataset {name!r} holds multi-label records; "
-        f"use text_classification.f1_multilabel{why}"
-    )
-
-
-def _f1_summary(scores: F1Table | None, metric: str, name: str, query: str | None):
-    table = None if scores is None else scores.to_json()
-    return MetricSummary(
-        {} if scores is None else scores.to_argilla(),
-        lambda _data, title: _plots.f1(table, title),
-        metric=metric,
-        dataset=name,
-        query=query,
-        records=0 if scores is None else scores.records,
-    )
