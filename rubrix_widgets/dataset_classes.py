@@ -5,42 +5,75 @@
 >>> rb.log(ds, name="sst2")
 >>> rb.load("sst2").records  # or DatasetForTextClassification.from_pandas(rb.load("sst2"))
 >>> ds.prepare_for_training(train_size=0.8, seed=42)  # annotated records, for transformers
+
+They behave as Rubrix 0.18's: ``ds[0]`` is a record and ``ds[:5]`` a list of
+them, assigning a record of another task raises ``WrongRecordTypeError``,
+``to_pandas`` / ``to_datasets`` have Rubrix's columns.
 """
 
 from __future__ import annotations
 
+import enum
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Union
 
-import orjson
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import rules, training
-from .record_table import _objects, records_from_frame
-from .records import Text2TextRecord, TextClassificationRecord, TokenClassificationRecord
+from . import hf_datasets, ingest, training
+from .record_table import RUBRIX_COLUMNS, _objects, records_from_frame
+from .records import (
+    READ_ONLY_FIELDS,
+    Text2TextRecord,
+    TextClassificationRecord,
+    TokenClassificationRecord,
+)
 from .tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
 
 
+class WrongRecordTypeError(ValueError):
+    """A record of another type given to a ``DatasetFor*`` (Rubrix's exception, a ValueError)."""
+
+
+class Framework(enum.Enum):
+    """The frameworks ``prepare_for_training`` writes for; plain strings work too."""
+
+    TRANSFORMERS = "transformers"
+    SPACY = "spacy"
+    SPARK_NLP = "spark-nlp"
+
+    @classmethod
+    def _missing_(cls, value):
+        raise ValueError(
+            f"{value!r} is not a valid {cls.__name__}; use one of "
+            + ", ".join(repr(m.value) for m in cls)
+        )
+
+
 class DatasetBase:
-    """A list of records of one task."""
+    """A list of records of one task (use a ``DatasetFor*`` class)."""
 
     task: str = ""
-    _record_class: type = object
+    _RECORD_TYPE: type | None = None
 
     def __init__(self, records: Iterable[Any] | None = None):
-        self._records: list[Any] = []
-        for record in records or []:
-            self._records.append(self._check(record))
-
-    def _check(self, record: Any) -> Any:
-        if not isinstance(record, self._record_class):
-            raise ValueError(
-                f"{type(self).__name__} holds {self._record_class.__name__} objects, "
-                f"not {type(record).__name__}"
+        if self._RECORD_TYPE is None:
+            raise NotImplementedError(
+                "DatasetBase holds no task: use rb.DatasetForTextClassification, "
+                "rb.DatasetForTokenClassification or rb.DatasetForText2Text"
             )
-        return record
+        self._records: list[Any] = list(records or [])
+        wrong = {type(r).__name__: None for r in self._records if not self._fits(r)}
+        if wrong:
+            raise WrongRecordTypeError(
+                f"a {type(self).__name__} holds {self._RECORD_TYPE.__name__} objects only, "
+                f"but you gave {', '.join(wrong)}"
+            )
+
+    def _fits(self, record: Any) -> bool:
+        return isinstance(record, self._RECORD_TYPE)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -49,12 +82,18 @@ class DatasetBase:
         return iter(self._records)
 
     def __getitem__(self, key: int | slice):
-        if isinstance(key, slice):
-            return type(self)(self._records[key])
+        """A record; a slice gives a list of records, as in Rubrix."""
         return self._records[key]
 
-    def __setitem__(self, key: int, record: Any) -> None:
-        self._records[key] = self._check(record)
+    def __setitem__(self, key: int | slice, value: Any) -> None:
+        new = list(value) if isinstance(key, slice) else [value]
+        for record in new:
+            if not self._fits(record):
+                raise WrongRecordTypeError(
+                    f"a {type(self).__name__} holds {self._RECORD_TYPE.__name__} objects only; "
+                    f"you tried to set a {type(record).__name__}"
+                )
+        self._records[key] = new if isinstance(key, slice) else value
 
     def __delitem__(self, key: int | slice) -> None:
         del self._records[key]
@@ -64,24 +103,38 @@ class DatasetBase:
 
     # -- pandas -------------------------------------------------------------------------
     def to_pandas(self) -> pd.DataFrame:
-        """One row per record, columns in ``rb.load`` order."""
-        columns = spec(self.task).load_columns
-        data = {}
-        for name in columns:
-            values = [getattr(r, name) for r in self._records]
-            data[name] = values if name == "multi_label" else _objects(values)
-        frame = pd.DataFrame(data, columns=list(columns))
+        """One row per record, one column per Rubrix record field, in Rubrix's order.
+
+        ``rb.load(name).to_pandas()`` gives the same frame for the same records.
+        """
+        n = len(self._records)
+        data: dict[str, Any] = {}
+        for name in RUBRIX_COLUMNS[self.task]:
+            values = [getattr(r, name, None) for r in self._records]
+            if name == "multi_label":
+                data[name] = pd.Series(values, dtype=bool)
+            elif name == "event_timestamp":  # as rb.load reads it from Arrow
+                data[name] = pa.array(values, pa.timestamp("us")).to_pandas()
+            elif name == "id" and n and all(type(v) is int for v in values):
+                data[name] = pd.Series(values, dtype="int64")
+            else:
+                data[name] = _objects(values)
+        frame = pd.DataFrame(data, columns=list(RUBRIX_COLUMNS[self.task]))
         frame.attrs["task"] = self.task
         return frame
 
     @classmethod
     def from_pandas(cls, dataframe: pd.DataFrame):
-        """Records from a DataFrame (as returned by ``to_pandas`` or ``rb.load``)."""
-        known = set(cls._record_class.model_fields) | {"text", "tags"}
+        """Records from a DataFrame (as ``to_pandas`` or ``rb.load`` give, or a plain one).
+
+        Columns that are not record fields are ignored, with a warning.
+        """
+        known = set(RUBRIX_COLUMNS[cls.task]) | set(_accepted_fields(cls._RECORD_TYPE))
+        known |= {"tags"} if cls.task == TOKEN_CLASSIFICATION else set()
         unknown = [c for c in dataframe.columns if c not in known]
         if unknown:
             warnings.warn(
-                f"columns {unknown} are not {cls.task} record fields and are ignored",
+                f"columns {unknown} are not {cls._RECORD_TYPE.__name__} fields and are ignored",
                 UserWarning,
                 stacklevel=2,
             )
@@ -89,172 +142,37 @@ class DatasetBase:
 
     # -- Hugging Face datasets ------------------------------------------------------------
     def to_datasets(self):
-        """A ``datasets.Dataset`` with one column per record field.
+        """A ``datasets.Dataset`` with Rubrix's columns: one per record field, as in Rubrix 0.18.
 
-        Dict columns (inputs, metadata, explanation) become struct columns when
-        Arrow can hold them exactly; when records disagree on keys or types,
-        the column is written as JSON text under ``<field>_json`` instead, so
-        ``from_datasets`` restores the records exactly.
+        Predictions and spans are lists of structs (``label``, ``score``,
+        ``start``, ``end``; ``text`` for Text2Text); inputs, metadata and
+        explanations are structs, with every key of every record (absent keys
+        hold None, which ``from_datasets`` drops again). An int id stays an int
+        (Rubrix wrote ids as str); ``search_keywords`` is left out, as in Rubrix.
         """
-        datasets = _import_datasets()
-        frame = self.to_pandas()
-        data: dict[str, list[Any]] = {}
-        multi = self.task == TEXT_CLASSIFICATION and bool(frame["multi_label"].any())
-        for name in self._record_class.model_fields:
-            values = [_hf_value(name, v, self.task) for v in frame[name].tolist()]
-            if name == "annotation" and multi:  # one shape for single- and multi-label rows
-                values = [[v] if isinstance(v, str) else v for v in values]
-            if name == "metadata":
-                values = [m or None for m in values]
-            if name == "id" and not all(isinstance(i, int) for i in values if i is not None):
-                values = [None if i is None else str(i) for i in values]
-            if name in _DICT_FIELDS and not _arrow_keeps(values):
-                data[f"{name}_json"] = [None if v is None else rules.dumps(v) for v in values]
-            else:
-                data[name] = values
-        return datasets.Dataset.from_dict(data)
+        hf_datasets.import_datasets()
+        table = ingest.table_from_records(self._records, self.task)
+        missing = np.fromiter((r.id is None for r in self._records), bool, len(self._records))
+        metrics = [getattr(r, "metrics", None) for r in self._records]
+        return hf_datasets.dataset_from_table(table, self.task, missing, metrics)
 
     @classmethod
-    def from_datasets(cls, dataset: Any, **columns: str | Sequence[str] | None):
-        """Records from a ``datasets.Dataset``.
-
-        Keywords map record fields to columns, e.g. ``text="sentence",
-        annotation="label"``; ``inputs`` and ``metadata`` take a list of
-        columns. ClassLabel columns are turned into label names.
-        """
-        datasets = _import_datasets()
-        if isinstance(dataset, datasets.DatasetDict):
-            raise ValueError(
-                f"{cls.__name__}.from_datasets needs one split, e.g. dataset['train']; "
-                f"this DatasetDict has {list(dataset)}"
-            )
-        fields = set(cls._record_class.model_fields) | {"text", "tags"}
-        unknown_keys = [k for k in columns if k not in fields]
-        if unknown_keys:
-            raise ValueError(
-                f"{unknown_keys} are not {cls.task} record fields; use {sorted(fields)}"
-            )
-        features = dataset.features
-        frame = dataset.to_pandas()
-        for column in list(frame.columns):
-            frame[column] = _class_label_names(frame[column], features.get(column), datasets)
-            base = column[: -len("_json")]
-            if column.endswith("_json") and base in _DICT_FIELDS and base not in frame.columns:
-                frame[base] = [None if v is None else orjson.loads(v) for v in frame.pop(column)]
-        out = pd.DataFrame(index=frame.index)
-        used: set[str] = set()
-        for field_name, source in columns.items():
-            if source is None:
-                continue
-            if field_name == "multi_label" and isinstance(source, bool):
-                out[field_name] = source
-            elif field_name in ("inputs", "metadata") and not isinstance(source, str):
-                names = list(source)
-                used.update(names)
-                out[field_name] = [
-                    dict(zip(names, row, strict=True))
-                    for row in frame[names].itertuples(index=False)
-                ]
-            else:
-                used.add(source)
-                out[field_name] = frame[source]
-        for column in frame.columns:
-            if column in used or column in out.columns:
-                continue
-            if column in fields:
-                out[column] = frame[column]
-            else:
-                warnings.warn(
-                    f"column {column!r} is not a {cls.task} field and is ignored; map it "
-                    f"with a keyword, e.g. metadata=[{column!r}]",
-                    UserWarning,
-                    stacklevel=2,
-                )
-        if cls.task == TEXT_CLASSIFICATION:
-            if "inputs" in out.columns:
-                if "text" in out.columns:
-                    out = out.drop(columns=["text"])
-                # struct columns give every record every key; absent keys come back as None
-                out["inputs"] = [_without_nones(v) for v in out["inputs"]]
-            source = columns.get("annotation") or "annotation"
-            if (
-                "multi_label" not in out.columns
-                and isinstance(source, str)
-                and isinstance(features.get(source), datasets.Sequence | list)
-            ):
-                out["multi_label"] = True
-        return cls(records_from_frame(out, cls.task))
+    def _from_datasets(cls, dataset: Any, mapping: dict[str, Any]):
+        frame = hf_datasets.record_columns(
+            dataset, cls.task, mapping, _accepted_fields(cls._RECORD_TYPE), cls.__name__
+        )
+        return cls(records_from_frame(frame, cls.task))
 
 
-_DICT_FIELDS = ("inputs", "metadata", "explanation")
+def _accepted_fields(record_type: type) -> list[str]:
+    """What a record takes: its fields, and Rubrix's read-only ``metrics``, ``search_keywords``."""
+    return [*record_type.model_fields, *READ_ONLY_FIELDS]
 
 
-def _arrow_keeps(values: list[Any]) -> bool:
-    """True if Arrow type inference gives these values back exactly (types included)."""
-    try:
-        back = pa.array(values).to_pylist()
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
-        return False
-    return all(rules.dumps(a) == rules.dumps(b) for a, b in zip(values, back, strict=True))
-
-
-def _without_nones(value: Any) -> Any:
-    return {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
-
-
-def _import_datasets():
-    try:
-        import datasets
-    except ImportError:
-        raise ImportError(
-            "this needs the Hugging Face datasets package: pip install 'rubrix_widgets[datasets]'"
-        ) from None
-    return datasets
-
-
-def _class_label_names(series: pd.Series, feature: Any, datasets) -> pd.Series:
-    """ClassLabel ints (and lists of them) become label names; -1 becomes None."""
-    label = feature.feature if isinstance(feature, datasets.Sequence) else feature
-    if isinstance(feature, list) and feature:
-        label = feature[0]
-    if not isinstance(label, datasets.ClassLabel):
-        return series
-
-    def name(value):
-        if value is None or value == -1:
-            return None
-        return label.int2str(int(value))
-
-    def convert(value):
-        if hasattr(value, "tolist"):
-            value = value.tolist()
-        if isinstance(value, list):
-            return [name(v) for v in value if name(v) is not None]
-        return None if rules.is_missing(value) else name(value)
-
-    return series.map(convert).astype(object)
-
-
-def _hf_value(field: str, value: Any, task: str) -> Any:
-    if value is None:
-        return None
-    if field == "prediction" and task == TEXT_CLASSIFICATION:
-        return [{"label": label, "score": score} for label, score in value]
-    if field == "prediction" and task == TEXT2TEXT:
-        return [{"text": text, "score": score} for text, score in value]
-    if field == "prediction" and task == TOKEN_CLASSIFICATION:
-        keys = ("label", "start", "end", "score")
-        return [
-            dict(zip(keys, span + ((None,) if len(span) == 3 else ()), strict=True))
-            for span in value
-        ]
-    if field == "annotation" and task == TOKEN_CLASSIFICATION:
-        return [dict(zip(("label", "start", "end"), span, strict=True)) for span in value]
-    if field == "explanation":
-        return {k: [a.model_dump() for a in v] for k, v in value.items()}
-    if field == "event_timestamp" and rules.is_missing(value):
-        return None
-    return value
+def _export(records: list[Any], task: str):
+    """``export(rows)`` for ``training.prepare_for_training``: those records' ``to_datasets()``."""
+    cls = DATASET_CLASSES[task]
+    return lambda rows: cls([records[i] for i in rows.tolist()]).to_datasets()
 
 
 class _Trainable(DatasetBase):
@@ -262,15 +180,12 @@ class _Trainable(DatasetBase):
 
     _training_columns: tuple[str, ...] = ()
 
-    def _prepare_for_training(self, framework, lang, train_size, test_size, seed):
-        frame = pd.DataFrame(
+    def _training_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
             {
                 name: _objects([getattr(r, name) for r in self._records])
                 for name in self._training_columns
             }
-        )
-        return training.prepare_for_training(
-            frame, self.task, framework, lang, train_size, test_size, seed
         )
 
 
@@ -284,33 +199,75 @@ class DatasetForTextClassification(_Trainable):
     """
 
     task = TEXT_CLASSIFICATION
-    _record_class = TextClassificationRecord
+    _RECORD_TYPE = TextClassificationRecord
     _training_columns = ("id", "inputs", "annotation", "multi_label")
+
+    @classmethod
+    def from_datasets(
+        cls,
+        dataset: Any,
+        text: str | None = None,
+        id: str | None = None,
+        inputs: str | Sequence[str] | None = None,
+        annotation: str | None = None,
+        metadata: str | Sequence[str] | None = None,
+        **columns: Any,
+    ) -> DatasetForTextClassification:
+        """Records from a ``datasets.Dataset``, as Rubrix reads it.
+
+        Parameters
+        ----------
+        dataset : datasets.Dataset
+            One split. Columns named like record fields (``text``, ``inputs``,
+            ``prediction``, ``annotation``, ``multi_label``, ``explanation``,
+            ``id``, ``metadata``, ``status``, ...) are read as those fields;
+            others are ignored, with a warning.
+        text, id, annotation : str, optional
+            The column to read that field from.
+        inputs, metadata : str or list of str, optional
+            Columns joined into the ``inputs`` (or ``metadata``) dict, keyed by
+            column name. A record's inputs win over its ``text`` column.
+        **columns
+            Any other record field -> column, e.g. ``prediction="scores"``,
+            ``multi_label=True``.
+
+        A ``ClassLabel`` annotation column gives label names (an int that is not
+        a label, e.g. -1, gives no annotation); a column of label lists makes
+        multi-label records.
+
+        Examples
+        --------
+        >>> sst2 = datasets.load_dataset("glue", "sst2", split="validation")
+        >>> rb.DatasetForTextClassification.from_datasets(sst2, text="sentence",
+        ...                                                annotation="label")
+        """
+        mapping = dict(text=text, id=id, inputs=inputs, annotation=annotation, metadata=metadata)
+        return cls._from_datasets(dataset, {**mapping, **columns})
 
     def prepare_for_training(
         self,
-        framework: str = "transformers",
+        framework: str | Framework = "transformers",
         lang: Any = None,
         train_size: float | None = None,
         test_size: float | None = None,
         seed: int | None = None,
     ):
-        """The annotated records as training data for ``framework``, as in Rubrix/Argilla.
+        """The annotated records as training data for ``framework``, as in Rubrix.
 
         Only records with an annotation are used (a multi-label record annotated
-        with no label counts); a ValueError says so when none has one. Without a
-        split the records keep their order; ``train_size`` / ``test_size`` split
-        them at random, seeded by ``seed``, keeping each label's share in both
-        parts (to within one record) for single-label data.
+        with no label counts); with none, the result is empty (for transformers
+        a dataset with only a ``label`` column, as in Rubrix 0.18), with a
+        warning. Without a split the records keep their order; ``train_size`` /
+        ``test_size`` split them at random, seeded by ``seed``, keeping each
+        label's share in both parts (to within one record) for single-label data.
 
         Parameters
         ----------
         framework : {"transformers", "spacy", "spark-nlp"}
             - ``"transformers"``: a ``datasets.Dataset`` with one string column per
               input (``text`` for plain records) and ``label``, a ``ClassLabel`` over
-              the annotated labels, sorted. Multi-label: ``label`` is a list of label
-              numbers and ``binarized_label`` the 0/1 vector over all labels.
-              A ``DatasetDict`` with "train" and "test" when split.
+              the annotated labels, sorted; for multi-label records ``label`` is a
+              list of label numbers. A ``DatasetDict`` with "train" and "test" when split.
             - ``"spacy"``: a ``spacy.tokens.DocBin`` of ``lang.make_doc(text)`` with
               ``doc.cats`` one-hot over all labels (1.0 / 0.0); several inputs are
               joined by ". ". A (train, test) tuple when split.
@@ -332,7 +289,9 @@ class DatasetForTextClassification(_Trainable):
         ['fresh', 'plot', 'rotten']
         >>> train, test = ds.prepare_for_training("spacy", lang=spacy.blank("en"), train_size=0.8)
         """
-        return self._prepare_for_training(framework, lang, train_size, test_size, seed)
+        return training.prepare_for_training(
+            self._training_frame(), self.task, framework, lang, train_size, test_size, seed
+        )
 
 
 class DatasetForTokenClassification(_Trainable):
@@ -345,34 +304,76 @@ class DatasetForTokenClassification(_Trainable):
     """
 
     task = TOKEN_CLASSIFICATION
-    _record_class = TokenClassificationRecord
+    _RECORD_TYPE = TokenClassificationRecord
     _training_columns = ("id", "text", "tokens", "annotation")
+
+    @classmethod
+    def from_datasets(
+        cls,
+        dataset: Any,
+        text: str | None = None,
+        id: str | None = None,
+        tokens: str | None = None,
+        tags: str | None = None,
+        metadata: str | Sequence[str] | None = None,
+        **columns: Any,
+    ) -> DatasetForTokenClassification:
+        """Records from a ``datasets.Dataset``, as Rubrix reads it.
+
+        Parameters
+        ----------
+        dataset : datasets.Dataset
+            One split. Columns named like record fields (``text``, ``tokens``,
+            ``tags``, ``prediction``, ``annotation``, ``id``, ``metadata``, ...)
+            are read as those fields; others are ignored, with a warning. Rows
+            with no tokens are skipped, with a warning.
+        text, id, tokens : str, optional
+            The column to read that field from (``text`` defaults to the tokens
+            joined by spaces).
+        tags : str, optional
+            A column of IOB/BIO tags, one per token (``ClassLabel`` ints become
+            tag names; a row with an int that is not a tag gets no annotation).
+        metadata : str or list of str, optional
+            Columns joined into the metadata dict, keyed by column name.
+        **columns
+            Any other record field -> column, e.g. ``annotation="spans"``.
+
+        Examples
+        --------
+        >>> conll = datasets.load_dataset("conll2003", split="validation")
+        >>> rb.DatasetForTokenClassification.from_datasets(conll, tags="ner_tags")
+        """
+        mapping = dict(text=text, id=id, tokens=tokens, tags=tags, metadata=metadata)
+        return cls._from_datasets(dataset, {**mapping, **columns})
 
     def prepare_for_training(
         self,
-        framework: str = "transformers",
+        framework: str | Framework = "transformers",
         lang: Any = None,
         train_size: float | None = None,
         test_size: float | None = None,
         seed: int | None = None,
     ):
-        """The annotated records as training data for ``framework``, as in Rubrix/Argilla.
+        """The annotated records as training data for ``framework``, as in Rubrix.
 
         Only records with an annotation are used (an empty annotation, "no
-        entity", counts); a ValueError says so when none has one. Spans that
-        overlap an earlier or longer span are left out, with a warning: IOB
-        tags hold one entity per token. Without a split the records keep their
-        order; ``train_size`` / ``test_size`` split them at random, seeded by ``seed``.
+        entity", counts); with none, the result is empty, with a warning.
+        Overlapping annotated spans are a ValueError naming the record (IOB
+        tags hold one entity per token), as in Rubrix. Without a split the
+        records keep their order; ``train_size`` / ``test_size`` split them at
+        random, seeded by ``seed``.
 
         Parameters
         ----------
         framework : {"transformers", "spacy", "spark-nlp"}
-            - ``"transformers"``: a ``datasets.Dataset`` with ``text``, ``tokens``
-              and ``ner_tags``, a sequence of ``ClassLabel`` IOB tags ("O", then
-              "B-<label>", "I-<label>" for each label, sorted), one per token.
-              A ``DatasetDict`` with "train" and "test" when split.
+            - ``"transformers"``: a ``datasets.Dataset`` with the ``to_datasets()``
+              columns of the annotated records and ``ner_tags``, a list of
+              ``ClassLabel`` IOB tags ("O", then "B-<label>", "I-<label>" for each
+              label, sorted), one per token. A ``DatasetDict`` with "train" and
+              "test" when split.
             - ``"spacy"``: a ``spacy.tokens.DocBin``; each ``Doc`` is built from the
-              record's own tokens (so every span aligns) and its text is the
+              record's own tokens (so every span aligns, where Rubrix re-tokenized
+              with ``lang`` and refused spans that did not) and its text is the
               record's text; ``doc.ents`` are the annotation spans.
               A (train, test) tuple when split.
             - ``"spark-nlp"``: a pandas DataFrame with ``id``, ``text``, ``token``
@@ -391,22 +392,72 @@ class DatasetForTokenClassification(_Trainable):
         >>> ds.prepare_for_training(test_size=0.2, seed=0)["train"].features["ner_tags"]
         List(ClassLabel(names=['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER']))
         """
-        return self._prepare_for_training(framework, lang, train_size, test_size, seed)
+        return training.prepare_for_training(
+            self._training_frame(),
+            self.task,
+            framework,
+            lang,
+            train_size,
+            test_size,
+            seed,
+            export=_export(self._records, self.task),
+        )
 
 
 class DatasetForText2Text(DatasetBase):
+    """Text2Text records (``rb.Text2TextRecord``): translation, summaries, replies."""
+
     task = TEXT2TEXT
-    _record_class = Text2TextRecord
+    _RECORD_TYPE = Text2TextRecord
+
+    @classmethod
+    def from_datasets(
+        cls,
+        dataset: Any,
+        text: str | None = None,
+        annotation: str | None = None,
+        metadata: str | Sequence[str] | None = None,
+        id: str | None = None,
+        **columns: Any,
+    ) -> DatasetForText2Text:
+        """Records from a ``datasets.Dataset``, as Rubrix reads it.
+
+        Parameters
+        ----------
+        dataset : datasets.Dataset
+            One split. Columns named like record fields (``text``,
+            ``prediction``, ``annotation``, ``id``, ``metadata``, ...) are read
+            as those fields; others are ignored, with a warning. Predictions are
+            lists of texts or of ``{"text", "score"}`` dicts.
+        text, annotation, id : str, optional
+            The column to read that field from.
+        metadata : str or list of str, optional
+            Columns joined into the metadata dict, keyed by column name.
+        **columns
+            Any other record field -> column, e.g. ``prediction="candidates"``.
+
+        Examples
+        --------
+        >>> pairs = datasets.Dataset.from_dict({"en": ["Hello"], "es": ["Hola"]})
+        >>> rb.DatasetForText2Text.from_datasets(pairs, text="en", annotation="es")
+        """
+        mapping = dict(text=text, annotation=annotation, metadata=metadata, id=id)
+        return cls._from_datasets(dataset, {**mapping, **columns})
 
 
-DATASET_CLASSES = {
+DATASET_CLASSES: dict[str, type[DatasetBase]] = {
     cls.task: cls
     for cls in (DatasetForTextClassification, DatasetForTokenClassification, DatasetForText2Text)
 }
+Dataset = Union[DatasetForTextClassification, DatasetForTokenClassification, DatasetForText2Text]  # noqa: UP007 - Rubrix's alias, used in annotations
 
 
 def read_datasets(dataset: Any, task: str, **columns: Any) -> DatasetBase:
-    """``DatasetFor<task>.from_datasets(dataset, **columns)``."""
+    """``DatasetFor<task>.from_datasets(dataset, **columns)``.
+
+    ``task`` is "TextClassification", "TokenClassification" or "Text2Text"
+    (or Rubrix's ``TaskType`` enum).
+    """
     return _class_for(task).from_datasets(dataset, **columns)
 
 
@@ -415,6 +466,7 @@ def read_pandas(dataframe: pd.DataFrame, task: str) -> DatasetBase:
     return _class_for(task).from_pandas(dataframe)
 
 
-def _class_for(task: str) -> type[DatasetBase]:
+def _class_for(task: Any) -> type[DatasetBase]:
+    task = getattr(task, "value", task)  # Rubrix's TaskType enum
     spec(task)
     return DATASET_CLASSES[task]

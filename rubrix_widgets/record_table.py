@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -20,9 +21,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import rules
-from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
+from .tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
 
 BOOKKEEPING = ("_seq", "last_updated")
+
+# Rubrix 0.18's record fields, in its order: the columns of ``DatasetFor*.to_pandas()`` (and so
+# of ``rb.load(name).to_pandas()`` in Rubrix) and, but for search_keywords, of ``to_datasets()``.
+_TAIL = ("id", "metadata", "status", "event_timestamp", "metrics", "search_keywords")
+_AGENTS = ("prediction", "prediction_agent", "annotation", "annotation_agent")
+RUBRIX_COLUMNS: dict[str, tuple[str, ...]] = {
+    TEXT_CLASSIFICATION: ("text", "inputs", *_AGENTS, "multi_label", "explanation", *_TAIL),
+    TOKEN_CLASSIFICATION: ("text", "tokens", *_AGENTS, *_TAIL),
+    TEXT2TEXT: ("text", *_AGENTS, *_TAIL),
+}
 
 
 @contextlib.contextmanager
@@ -72,15 +83,20 @@ def nested_tuples(array: pa.ChunkedArray | pa.Array, fields: Sequence[str]) -> l
 
 
 def _spans(array: pa.ChunkedArray | pa.Array, scored: bool) -> list[Any]:
-    rows = nested_tuples(
-        array, ("label", "start", "end", "score") if scored else ("label", "start", "end")
-    )
+    """Stored spans as tuples; a predicted span stored without a score gets 0.0, as in Rubrix."""
     if not scored:
-        return rows
-    return [
-        None if spans is None else [s if s[3] is not None else s[:3] for s in spans]
-        for spans in rows
-    ]
+        return nested_tuples(array, ("label", "start", "end"))
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if len(array) and array.values.field("score").null_count:
+        items = array.values
+        items = pa.StructArray.from_arrays(
+            [items.field(k) for k in ("label", "start", "end")]
+            + [items.field("score").fill_null(0.0)],
+            names=["label", "start", "end", "score"],
+        )
+        array = pa.ListArray.from_arrays(array.offsets, items, mask=pc.is_null(array))
+    return nested_tuples(array, ("label", "start", "end", "score"))
 
 
 def _strings(array: pa.ChunkedArray) -> list[Any]:
@@ -139,6 +155,11 @@ def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> Rec
                     {"text": t} if j is None else orjson.loads(j)
                     for t, j in zip(texts, inputs_json.to_pylist(), strict=True)
                 ]
+                # the record's text, as in Rubrix: inputs["text"] when it is the only input
+                texts = [
+                    t if j is None else (i.get("text") if len(i) == 1 else None)
+                    for t, j, i in zip(texts, inputs_json.to_pylist(), cols["inputs"], strict=True)
+                ]
             cols["text"] = texts
             multi = table.column("multi_label").to_numpy(zero_copy_only=False)
             cols["multi_label"] = pd.Series(multi, dtype=bool)
@@ -176,21 +197,108 @@ def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> Rec
 class RecordsFrame(pd.DataFrame):
     """A pandas DataFrame of records, as ``rb.load`` returns it.
 
-    It is a DataFrame in every way; ``.records`` builds the record objects
-    (checked) and ``.to_pandas()`` gives a plain DataFrame.
+    It is a DataFrame in every way but one: iterating it gives its records, as
+    iterating Rubrix's ``rb.load`` result did (``for record in rb.load(name):
+    record.annotation``), where a DataFrame gives its column labels
+    (``df.columns`` has them; pandas' own code still gets them).
+
+    On top, as Rubrix's ``DatasetFor*``: ``.records`` builds the record objects
+    (checked), ``.to_pandas()`` gives a plain DataFrame with Rubrix's columns,
+    ``.to_datasets()`` and ``.prepare_for_training()`` give what the
+    ``DatasetFor*`` of the same records gives, read column-wise.
+
+    ``ds[0]`` stays pandas' column lookup; as no column is named 0, its
+    KeyError says to use ``ds.records[0]`` or ``ds.iloc[0]``.
     """
 
     @property
     def _constructor(self):
         return RecordsFrame
 
+    def __getitem__(self, key):
+        if type(key) is not str:  # column names are str: only other keys can be Rubrix's
+            _refuse_record_lookups(self, key)
+        return super().__getitem__(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        """The records, one by one (Rubrix's ``rb.load`` result iterated over its records).
+
+        pandas itself iterates a DataFrame for its column labels (its formatting
+        does, for one), so a call from inside pandas gets them, as does a frame
+        that no longer says its task. Records are built a thousand rows at a
+        time, as the loop asks for them.
+        """
+        task = self.attrs.get("task")
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if task not in RUBRIX_COLUMNS or caller.partition(".")[0] == "pandas":
+            return iter(self.columns)
+        return self._iter_records(task)
+
+    def _iter_records(self, task: str) -> Iterator[Any]:
+        for start in range(0, len(self), _ITER_CHUNK):
+            yield from records_from_frame(self.iloc[start : start + _ITER_CHUNK], task, start)
+
+    def _task(self, method: str) -> str:
+        task = self.attrs.get("task")
+        if task is None:
+            raise ValueError(
+                "this frame does not say which task its records belong to; use "
+                f"rb.DatasetForTextClassification.from_pandas(frame).{method}() (or the class "
+                "of its task)"
+            )
+        return task
+
     def to_pandas(self) -> pd.DataFrame:
-        return pd.DataFrame(self)
+        """A plain DataFrame with the columns of Rubrix's ``DatasetFor*.to_pandas()``, in order.
+
+        Columns this frame lacks (``metrics``, ``search_keywords``) are None;
+        columns added to it that are not record fields come last.
+        """
+        task = self.attrs.get("task")
+        if task not in RUBRIX_COLUMNS:
+            return pd.DataFrame(self)
+        columns = RUBRIX_COLUMNS[task]
+        data = {
+            name: (
+                self[name]
+                if name in self.columns
+                else pd.Series([None] * len(self), index=self.index, dtype=object)
+            )
+            for name in columns
+        }
+        if task == TOKEN_CLASSIFICATION:  # records keep tokens as a tuple, as Rubrix's do
+            data["tokens"] = self["tokens"].map(
+                lambda t: tuple(t) if isinstance(t, list | np.ndarray) else t
+            )
+        data.update({c: self[c] for c in self.columns if c not in data})
+        frame = pd.DataFrame(data, index=self.index)
+        frame.attrs["task"] = task
+        return frame
 
     @property
     def records(self) -> list[Any]:
-        task = self.attrs.get("task")
-        return records_from_frame(self, task)
+        """The rows as record objects (``rb.TextClassificationRecord``, ...), checked."""
+        return records_from_frame(self, self.attrs.get("task"))
+
+    def to_datasets(self):
+        """The rows as a ``datasets.Dataset``, as ``DatasetFor<task>.to_datasets()`` gives it.
+
+        Read column-wise, with the checks ``rb.log`` makes (an edited cell
+        that is not a valid field value is a ValueError naming its row).
+
+        >>> rb.load("reviews").to_datasets().features["prediction"]
+        List({'label': Value('string'), 'score': Value('float64')})
+        """
+        from . import ingest
+        from .hf_datasets import dataset_from_table, import_datasets
+
+        task = self._task("to_datasets")
+        import_datasets()
+        table = ingest.table_from_frame(self, task)
+        n = len(self)
+        missing = self["id"].isna().to_numpy() if "id" in self.columns else np.ones(n, bool)
+        metrics = self["metrics"].tolist() if "metrics" in self.columns else [None] * n
+        return dataset_from_table(table, task, missing, metrics)
 
     def prepare_for_training(
         self,
@@ -212,22 +320,58 @@ class RecordsFrame(pd.DataFrame):
         """
         from .training import prepare_for_training
 
-        task = self.attrs.get("task")
-        if task is None:
-            raise ValueError(
-                "this frame does not say which task its records belong to; use "
-                "rb.DatasetForTextClassification.from_pandas(frame).prepare_for_training()"
-            )
-        return prepare_for_training(self, task, framework, lang, train_size, test_size, seed)
+        task = self._task("prepare_for_training")
+        return prepare_for_training(
+            self,
+            task,
+            framework,
+            lang,
+            train_size,
+            test_size,
+            seed,
+            export=lambda rows: self.iloc[rows].to_datasets(),
+        )
 
 
-def records_from_frame(df: pd.DataFrame, task: str | None) -> list[Any]:
+_ITER_CHUNK = 1000
+
+
+def _refuse_record_lookups(frame: pd.DataFrame, key: Any) -> None:
+    """KeyErrors that say what Rubrix code meant by ``ds[0]`` or ``ds[record]``."""
+    # ints are never rb.load column names: ds[0] / ds[-1] is Rubrix code asking for a record
+    if (
+        isinstance(key, int | np.integer)
+        and not isinstance(key, bool | np.bool_)
+        and key not in frame.columns
+    ):
+        raise KeyError(
+            f"ds[{key}] looks up a column named {key} (rb.load returns a pandas DataFrame, "
+            f"not a list of records); for that record use ds.records[{key}], for that row "
+            f"ds.iloc[{key}]"
+        )
+    if _is_record(key):
+        raise KeyError(
+            f"ds[record] looks up a column named by a {type(key).__name__}: iterating a "
+            "rb.load frame gives its records (as in Rubrix); for its column names iterate "
+            "ds.columns"
+        )
+
+
+def _is_record(value: Any) -> bool:
+    records = sys.modules.get(f"{__package__}.records")  # a record exists only if it is imported
+    return records is not None and isinstance(value, tuple(records.RECORD_CLASSES.values()))
+
+
+def records_from_frame(df: pd.DataFrame, task: str | None, first_row: int = 0) -> list[Any]:
+    """The rows of ``df`` as record objects, checked; errors name the row (``first_row`` + k)."""
     if task is None:
         raise ValueError("this frame does not say which task its records belong to")
+    from .records import READ_ONLY_FIELDS
+
     record_class = spec(task).record_class
-    fields = [f for f in record_class.model_fields if f in df.columns]
-    if task == TEXT_CLASSIFICATION and "inputs" not in df.columns and "text" in df.columns:
-        fields.append("text")
+    fields = [f for f in (*record_class.model_fields, *READ_ONLY_FIELDS) if f in df.columns]
+    if task == TEXT_CLASSIFICATION and "text" in df.columns:
+        fields.append("text")  # a row with no inputs has its text here
     if task == TOKEN_CLASSIFICATION and "tags" in df.columns:
         fields.append("tags")
     out = []
@@ -237,7 +381,7 @@ def records_from_frame(df: pd.DataFrame, task: str | None) -> list[Any]:
             out.append(record_class(**data))
         except ValueError as exc:
             ident = data.get("id")
-            which = f"row {row}" + (f" (id={ident!r})" if ident is not None else "")
+            which = f"row {first_row + row}" + (f" (id={ident!r})" if ident is not None else "")
             raise ValueError(f"{which}: {exc}") from None
     return out
 

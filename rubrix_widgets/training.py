@@ -6,8 +6,10 @@
 
 It reads the few columns a framework needs (inputs, annotation, tokens, id) in
 one pass, with the record rules as plain functions and no pydantic model per
-record; the ``datasets`` output is built as Arrow arrays, and spaCy gets one
-``Doc`` per record because a ``DocBin`` is made of them.
+record; the ``datasets`` output is built as Arrow arrays (for NER, next to the
+records' ``to_datasets()`` columns, as Rubrix gives them), and spaCy gets one
+``Doc`` per record (:mod:`rubrix_widgets.training_spacy`) because a ``DocBin``
+is made of them.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from __future__ import annotations
 import importlib
 import math
 import numbers
-import re
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import rules
+from . import rules, training_spacy
 from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 FRAMEWORKS = ("transformers", "spacy", "spark-nlp")
@@ -41,11 +42,13 @@ def prepare_for_training(
     train_size: float | None = None,
     test_size: float | None = None,
     seed: int | None = None,
+    export: Callable[[np.ndarray], Any] | None = None,
 ):
     """Training data for ``framework`` from the annotated rows of a records frame.
 
     Only rows with an annotation are used (for multi-label and NER records an
-    empty annotation counts: it says "no label" / "no entity"). Without
+    empty annotation counts: it says "no label" / "no entity"); with none, the
+    result is empty (as in Rubrix), with a warning. Without
     ``train_size``/``test_size`` the rows keep their order; with them, they are
     split at random (seeded by ``seed``; single-label classes keep their
     proportions in both parts, to within one record) and each part is shuffled.
@@ -64,6 +67,10 @@ def prepare_for_training(
         when both are given they add up to 1.
     seed : int, optional
         Makes the split repeatable.
+    export : callable, optional
+        ``export(rows)`` gives the ``to_datasets()`` dataset of those rows of
+        ``frame``: NER data for transformers holds every record field, as in
+        Rubrix. By default the frame's own rows are exported.
 
     Returns
     -------
@@ -84,15 +91,28 @@ def prepare_for_training(
         )
     test_fraction = _test_fraction(train_size, test_size)
     _check_seed(seed)
-    nlp = _spacy_language(lang) if framework == "spacy" else None
+    nlp = training_spacy.language(lang) if framework == "spacy" else None
+    if framework == "transformers":
+        datasets = _require("datasets", "pip install 'rubrix_widgets[datasets]'")
     data = _Labelled.read(frame) if task == TEXT_CLASSIFICATION else _Tagged.read(frame)
+    if data.n == 0 and test_fraction is None:
+        warnings.warn(
+            f"none of the {len(frame)} records has an annotation, so the training data is "
+            "empty; annotate some first (e.g. rb.show(name, mode='annotate'))",
+            UserWarning,
+            stacklevel=3,
+        )
+        return data.empty(framework, datasets if framework == "transformers" else None)
     if test_fraction is None:
         parts = [np.arange(data.n)]
     else:
         parts = _split(data.n, test_fraction, seed, data.strata())
     if framework == "transformers":
-        datasets = _require("datasets", "pip install 'rubrix_widgets[datasets]'")
-        table, features = data.arrow(datasets)
+        if task == TOKEN_CLASSIFICATION:
+            export = export or _frame_export(frame, task)
+            table, features = data.arrow(datasets, export(np.asarray(data.rows, dtype=np.int64)))
+        else:
+            table, features = data.arrow(datasets)
         info = datasets.DatasetInfo(features=features)
         tables = [table] if test_fraction is None else [table.take(p) for p in parts]
         made = [datasets.Dataset(t, info=info) for t in tables]
@@ -104,6 +124,17 @@ def prepare_for_training(
     else:
         made = [data.spark_nlp(p) for p in parts]
     return made[0] if len(made) == 1 else tuple(made)
+
+
+def _frame_export(frame: pd.DataFrame, task: str) -> Callable[[np.ndarray], Any]:
+    from .record_table import RecordsFrame
+
+    def export(rows: np.ndarray):
+        part = RecordsFrame(frame.iloc[rows])
+        part.attrs["task"] = task
+        return part.to_datasets()
+
+    return export
 
 
 # -- arguments ----------------------------------------------------------------------------
@@ -152,22 +183,8 @@ def _check_seed(seed: Any) -> None:
 def _require(module: str, install: str):
     try:
         return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(f"this needs the {module} package: {install}") from None
-
-
-def _spacy_language(lang: Any):
-    spacy = _require("spacy", "pip install spacy")
-    if lang is None:
-        raise ValueError(
-            "framework='spacy' needs lang, the spaCy pipeline whose vocabulary and tokenizer "
-            "the docs use, e.g. lang=spacy.blank('en')"
-        )
-    if not isinstance(lang, spacy.language.Language):
-        raise TypeError(
-            f"lang must be a spaCy Language such as spacy.blank('en'), not {type(lang).__name__}"
-        )
-    return lang
+    except ImportError:  # ModuleNotFoundError, as Rubrix raises (it is an ImportError too)
+        raise ModuleNotFoundError(f"this needs the {module} package: {install}") from None
 
 
 # -- splitting ----------------------------------------------------------------------------
@@ -219,13 +236,6 @@ def _ids(ids: list[Any]) -> list[Any]:
     return [str(uuid.uuid4()) if rules.is_missing(i) else i for i in ids]
 
 
-def _no_annotation(total: int) -> ValueError:
-    return ValueError(
-        f"none of the {total} records has an annotation, and prepare_for_training uses "
-        "annotated records only; annotate some first (e.g. rb.show(name, mode='annotate'))"
-    )
-
-
 def _as_text(value: str | list[str]) -> str:
     return value if isinstance(value, str) else " ".join(value)
 
@@ -234,6 +244,7 @@ def _as_text(value: str | list[str]) -> str:
 class _Labelled:
     """The annotated rows of a text classification frame."""
 
+    rows: list[int]  # positions in the frame
     ids: list[Any]
     inputs: list[dict[str, str | list[str]]]
     labels: list[list[str]]  # every annotation as a list of labels
@@ -254,9 +265,10 @@ class _Labelled:
             _column(frame, "multi_label", False),
             strict=True,
         )
-        ids, inputs, labels, multi = [], [], [], False
+        rows, ids, inputs, labels, multi, first_multi = [], [], [], [], False, False
         for row, (ident, given_inputs, text, annotation, multi_label) in enumerate(columns):
             row_multi = bool(multi_label) and not rules.is_missing(multi_label)
+            first_multi = first_multi or (row == 0 and row_multi)
             try:
                 annotation = rules.check_text_annotation(annotation, row_multi)
                 if annotation is None:
@@ -266,14 +278,24 @@ class _Labelled:
                 )
             except ValueError as exc:
                 raise ValueError(f"{_where(row, ident)}: {exc}") from None
+            rows.append(row)
             ids.append(ident)
             inputs.append(record_inputs)
             labels.append([annotation] if isinstance(annotation, str) else annotation)
             multi = multi or row_multi
-        if not ids:
-            raise _no_annotation(len(frame))
         names = sorted({label for row_labels in labels for label in row_labels})
-        return cls(ids, inputs, labels, multi, names)
+        # with no annotated record, the first record says (as in Rubrix)
+        return cls(rows, ids, inputs, labels, multi if ids else first_multi, names)
+
+    def empty(self, framework: str, datasets: Any):
+        """No annotated record: Rubrix's empty dataset (a ``label`` column), or empty parts."""
+        if framework == "transformers":
+            kind = datasets.Value("string")  # a ClassLabel needs names
+            kind = [kind] if self.multi_label else kind
+            return datasets.Dataset.from_dict({"label": []}, datasets.Features({"label": kind}))
+        if framework == "spacy":
+            return training_spacy.empty_docbin()
+        return self.spark_nlp(np.arange(0))
 
     def strata(self) -> np.ndarray | None:
         return None if self.multi_label else self.codes()
@@ -288,7 +310,7 @@ class _Labelled:
 
     def arrow(self, datasets) -> tuple[pa.Table, Any]:
         keys = list(dict.fromkeys(key for inputs in self.inputs for key in inputs))
-        taken = [key for key in keys if key in ("label", "binarized_label")]
+        taken = [key for key in keys if key == "label"]
         if taken:
             raise ValueError(
                 f"an input named {taken[0]!r} would collide with the label column of the "
@@ -315,23 +337,13 @@ class _Labelled:
             flat = np.fromiter((code[x] for labels in self.labels for x in labels), np.int64)
             columns["label"] = _list_array(lengths, flat)
             features["label"] = datasets.Sequence(class_label)
-            binarized = np.zeros((self.n, len(self.names)), dtype=np.int64)
-            binarized[np.repeat(np.arange(self.n), lengths), flat] = 1
-            width = np.full(self.n, len(self.names), dtype=np.int64)
-            columns["binarized_label"] = _list_array(width, binarized.ravel())
-            features["binarized_label"] = datasets.Sequence(datasets.Value("int64"))
         return pa.table(columns), datasets.Features(features)
 
     def docbin(self, nlp, rows: np.ndarray):
-        from spacy.tokens import DocBin
-
-        docbin = DocBin()
-        for i, text in zip(rows.tolist(), self.texts(rows), strict=True):
-            doc = nlp.make_doc(text)
-            labels = set(self.labels[i])
-            doc.cats = {name: 1.0 if name in labels else 0.0 for name in self.names}
-            docbin.add(doc)
-        return docbin
+        picked = rows.tolist()
+        return training_spacy.text_docbin(
+            nlp, self.texts(rows), [self.labels[i] for i in picked], self.names
+        )
 
     def spark_nlp(self, rows: np.ndarray) -> pd.DataFrame:
         picked = rows.tolist()
@@ -349,6 +361,7 @@ class _Labelled:
 class _Tagged:
     """The annotated rows of a token classification frame, spans as token numbers."""
 
+    rows: list[int]  # positions in the frame
     ids: list[Any]
     texts: list[str]
     tokens: list[list[str]]
@@ -369,9 +382,8 @@ class _Tagged:
             _column(frame, "annotation"),
             strict=True,
         )
-        data = cls([], [], [], [], [], [])
+        data = cls([], [], [], [], [], [], [])
         labels: set[str] = set()
-        overlapping = 0
         for row, (ident, text, tokens, annotation) in enumerate(columns):
             if _missing(annotation):
                 continue
@@ -383,29 +395,33 @@ class _Tagged:
             first = {start: k for k, (start, _) in enumerate(offsets)}
             last = {end: k + 1 for k, (_, end) in enumerate(offsets)}
             kept: list[tuple[str, int, int]] = []
+            previous = None
             for label, start, end in sorted(spans, key=lambda s: (s[1], -s[2])):
                 labels.add(label)
-                if kept and first[start] < kept[-1][2]:
-                    overlapping += 1  # IOB tags hold one entity per token
-                    continue
+                if kept and first[start] < kept[-1][2]:  # as in Rubrix: a ValueError
+                    raise ValueError(
+                        f"{_where(row, ident)}: annotation spans {previous} and "
+                        f"{(label, start, end)} overlap; IOB tags and spaCy entities hold one "
+                        "entity per token, so remove one of them first"
+                    )
                 kept.append((label, first[start], last[end]))
+                previous = (label, start, end)
             for name, value in zip(
-                ("ids", "texts", "tokens", "offsets", "spans"),
-                (ident, text, tokens, offsets, kept),
+                ("rows", "ids", "texts", "tokens", "offsets", "spans"),
+                (row, ident, text, tokens, offsets, kept),
                 strict=True,
             ):
                 getattr(data, name).append(value)
-        if not data.ids:
-            raise _no_annotation(len(frame))
-        if overlapping:
-            warnings.warn(
-                f"{overlapping} annotated spans overlap an earlier (or longer) span and are "
-                "left out: IOB tags and spaCy entities hold one entity per token",
-                UserWarning,
-                stacklevel=4,
-            )
         data.names = sorted(labels)
         return data
+
+    def empty(self, framework: str, datasets: Any):
+        """No annotated record: an empty dataset with no column (as in Rubrix), or empty parts."""
+        if framework == "transformers":
+            return datasets.Dataset.from_dict({})
+        if framework == "spacy":
+            return training_spacy.empty_docbin()
+        return self.spark_nlp(np.arange(0))
 
     def strata(self) -> None:
         return None
@@ -426,43 +442,32 @@ class _Tagged:
                 flat[start + first + 1 : start + last] = begin[label] + 1
         return flat, lengths
 
-    def arrow(self, datasets) -> tuple[pa.Table, Any]:
+    def arrow(self, datasets, exported: Any) -> tuple[pa.Table, Any]:
+        """The records' ``to_datasets()`` columns plus ``ner_tags`` (as Rubrix 0.18 gives them).
+
+        ``exported`` is the ``to_datasets()`` dataset of the annotated records, in order.
+        """
         flat, lengths = self.tag_codes(np.arange(self.n))
-        table = pa.table(
-            {
-                "text": pa.array(self.texts, pa.string()),
-                "tokens": pa.array(self.tokens, pa.list_(pa.string())),
-                "ner_tags": _list_array(lengths, flat),
-            }
-        )
-        features = datasets.Features(
-            {
-                "text": datasets.Value("string"),
-                "tokens": datasets.Sequence(datasets.Value("string")),
-                "ner_tags": datasets.Sequence(datasets.ClassLabel(names=self.tag_names())),
-            }
-        )
-        return table, features
+        table = exported.data.table.append_column("ner_tags", _list_array(lengths, flat))
+        features = exported.features.copy()
+        features["ner_tags"] = [datasets.ClassLabel(names=self.tag_names())]
+        return table, datasets.Features(features)
 
     def docbin(self, nlp, rows: np.ndarray):
-        from spacy.tokens import Doc, DocBin, Span
-
-        docbin = DocBin()
-        for i in rows.tolist():
-            words, spaces, position = _words_and_spaces(self.texts[i], self.offsets[i])
-            doc = Doc(nlp.vocab, words=words, spaces=spaces)
-            doc.ents = [
-                Span(doc, position[first], position[last - 1] + 1, label=label)
-                for label, first, last in self.spans[i]
-            ]
-            docbin.add(doc)
-        return docbin
+        picked = rows.tolist()
+        return training_spacy.token_docbin(
+            nlp,
+            [self.texts[i] for i in picked],
+            [self.offsets[i] for i in picked],
+            [self.spans[i] for i in picked],
+        )
 
     def spark_nlp(self, rows: np.ndarray) -> pd.DataFrame:
         picked = rows.tolist()
         flat, lengths = self.tag_codes(rows)
         names = np.array(self.tag_names(), dtype=object)
         tags = [part.tolist() for part in np.split(names[flat], np.cumsum(lengths)[:-1])]
+        tags = tags if len(picked) else []  # np.split of nothing is one empty part
         return pd.DataFrame(
             {
                 "id": _ids([self.ids[i] for i in picked]),
@@ -476,39 +481,3 @@ class _Tagged:
 def _list_array(lengths: np.ndarray, flat: np.ndarray) -> pa.ListArray:
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.int64()))
-
-
-_PIECES = re.compile(r"\S+|\s+")
-
-
-def _words_and_spaces(
-    text: str, offsets: Sequence[tuple[int, int]]
-) -> tuple[list[str], list[bool], list[int]]:
-    """spaCy ``Doc`` words and spaces that rebuild ``text`` exactly from a record's tokens.
-
-    Every record token is one word (so annotation spans always align); what lies
-    between tokens becomes a trailing space when it is one " ", else extra words
-    (spaCy's own whitespace tokens). ``position[k]`` is the word of token k.
-    """
-    words: list[str] = []
-    spaces: list[bool] = []
-    position: list[int] = []
-
-    def gap(piece_of_text: str) -> None:
-        for piece in _PIECES.findall(piece_of_text):
-            if piece[0] == " " and words and not spaces[-1]:
-                spaces[-1] = True
-                piece = piece[1:]
-            if piece:
-                words.append(piece)
-                spaces.append(False)
-
-    cursor = 0
-    for start, end in offsets:
-        gap(text[cursor:start])
-        position.append(len(words))
-        words.append(text[start:end])
-        spaces.append(False)
-        cursor = end
-    gap(text[cursor:])
-    return words, spaces, position

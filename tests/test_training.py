@@ -55,6 +55,11 @@ def nlp():
     return spacy.blank("en")
 
 
+def part(records: list) -> rb.DatasetForTextClassification:
+    """A slice of a dataset (a list, as in Rubrix) as a dataset again."""
+    return rb.DatasetForTextClassification(records)
+
+
 def docs_of(docbin: DocBin) -> list:
     """The docs after a bytes round trip, as a training script reads them from disk."""
     return list(DocBin().from_bytes(docbin.to_bytes()).get_docs(nlp().vocab))
@@ -130,27 +135,28 @@ def test_several_inputs_become_one_column_each(reviews):
     assert ds["review"] == reviews.text[:300].tolist()
 
 
-def test_multi_label_tweets_give_label_lists_and_binarized_labels(hashtag_tweets):
+def test_multi_label_tweets_give_a_text_and_a_list_of_label_numbers_as_rubrix(hashtag_tweets):
     ds = rb.DatasetForTextClassification(
         rb.TextClassificationRecord(text=t, annotation=labels, multi_label=True)
         for t, labels in zip(hashtag_tweets.text, hashtag_tweets.labels)
     ).prepare_for_training()
     names = sorted({x for labels in hashtag_tweets.labels for x in labels})
+    assert ds.column_names == ["text", "label"]  # Rubrix 0.18: no binarized_label column
     assert ds.features["label"] == datasets.Sequence(datasets.ClassLabel(names=names))
     class_label = ds.features["label"].feature
     assert [class_label.int2str(row) for row in ds["label"]] == hashtag_tweets.labels.tolist()
-    for row, labels in zip(ds["binarized_label"], hashtag_tweets.labels, strict=True):
-        assert row == [int(name in labels) for name in names]
     assert any(len(labels) > 1 for labels in hashtag_tweets.labels)  # really multi-label
 
 
-def test_multi_label_record_annotated_with_no_label_is_kept_as_all_zeros(hashtag_tweets):
+def test_multi_label_record_annotated_with_no_label_is_kept_with_an_empty_label_list(
+    hashtag_tweets,
+):
     texts = hashtag_tweets.text[:20].tolist()
     records = [rb.TextClassificationRecord(text=t, annotation=[], multi_label=True) for t in texts]
     records[0].annotation = ["nhs"]
     ds = rb.DatasetForTextClassification(records).prepare_for_training()
     assert ds.num_rows == 20
-    assert list(ds["binarized_label"])[1:] == [[0]] * 19
+    assert list(ds["label"]) == [[0]] + [[]] * 19
 
 
 # =====================================================================================
@@ -203,18 +209,18 @@ def test_an_edited_frame_with_a_bad_label_is_refused_naming_the_row(review_recor
 # spaCy and Spark NLP, text classification
 # =====================================================================================
 def test_spacy_docbin_holds_each_review_with_one_hot_cats(review_records, reviews):
-    docs = docs_of(review_records[::6].prepare_for_training("spacy", lang=nlp()))
+    docs = docs_of(part(review_records[::6]).prepare_for_training("spacy", lang=nlp()))
     assert [d.text for d in docs] == reviews.text[::6].tolist()
     for doc, category in zip(docs, reviews.category[::6], strict=True):
         assert doc.cats == {label: float(label == category) for label in LABELS}
 
 
 def test_spacy_split_gives_a_train_and_a_test_docbin(review_records):
-    train, test = review_records[:500].prepare_for_training(
+    train, test = part(review_records[:500]).prepare_for_training(
         "spacy", lang=nlp(), train_size=0.8, seed=1
     )
     assert (len(train), len(test)) == (400, 100)
-    splits = review_records[:500].prepare_for_training(train_size=0.8, seed=1)
+    splits = part(review_records[:500]).prepare_for_training(train_size=0.8, seed=1)
     assert [d.text for d in docs_of(test)] == splits["test"]["text"]
 
 
@@ -230,7 +236,7 @@ def test_spacy_multi_label_cats_mark_every_annotated_label(hashtag_tweets):
 
 
 def test_spark_nlp_frame_has_id_text_and_label(review_records, reviews):
-    frame = review_records[:200].prepare_for_training("spark-nlp")
+    frame = part(review_records[:200]).prepare_for_training("spark-nlp")
     assert list(frame.columns) == ["id", "text", "label"]
     assert frame.id.tolist() == reviews.id[:200].tolist()
     assert frame.label.tolist() == reviews.category[:200].tolist()
@@ -252,7 +258,6 @@ def test_spark_nlp_gives_records_without_id_a_fresh_one_and_leaves_them_unchange
 # =====================================================================================
 def test_ner_tags_give_back_the_gold_bio_tags_of_every_tweet(ner_records, ner_sentences):
     ds = ner_records.prepare_for_training()
-    assert list(ds.features) == ["text", "tokens", "ner_tags"]
     tags = ds.features["ner_tags"].feature
     types = sorted({t[2:] for s in ner_sentences for _, t in s if t != "O"})
     assert tags.names == ["O", *(f"{p}-{t}" for t in types for p in "BI")]
@@ -260,6 +265,14 @@ def test_ner_tags_give_back_the_gold_bio_tags_of_every_tweet(ner_records, ner_se
     assert [tags.int2str(row) for row in ds["ner_tags"]] == [
         [t for _, t in s] for s in ner_sentences
     ]
+
+
+def test_ner_transformers_data_is_the_records_to_datasets_plus_ner_tags_as_rubrix(ner_records):
+    ds = ner_records.prepare_for_training()
+    exported = ner_records.to_datasets()
+    assert ds.column_names == [*exported.column_names, "ner_tags"]
+    assert ds.remove_columns("ner_tags").to_list() == exported.to_list()
+    assert ds.features["annotation"] == exported.features["annotation"]
 
 
 def test_ner_from_a_loaded_frame_matches_the_dataset_class(ner_records):
@@ -311,15 +324,18 @@ def test_spark_nlp_ner_frame_has_tokens_and_bio_tag_strings(ner_records, ner_sen
     assert frame.token.tolist() == [[w for w, _ in s] for s in ner_sentences]
 
 
-def test_overlapping_spans_keep_the_longer_one_with_a_warning():
-    record = rb.TokenClassificationRecord(
-        text="New York City is big",
-        annotation=[("CITY", 0, 13), ("STATE", 0, 8), ("ADJ", 17, 20)],
-    )
-    with pytest.warns(UserWarning, match="1 annotated spans overlap"):
-        ds = rb.DatasetForTokenClassification([record]).prepare_for_training()
-    names = ds.features["ner_tags"].feature
-    assert names.int2str(ds["ner_tags"][0]) == ["B-CITY", "I-CITY", "I-CITY", "O", "B-ADJ"]
+@pytest.mark.parametrize("framework", ["transformers", "spacy", "spark-nlp"])
+def test_overlapping_annotated_spans_are_a_value_error_naming_the_record(framework):
+    records = [
+        rb.TokenClassificationRecord(text="Ann is here", annotation=[("PER", 0, 3)], id="ok"),
+        rb.TokenClassificationRecord(
+            text="New York City is big",
+            annotation=[("CITY", 0, 13), ("STATE", 0, 8), ("ADJ", 17, 20)],
+            id="nyc",
+        ),
+    ]
+    with pytest.raises(ValueError, match=r"row 1 \(id='nyc'\): annotation spans .*CITY.*STATE"):
+        rb.DatasetForTokenClassification(records).prepare_for_training(framework, lang=nlp())
 
 
 # =====================================================================================
@@ -350,13 +366,15 @@ def test_a_test_size_of_1_and_sizes_not_adding_up_are_refused(review_records):
 
 
 def test_train_size_1_means_no_split(review_records):
-    assert isinstance(review_records[:20].prepare_for_training(train_size=1), datasets.Dataset)
+    assert isinstance(
+        part(review_records[:20]).prepare_for_training(train_size=1), datasets.Dataset
+    )
 
 
 def test_a_split_that_leaves_a_part_empty_is_refused(review_records):
     with pytest.raises(ValueError, match="split of 10 annotated records leaves the train part"):
-        review_records[:10].prepare_for_training(train_size=0.05)
-    assert review_records[:10].prepare_for_training(test_size=0.01)["test"].num_rows == 1
+        part(review_records[:10]).prepare_for_training(train_size=0.05)
+    assert part(review_records[:10]).prepare_for_training(test_size=0.01)["test"].num_rows == 1
 
 
 def test_a_negative_or_non_int_seed_is_refused(review_records):
@@ -378,12 +396,55 @@ def test_an_input_named_label_is_refused_before_it_overwrites_the_labels(reviews
     )
 
 
-def test_no_annotated_record_is_a_clear_error(reviews):
+def test_no_annotated_text_record_gives_rubrix_empty_label_dataset_with_a_warning(reviews):
     records = rb.DatasetForTextClassification(
         rb.TextClassificationRecord(text=t) for t in reviews.text[:25]
     )
-    with pytest.raises(ValueError, match="none of the 25 records has an annotation"):
-        records.prepare_for_training()
+    with pytest.warns(UserWarning, match="none of the 25 records has an annotation"):
+        ds = records.prepare_for_training()
+    assert isinstance(ds, datasets.Dataset) and ds.num_rows == 0
+    assert ds.features == datasets.Features({"label": datasets.Value("string")})
+
+
+def test_no_annotated_multi_label_record_gives_an_empty_list_label_column(reviews):
+    records = rb.DatasetForTextClassification(
+        rb.TextClassificationRecord(text=t, multi_label=True) for t in reviews.text[:5]
+    )
+    with pytest.warns(UserWarning):
+        ds = records.prepare_for_training()
+    assert ds.num_rows == 0
+    assert ds.features["label"] == datasets.Sequence(datasets.Value("string"))
+
+
+def test_no_annotated_ner_record_gives_rubrix_empty_dataset_with_no_columns(ner_records):
+    records = [r.model_copy(update={"annotation": None}) for r in ner_records[:10]]
+    with pytest.warns(UserWarning, match="none of the 10 records"):
+        ds = rb.DatasetForTokenClassification(records).prepare_for_training()
+    assert isinstance(ds, datasets.Dataset)
+    assert (ds.num_rows, ds.column_names) == (0, [])
+
+
+@pytest.mark.parametrize("task", ["TextClassification", "TokenClassification"])
+def test_no_annotated_record_gives_an_empty_docbin_and_an_empty_spark_nlp_frame(task):
+    if task == "TextClassification":
+        ds = rb.DatasetForTextClassification([rb.TextClassificationRecord(text="a b")])
+        columns = ["id", "text", "label"]
+    else:
+        ds = rb.DatasetForTokenClassification([rb.TokenClassificationRecord(text="a b")])
+        columns = ["id", "text", "token", "label"]
+    with pytest.warns(UserWarning):
+        docs = ds.prepare_for_training("spacy", lang=nlp())
+    assert isinstance(docs, DocBin) and len(docs) == 0
+    with pytest.warns(UserWarning):
+        frame = ds.prepare_for_training("spark-nlp")
+    assert isinstance(frame, pd.DataFrame)
+    assert (len(frame), list(frame.columns)) == (0, columns)
+
+
+def test_a_split_of_no_annotated_record_is_refused_as_a_split_with_an_empty_part(reviews):
+    records = rb.DatasetForTextClassification([rb.TextClassificationRecord(text="a")])
+    with pytest.raises(ValueError, match="split of 0 annotated records leaves the test part"):
+        records.prepare_for_training(train_size=0.8)
 
 
 def test_spacy_without_lang_or_with_a_string_says_what_to_pass(review_records):
@@ -395,8 +456,8 @@ def test_spacy_without_lang_or_with_a_string_says_what_to_pass(review_records):
 
 def test_missing_spacy_or_datasets_raises_an_import_error_naming_it(review_records, monkeypatch):
     monkeypatch.setitem(sys.modules, "spacy", None)
-    with pytest.raises(ImportError, match="needs the spacy package"):
+    with pytest.raises(ModuleNotFoundError, match="needs the spacy package"):
         review_records.prepare_for_training("spacy", lang=object())
     monkeypatch.setitem(sys.modules, "datasets", None)
-    with pytest.raises(ImportError, match="needs the datasets package"):
+    with pytest.raises(ModuleNotFoundError, match="needs the datasets package"):
         review_records.prepare_for_training()
