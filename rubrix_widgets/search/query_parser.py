@@ -191,7 +191,8 @@ class _Parser:
         if self.peek() in ("+", "-"):
             sign = self.peek()
             self.i += 1
-            if self.at_end() or self.peek().isspace() or self.peek() == ")":
+            self.skip_ws()  # Lucene skips blanks after a modifier: "fox - dogs" is fox -dogs
+            if self.at_end() or self.peek() == ")":
                 raise self.error(
                     f"'{sign}' must be followed by a clause, as in {sign}status:Default"
                 )
