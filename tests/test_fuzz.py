@@ -220,9 +220,8 @@ def fuzz_records():
         R(
             id=3,
             text="Lazy dogs sleep all day \u202e long \U0001d54f",
-            multi_label=True,
-            prediction=[("A", 0.8), ("B", 0.6), ("C", 0.2)],
-            annotation=["A", "C"],
+            prediction=[("A", 0.6), ("B", 0.3), ("C", 0.1)],  # one dataset, one kind: single
+            annotation="C",
             status="Edited",
             metadata={"page": -5, "source": "boston", "tags": []},
         ),
@@ -677,7 +676,7 @@ class Doc:
         )
         prediction = record.prediction or []
         if record.multi_label:
-            predicted_as = [label for label, score in prediction if score >= 0.5]
+            predicted_as = [label for label, score in prediction if score > 0.5]
             scores = [score for _, score in prediction]
         else:
             predicted_as = [prediction[0][0]] if prediction else []
@@ -999,7 +998,7 @@ def texts(draw, min_words: int = 1) -> str:
 
 
 @st.composite
-def tc_records(draw, id_value):
+def tc_records(draw, id_value, multi: bool):
     kind = pick(draw, ["text", "text", "title_body", "text_title"])
     if kind == "text":
         inputs = {"text": draw(texts())}
@@ -1007,7 +1006,6 @@ def tc_records(draw, id_value):
         inputs = {"title": draw(texts()), "body": draw(texts())}
     else:
         inputs = {"text": draw(texts()), "title": draw(texts())}
-    multi = draw(BOOL) if draw(ints(0, 3)) == 0 else False
     labels = LABEL_LISTS
     prediction = None
     if draw(BOOL):
@@ -1050,7 +1048,8 @@ def tc_records(draw, id_value):
 def datasets(draw):
     n = draw(ints(5, 30))
     ids = [k + 1 if draw(ints(0, 3)) else f"r{k + 1}" for k in range(n)]
-    return [draw(tc_records(i)) for i in ids]
+    multi = draw(ints(0, 3)) == 0  # a dataset is single-label or multi-label, as in Rubrix
+    return [draw(tc_records(i, multi)) for i in ids]
 
 
 def _wildcard_of(word: str, draw) -> str:
@@ -1388,9 +1387,9 @@ AGENT = no_surrogates(max_size=8)
 
 
 @st.composite
-def valid_tc_records(draw):
+def valid_tc_records(draw, multi: bool | None = None):
     inputs = draw(TC_INPUTS)
-    multi = draw(BOOL)
+    multi = draw(BOOL) if multi is None else multi
     labels = draw(LABEL_SETS)
     prediction = None
     if labels and draw(BOOL):
@@ -1481,7 +1480,9 @@ VALID_RECORDS = {
 
 @st.composite
 def record_batches(draw, task: str):
-    records = draw(st.lists(VALID_RECORDS[task], min_size=1, max_size=6))
+    # one call logs into one dataset, which is single-label or multi-label (Rubrix)
+    kind = valid_tc_records(multi=draw(BOOL)) if task == "TextClassification" else None
+    records = draw(st.lists(kind or VALID_RECORDS[task], min_size=1, max_size=6))
     ids = draw(st.lists(IDS, min_size=len(records), max_size=len(records), unique_by=str))
     for record, ident in zip(records, ids, strict=True):
         record.id = ident  # ids are keys: 5 and "5" are the same record, so keep them apart
@@ -1530,7 +1531,7 @@ def test_many_valid_random_records_round_trip_exactly(task, data):
 # Invalid values, each with the field its error must name (checked case-insensitively).
 _NUMBERS_BUT_NOT_SCORES = st.sampled_from([math.nan, -0.001, 1.001, -1.0, 2.0, math.inf, -math.inf])
 _NOT_NUMBERS = st.sampled_from(["0.5", b"1", None, [0.5], {"s": 1}, object()])
-_BAD_LABELS = st.sampled_from(["", "   ", "\t\n", "a\x00b", "a\x1f", 1, 1.5, None, ["x"], True])
+_BAD_LABELS = st.sampled_from(["", "   ", "\t\n", "a\x00b", "a\x1f", 1.5, None, ["x"], True])
 INVALID_TC = {
     "inputs": st.sampled_from([{}, {"": "x"}, {"a": 5}, {"a": ["x", 1]}, {1: "x"}, 5, {"a": None}]),
     "prediction": st.one_of(
@@ -1552,9 +1553,9 @@ INVALID_TC = {
     ),
     "annotation": st.one_of(
         _BAD_LABELS.filter(lambda v: v is not None and not isinstance(v, list)),
-        st.sampled_from([["a", "b"], ["a", "a"], [""], 5]),
+        st.sampled_from([["a", "b"], ["a", "a"], [""], 5.5]),  # ints are labels (as "5")
     ),
-    "status": st.sampled_from(["validated", "VALIDATED", "", "Unknown", 1, True, ["Default"]]),
+    "status": st.sampled_from(["validated", "VALIDATED", " ", "Unknown", 1, True, ["Default"]]),
     "event_timestamp": st.sampled_from(
         ["yesterday", "2021-13-01", "", 5, 1.5, True, ["2021"], {"y": 1}]
     ),
@@ -1595,14 +1596,13 @@ INVALID_TOKEN = {
     "tokens": st.sampled_from([["nothere"], ["b", "a"], [""], "a b", [1], []]),
     "annotation": st.sampled_from(
         [
-            [("L", 0, 9)],
-            [("L", 1, 3)],
-            [("L", 0, 2)],
+            [("L", 3, 9)],  # past the text and off the tokens: nothing to trim it to
+            [("L", 1, 2)],
             [("L", 2, 2)],
             [("L", 3, 1)],
             [("", 0, 1)],
             [("L", 0, 1, 0.5)],
-            [("L", -1, 1)],
+            [("L", -5, 0)],
             [("L", "0", 1)],
             [("L",)],
             "L",
@@ -1611,7 +1611,7 @@ INVALID_TOKEN = {
     "prediction": st.one_of(
         _NUMBERS_BUT_NOT_SCORES.map(lambda s: [("L", 0, 1, s)]),
         st.sampled_from(
-            [[("L", 0, 9, 0.5)], [("L", 1, 3)], [("L", 0, 1, "x")], [("L", 0)], [(5, 0, 1)]]
+            [[("L", 3, 9, 0.5)], [("L", 1, 2)], [("L", 0, 1, "x")], [("L", 0)], [(5.5, 0, 1)]]
         ),
     ),
     "status": st.sampled_from(["validated", 1]),
@@ -1621,7 +1621,7 @@ INVALID_TOKEN = {
     "tags": st.sampled_from([["B-PER"], ["B-PER", "O", "O"]]),
 }
 INVALID_T2T = {
-    "text": st.sampled_from(["", "  ", 5, None, ["a"]]),
+    "text": st.sampled_from([5, None, ["a"], b"a"]),  # empty text is allowed, as in Rubrix
     "prediction": st.one_of(
         _NUMBERS_BUT_NOT_SCORES.map(lambda s: [("hi", s)]),
         st.sampled_from([[("hi", "x")], [(5, 0.5)], [("hi",)], [5], [None]]),
