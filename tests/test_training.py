@@ -200,7 +200,7 @@ def test_text2text_records_are_refused_naming_the_supported_tasks(chatterbot_pai
 def test_an_edited_frame_with_a_bad_label_is_refused_naming_the_row(review_records):
     rb.log(review_records[:10], name="reviews")
     frame = rb.load("reviews")
-    frame.at[4, "annotation"] = 5
+    frame.at[4, "annotation"] = 5.5  # an int would be a label ("5"), as in Rubrix
     with pytest.raises(ValueError, match=r"row 4 \(id=4\): annotation"):
         frame.prepare_for_training()
 
