@@ -75,8 +75,9 @@ def test_a_record_changed_twice_before_the_index_catches_up_is_indexed_once(work
 
     rb.log([tc(i) for i in range(3)], "twice")
     session = DatasetSession("twice")
-    session.act("annotate", [1], "a")  # clicks: on disk now, indexed later
-    session.act("annotate", [1], "b")
+    # clicks: on disk now, indexed later
+    session.act("annotate", [1], "a", epoch=session.epoch())
+    session.act("annotate", [1], "b", epoch=session.epoch())
     session.store.sync_index()
     assert rb.load("twice", query="annotated_as:a").empty  # not its old value
     assert rb.load("twice", query="annotated_as:b").id.tolist() == [1]
@@ -89,7 +90,8 @@ def test_files_of_a_commit_killed_before_meta_json_do_not_block_the_next_one(wor
     from rubrix_widgets.widgets.dataset_session import DatasetSession
 
     rb.log([tc(i) for i in range(10)], "dead")
-    DatasetSession("dead").act("annotate", [3], "x")  # on disk, index deferred
+    session = DatasetSession("dead")
+    session.act("annotate", [3], "x", epoch=session.epoch())  # on disk, index deferred
     forget_open_files()
     index = folder(workspace, "dead") / "index"
     twin = workspace.parent / "twin"

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import traitlets
-from fake_comm import FakeComm, acks, act, synced, updates
+from fake_comm import FakeComm, acks, synced, updates
+from fake_comm import act as send_action
 from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
@@ -45,6 +46,14 @@ def fake_comm(monkeypatch):
     for widget in list(ipywidget_module._instances.values()):
         if isinstance(widget, DatasetPage):
             widget.close()
+
+
+def act(widget, action: str, via_comm: bool = False, **fields) -> dict:
+    """An action message as the page's front end sends it: record positions (``seqs``,
+    ``seq``) go with the epoch of the page they were drawn on (``_epoch``, as last synced)."""
+    if ("seqs" in fields or "seq" in fields) and "epoch" not in fields:
+        fields["epoch"] = widget._epoch
+    return send_action(widget, action, via_comm, **fields)
 
 
 def browser_sets(w, **state) -> None:
@@ -951,16 +960,28 @@ def test_changes_are_on_disk_when_the_call_returns(reviews, workspace):
     )
 
 
-def test_a_second_page_sees_changes_after_its_next_refresh_or_request(reviews):
+def notices(widget) -> list[dict]:
+    """The kernel's "the dataset changed" messages to the front end since the last clear."""
+    return [
+        m["content"]
+        for m in widget.comm.sent
+        if m["method"] == "custom" and m["content"].get("type") == "changed"
+    ]
+
+
+def test_a_second_page_follows_the_writes_of_the_first(reviews):
     w1, w2 = rb.show(reviews), rb.show(reviews)
+    w1.comm.sent.clear()
+    w2.comm.sent.clear()
     w1.annotate([1, 2], "plot")
-    assert w2._records[1]["annotation"] is None  # not refreshed yet
-    w2.refresh()
+    assert notices(w2) == [{"type": "changed"}] and notices(w1) == []  # not its own write
+    assert w2._records[1]["annotation"] is None  # the kernel waits for a front end to ask
+    assert act(w2, "sync")["changed"] is True  # as the front end does on the notice
     assert [r["annotation"] for r in w2._records[1:3]] == ["plot", "plot"]
     assert w2._progress == w1._progress
     assert w2._facets == w1._facets
     assert synced(w2, "_records") == w2._records
-    # a request from its browser (a page change) also brings the change
+    # and a page change shows the records as they are
     w1.discard([25])
     browser_sets(w2, page=1)
     assert {r["id"]: r["status"] for r in w2._records}[25] == "Discarded"
@@ -1248,7 +1269,7 @@ def test_label_schema_locks_the_choices(reviews):
     ack = act(w, "add_label", label="other")
     assert ack["ok"] is False and "label schema" in ack["error"]
     assert w._labels == schema
-    assert rb.load_dataset_settings(reviews).label_schema == schema
+    assert rb.load_dataset_settings(reviews).label_schema == set(schema)
 
 
 def test_annotating_outside_the_label_schema_is_rejected_and_nothing_changes(reviews):
@@ -1297,6 +1318,7 @@ def test_messages_through_the_comm_are_handled_like_direct_calls(reviews):
                 "request": 41,
                 "action": "annotate",
                 "seqs": [6],
+                "epoch": w._epoch,
                 "annotation": "plot",
             },
         }
@@ -1369,7 +1391,14 @@ def test_seqs_outside_the_dataset_are_answered_with_a_clear_error(reviews, seq):
     w.comm.sent.clear()
     w._on_message(
         w,
-        {"type": "action", "request": 9, "action": "annotate", "seqs": [seq], "annotation": "plot"},
+        {
+            "type": "action",
+            "request": 9,
+            "action": "annotate",
+            "seqs": [seq],
+            "epoch": w._epoch,
+            "annotation": "plot",
+        },
         [],
     )
     (ack,) = acks(w)
@@ -1404,6 +1433,7 @@ def test_bad_annotations_are_rejected_and_nothing_changes(reviews, annotation, w
             "request": 5,
             "action": "annotate",
             "seqs": [1],
+            "epoch": w._epoch,
             "annotation": annotation,
         },
         [],
@@ -1740,7 +1770,10 @@ def test_ner_bad_span_edits_are_refused_and_nothing_changes(tweets_ner, fields, 
 
 
 def test_ner_span_labels_outside_the_schema_are_refused(tweets_ner):
-    rb.configure_dataset("tweets-ner", rb.TokenClassificationSettings(label_schema=["PER", "LOC"]))
+    # a schema must cover the labels the records already use (Rubrix's rule)
+    used = {span[0] for spans in tweets_ner.prediction for span in spans or []}
+    assert "ORG" not in used
+    rb.configure_dataset("tweets-ner", rb.TokenClassificationSettings(label_schema=used))
     w = rb.show("tweets-ner")
     with pytest.raises(ValueError, match="label schema"):
         w.add_span(999, "ORG", 0, 3)
@@ -1785,3 +1818,338 @@ def test_page_ids_are_the_shown_page_in_order_and_progress_the_sidebar_counts(re
     already = int((rb.load(reviews, ids=ids).status == "Validated").sum())
     w.validate(ids)
     assert w.progress["validated"] == before["validated"] + 3 - already
+
+
+# -- record positions after records are deleted (widgets/seq_epoch.py) -------------------------
+def delete_in_another_process(workspace, name: str, ids: list) -> None:
+    """``rb.delete_records`` run by another process: this kernel is not told."""
+    script = f"import rubrix_widgets as rb; rb.delete_records({name!r}, ids={ids!r})"
+    subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "RUBRIX_WIDGETS_HOME": str(workspace)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def seq_of(w, record_id) -> int:
+    return next(r["seq"] for r in w._records if r["id"] == record_id)
+
+
+def assert_refused_as_stale(ack: dict, why: str = "records of dataset") -> None:
+    assert ack["ok"] is False and ack["stale"] is True, ack
+    assert why in ack["error"] and "nothing was changed" in ack["error"]
+
+
+def test_the_page_sends_the_epoch_of_its_record_positions(reviews):
+    w = rb.show(reviews)
+    drawn = w._epoch
+    assert drawn and synced(w, "_epoch") == drawn
+    w.annotate([3], "plot")  # changing records keeps every position
+    assert w._epoch == drawn
+    rb.delete_records(reviews, ids=[0])  # from another cell: positions move
+    assert act(w, "sync")["changed"] is True  # the front end asks on the kernel's notice
+    assert w._epoch != drawn and synced(w, "_epoch") == w._epoch
+    assert page_ids(w)[:2] == [1, 2] and w.total == N_REVIEWS - 1
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "expected"),
+    [
+        ("annotate", {"annotation": "plot"}, ("plot", "Validated")),
+        ("validate", {}, (None, "Validated")),
+        ("discard", {}, (None, "Discarded")),
+    ],
+)
+def test_a_click_drawn_before_a_delete_is_refused_never_applied_to_another_record(
+    reviews, action, fields, expected
+):
+    w = rb.show(reviews, mode="annotate")
+    drawn, seq = w._epoch, seq_of(w, 5)
+    rb.delete_records(reviews, ids=[0, 1])  # id 7 now sits where id 5 was drawn
+    before = rb.load(reviews)
+    ack = act(w, action, seqs=[seq], epoch=drawn, **fields)
+    assert_refused_as_stale(ack)
+    assert_unchanged(reviews, before)
+    # on the page as it is now, the same click changes the record the person sees
+    assert act(w, action, seqs=[seq_of(w, 5)], **fields)["ok"] is True
+    row = rb.load(reviews, ids=[5]).iloc[0]
+    annotation, status = expected
+    assert row.status == status and (annotation is None or row.annotation == annotation)
+    others = rb.load(reviews).set_index("id").drop(index=5)
+    pd.testing.assert_frame_equal(others, before.set_index("id").drop(index=5))
+
+
+def test_a_bulk_action_on_a_selection_drawn_before_a_delete_is_refused(reviews):
+    w = rb.show(reviews, mode="annotate", page_size=50)
+    drawn, selected = w._epoch, [r["seq"] for r in w._records[10:40]]
+    rb.delete_records(reviews, ids=[3])
+    before = rb.load(reviews)
+    for action, fields in (("discard", {}), ("annotate", {"annotation": "plot"})):
+        assert_refused_as_stale(act(w, action, seqs=selected, epoch=drawn, **fields))
+    assert_unchanged(reviews, before)
+    # "every record matching the search" names no positions: resolved when it arrives
+    w.query = "id:[10 TO 19]"
+    ack = act(w, "discard", scope="query", epoch=drawn)
+    assert ack["ok"] is True and ack["changed"] == 10 - int(
+        (before.set_index("id").loc[10:19].status == "Discarded").sum()
+    )
+    assert (rb.load(reviews, query="id:[10 TO 19]").status == "Discarded").all()
+
+
+def test_ner_span_edits_drawn_before_a_delete_are_refused(tweets_ner):
+    w = rb.show("tweets-ner", mode="annotate")
+    drawn = w._epoch
+    record = next(r for r in w._records if r["id"] > 0 and r["prediction"])
+    label, start, end = record["prediction"][0][:3]
+    rb.delete_records("tweets-ner", ids=[0])
+    before = rb.load("tweets-ner")
+    # the record now at that position has other spans: refused as stale, not "no span"
+    for action in ("remove_span", "add_span"):
+        ack = act(w, action, seq=record["seq"], epoch=drawn, label=label, start=start, end=end)
+        assert_refused_as_stale(ack)
+    pd.testing.assert_frame_equal(rb.load("tweets-ner"), before)
+    assert act(w, "remove_span", seq=seq_of(w, record["id"]), label=label, start=start, end=end)[
+        "ok"
+    ]
+    assert rb.load("tweets-ner", ids=[record["id"]]).status.tolist() == ["Edited"]
+
+
+def test_text2text_drafts_and_texts_drawn_before_a_delete_are_refused(replies):
+    w = rb.show("replies", mode="annotate")
+    drawn, seq = w._epoch, seq_of(w, 4)
+    rb.delete_records("replies", ids=[1])
+    before = rb.load("replies")
+    for action in ("edit", "annotate"):
+        ack = act(w, action, seqs=[seq], epoch=drawn, annotation="A reply for prompt 4.")
+        assert_refused_as_stale(ack)
+    pd.testing.assert_frame_equal(rb.load("replies"), before)
+
+
+def test_full_text_asked_from_a_page_drawn_before_a_delete_is_refused(long_texts):
+    rb.log(
+        [rb.TextClassificationRecord(id=i, text=t) for i, t in enumerate(long_texts[:6])],
+        "long",
+        verbose=False,
+    )
+    w = rb.show("long")
+    drawn = w._epoch
+    rb.delete_records("long", ids=[0])
+    ack = act(w, "full_text", seq=2, key="text", epoch=drawn)  # drawn as id 2, now id 3
+    assert_refused_as_stale(ack)
+    assert act(w, "full_text", seq=seq_of(w, 2), key="text")["changed"] == long_texts[2]
+
+
+def test_a_stale_click_is_refused_even_when_the_record_now_there_would_be_left_alone():
+    """Validating a record with neither annotation nor prediction changes nothing: a
+    stale click landing on one must still be refused (and the page redrawn), not
+    answered "saved, 0 records"."""
+    rb.log(
+        [
+            rb.TextClassificationRecord(
+                id=i, text=f"review {i}", prediction=None if i == 2 else [("fresh", 0.9)]
+            )
+            for i in range(5)
+        ],
+        "few",
+        verbose=False,
+    )
+    w = rb.show("few", mode="annotate")
+    drawn = w._epoch
+    rb.delete_records("few", ids=[0])  # id 2 (nothing to validate) moves to id 1's position
+    before = rb.load("few")
+    assert_refused_as_stale(act(w, "validate", seqs=[1], epoch=drawn))
+    assert_unchanged("few", before)
+
+
+def test_an_action_without_an_epoch_is_refused(reviews):
+    before = rb.load(reviews)
+    w = rb.show(reviews)
+    for fields in ({"epoch": None}, {"epoch": 3}, {"epoch": ""}):
+        ack = act(w, "validate", seqs=[1], **fields)
+        assert ack["ok"] is False and "needs 'epoch'" in ack["error"]
+    assert_unchanged(reviews, before)
+
+
+def test_undo_and_redo_follow_their_records_by_id_across_a_delete(reviews):
+    w = rb.show(reviews)
+    original = rb.load(reviews, ids=[5]).iloc[0]
+    w.annotate([5, 6], "plot")  # one step, two records
+    rb.delete_records(reviews, ids=[0, 6])  # a record before them, and one of them
+    deleted = rb.load(reviews)
+    assert act(w, "undo")["changed"] == 1  # id 5 (now at another position) is back
+    row = rb.load(reviews, ids=[5]).iloc[0]
+    assert (row.annotation, row.status) == (original.annotation, original.status)
+    others = rb.load(reviews).set_index("id").drop(index=5)
+    pd.testing.assert_frame_equal(others, deleted.set_index("id").drop(index=5))
+    assert w.redo() == 1
+    assert rb.load(reviews, ids=[5]).annotation.tolist() == ["plot"]
+    # a step whose records are all gone says so, changes nothing and leaves the history
+    w.annotate([8], "plot")
+    rb.delete_records(reviews, ids=[8])
+    before = rb.load(reviews)
+    ack = act(w, "undo")
+    assert ack["ok"] is False and "were deleted" in ack["error"]
+    assert_unchanged(reviews, before)
+    assert w._history == {"can_undo": True, "can_redo": False}  # the step of id 5 is left
+    assert w.undo() == 1 and rb.load(reviews, ids=[5]).status.iloc[0] == original.status
+
+
+def test_undo_after_the_dataset_was_logged_again_is_refused(reviews, reviews_frame):
+    w = rb.show(reviews)
+    w.annotate([5], "plot")
+    drawn = w._epoch
+    rb.delete(reviews)
+    assert act(w, "sync")["changed"] is True
+    assert w._error.startswith("dataset 'reviews' was deleted") and w._records == []
+    rb.log(reviews_frame.head(50), reviews, verbose=False)  # same name, a new dataset
+    assert act(w, "sync")["changed"] is True
+    assert w.total == 50 and w._epoch != drawn
+    before = rb.load(reviews)
+    assert w._history == {"can_undo": False, "can_redo": False}
+    assert act(w, "undo")["changed"] == 0
+    ack = act(w, "validate", seqs=[5], epoch=drawn)
+    assert_refused_as_stale(ack, "dataset 'reviews' was deleted and created again")
+    assert_unchanged(reviews, before)
+
+
+def test_undo_after_another_process_logged_the_dataset_again_is_refused(reviews, workspace):
+    w = rb.show(reviews)
+    w.annotate([5], "plot")
+    script = (
+        "import rubrix_widgets as rb; "
+        f"rb.delete({reviews!r}); "
+        "rb.log([rb.TextClassificationRecord(id=i, text=f'new {i}') for i in range(50)], "
+        f"{reviews!r}, verbose=False)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "RUBRIX_WIDGETS_HOME": str(workspace)},
+        check=True,
+    )
+    before = rb.load(reviews)
+    ack = act(w, "undo")  # the page has not seen the new dataset yet
+    assert_refused_as_stale(ack, "dataset 'reviews' was deleted and created again")
+    assert_unchanged(reviews, before)
+    assert w._history == {"can_undo": False, "can_redo": False}
+    assert w.total == 50  # and the refusal redrew the page
+
+
+def test_a_page_whose_dataset_is_logged_again_shows_the_new_one_everywhere(reviews_frame):
+    """Versions restart with a new dataset: nothing cached for the old one may show."""
+    rb.log(reviews_frame.head(40), "again", verbose=False)
+    w = rb.show("again")
+    old = (w.df.id.tolist(), w._facets["predicted_as"], w._labels)
+    version = ws.existing("again").manifest().version
+    rb.delete("again")
+    other = reviews_frame.iloc[100:130].assign(
+        prediction=[[("good", 0.7), ("bad", 0.3)]] * 30,
+        annotation=None,
+        annotation_agent=None,
+        status="Default",
+    )
+    rb.log(other, "again", verbose=False)
+    assert ws.existing("again").manifest().version == version  # a new dataset, same version
+    assert w.sync() is True
+    assert page_ids(w) == list(range(100, 120)) and w.total == 30
+    assert w.df.id.tolist() == list(range(100, 130)) != old[0]
+    assert w._facets["predicted_as"] == [["good", 30]] != old[1]
+    assert w._labels == ["good"] != old[2]
+
+
+def test_a_delete_between_reading_and_writing_a_click_is_caught_under_the_write_lock(
+    reviews, monkeypatch
+):
+    from rubrix_widgets.widgets import actions
+
+    w = rb.show(reviews, mode="annotate")
+    before = rb.load(reviews)
+    validate = actions.validate
+
+    def validate_then_someone_deletes(table, task, annotator):
+        out = validate(table, task, annotator)
+        delete_in_another_process(ws.home(), reviews, [0])  # after the read, before the write
+        return out
+
+    monkeypatch.setattr(actions, "validate", validate_then_someone_deletes)
+    ack = act(w, "validate", seqs=[seq_of(w, 5)])
+    assert_refused_as_stale(ack)
+    expected = before[before.id != 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rb.load(reviews), expected)
+
+
+def test_a_delete_by_another_process_refuses_old_clicks_and_redraws_the_page(reviews, workspace):
+    w = rb.show(reviews, mode="annotate")
+    drawn, seq = w._epoch, seq_of(w, 5)
+    delete_in_another_process(workspace, reviews, [0, 1])
+    assert w._epoch == drawn  # this kernel was not told
+    before = rb.load(reviews)
+    w.comm.sent.clear()
+    assert_refused_as_stale(act(w, "annotate", seqs=[seq], annotation="plot"))
+    assert_unchanged(reviews, before)
+    assert synced(w, "_epoch") == w._epoch != drawn  # the refusal redrew the page
+    assert page_ids(w)[:3] == [2, 3, 4] and synced(w, "total") == N_REVIEWS - 2
+
+
+def test_sync_finds_writes_by_another_process(reviews, workspace):
+    w = rb.show(reviews)
+    drawn = w._epoch
+    assert w.sync() is False
+    delete_in_another_process(workspace, reviews, [0, 1])
+    assert w.sync() is True
+    assert w._epoch != drawn and page_ids(w)[:2] == [2, 3] and w.total == N_REVIEWS - 2
+    assert w.sync() is False
+
+
+def test_in_a_kernel_writes_of_a_cell_send_one_notice_once_it_is_done_and_no_work(reviews):
+    import asyncio
+
+    async def kernel() -> tuple:
+        w = rb.show(reviews, mode="annotate")
+        await asyncio.sleep(0)  # the cell has shown the page
+        w.comm.sent.clear()
+        drawn = w._records
+        for i in range(3):  # one cell, three writes
+            rb.log(rb.TextClassificationRecord(text=f"late review {i}"), reviews, verbose=False)
+        during = len(notices(w))
+        await asyncio.sleep(0)  # the cell is done
+        after = len(notices(w))
+        untouched = w._records is drawn and w.total == N_REVIEWS  # nothing recomputed
+        act(w, "validate", seqs=[seq_of(w, 1)])  # its own click (this clears comm.sent)
+        await asyncio.sleep(0.3)  # the click settles
+        own = len(notices(w))
+        comm = w.comm
+        comm.sent.clear()
+        w.close()
+        rb.log(rb.TextClassificationRecord(text="after close"), reviews, verbose=False)
+        await asyncio.sleep(0)
+        closed = [m for m in comm.sent if m["method"] == "custom"]
+        return during, after, untouched, own, closed
+
+    assert asyncio.run(kernel()) == (0, 1, True, 0, [])
+
+
+# -- workspaces -------------------------------------------------------------------------------
+def test_an_open_page_keeps_its_workspace_after_a_switch(reviews, reviews_frame):
+    from rubrix_widgets.labeling.text_classification import load_rules
+
+    w = rb.show(reviews, mode="annotate")
+    rb.set_workspace("team-b")
+    rb.log(reviews_frame.head(30), reviews, verbose=False)  # the same name, elsewhere
+    theirs = rb.load(reviews)
+    generation = ws.generation()
+    assert act(w, "annotate", seqs=[seq_of(w, 3)], annotation="plot")["ok"] is True
+    assert w.validate([4]) == 1
+    assert w.add_rule("funny OR hilarious", "fresh") is True
+    assert w.rule_metrics("funny", "fresh")["total"] == N_REVIEWS
+    assert [r["query"] for r in w.rules] == ["funny OR hilarious"]
+    w.refresh()
+    assert w.total == N_REVIEWS and len(w.df) == N_REVIEWS
+    assert rb.get_workspace() == "team-b" and ws.generation() == generation
+    pd.testing.assert_frame_equal(rb.load(reviews), theirs)
+    assert load_rules(reviews) == []
+    rb.set_workspace("rubrix")
+    assert rb.load(reviews, ids=[3]).annotation.tolist() == ["plot"]
+    assert rb.load(reviews, ids=[4]).status.tolist() == ["Validated"]
+    assert [r.query for r in load_rules(reviews)] == ["funny OR hilarious"]

@@ -19,7 +19,8 @@ import ipywidgets.comm
 import numpy as np
 import pandas as pd
 import pytest
-from fake_comm import FakeComm, act, synced
+from fake_comm import FakeComm, synced
+from fake_comm import act as send_action
 from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
@@ -35,6 +36,14 @@ N_REVIEWS = 600
 
 
 # -- the fake comm ----------------------------------------------------------------------------
+def act(widget, action: str, via_comm: bool = False, **fields) -> dict:
+    """An action message as the page's front end sends it: record positions (``seqs``,
+    ``seq``) go with the epoch of the page they were drawn on (``_epoch``, as last synced)."""
+    if ("seqs" in fields or "seq" in fields) and "epoch" not in fields:
+        fields["epoch"] = widget._epoch
+    return send_action(widget, action, via_comm, **fields)
+
+
 @pytest.fixture(autouse=True)
 def fake_comm(monkeypatch):
     monkeypatch.setattr(ipywidgets.comm, "create_comm", lambda **kwargs: FakeComm(**kwargs))

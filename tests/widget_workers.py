@@ -102,7 +102,7 @@ def _messages(page: DatasetPage, steps: list[dict]) -> list[tuple[dict, float]]:
             step["seqs"] = session.seqs_for_ids(view, step.pop("ids")).tolist()
         if "id" in step:
             step["seq"] = int(session.seqs_for_ids(view, [step.pop("id")])[0])
-        content = {**step, "type": "action", "request": request}
+        content = {**step, "type": "action", "request": request, "epoch": page._epoch}
         out.append(({"method": "custom", "content": content}, gap))
     return out
 

@@ -1,6 +1,12 @@
 // The dataset page widget: search, filters, pages of records, annotation and
 // progress for one dataset. The kernel owns the data; this view renders the
 // page it is sent and sends intents back (see rubrix_widgets/widgets/dataset_page.py).
+// Intents name records by position (seq) with the epoch of the page they were drawn
+// on (`_epoch`): after records are deleted the kernel refuses an old position instead
+// of changing the record that moved into it, and this view forgets what it kept per
+// position (selection, opened texts) when the epoch changes. The view asks the kernel
+// to `sync` (show writes made elsewhere) when the kernel says another writer in it
+// changed the dataset, and every SYNC_MS while it is shown (other processes' writes).
 import { h, replaceChildren } from "./dom";
 import { filterChips, filterMenus, clean, type FilterBarState } from "./filters_bar";
 import { clip, count, setLabelOrder } from "./format";
@@ -17,12 +23,13 @@ import { sidebar } from "./sidebar";
 import type { Filters, Model, PageRecord, SavedRule, Traits } from "./types";
 
 export const SEARCH_DEBOUNCE_MS = 350;
+export const SYNC_MS = 3_000; // how often a shown page asks for writes made by other processes
 export { DRAFT_SAVE_MS } from "./drafts";
 export { PAGE_SIZES } from "./page_controls";
 const WATCHED: (keyof Traits)[] = [
   "query", "filters", "sort", "page", "page_size", "mode", "total", "dataset_name", "task",
   "_records", "_facets", "_labels", "_progress", "_keywords", "_error", "_warnings", "_history",
-  "_sortable", "_schema_locked", "_mentions", "metrics", "rules", "_rules_error",
+  "_sortable", "_schema_locked", "_mentions", "metrics", "rules", "_rules_error", "_epoch",
 ];
 const NO_RULES: SavedRule[] = [];
 
@@ -33,6 +40,8 @@ export class DatasetPageView {
   private requests: Requests;
   private search: HTMLInputElement;
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
+  private syncTimer: ReturnType<typeof setInterval>;
+  private syncing = false;
   private parts: Record<"top" | "searchNotes" | "filters" | "chips" | "toolbar" | "bulk" | "list" | "pager" | "side", HTMLElement>;
   private status: HTMLElement;
   private alert: HTMLElement;
@@ -55,7 +64,8 @@ export class DatasetPageView {
   private metadataOpen = new Set<number>();
   private menu: FilterBarState = { open: null, menuSearch: "" };
   private bulkLabel = "";
-  private drafts = new Drafts((record, text) => void this.act("edit", { seqs: [record.seq] }, { annotation: text }));
+  private drafts = new Drafts((record, text, epoch) => void this.act("edit", { seqs: [record.seq] }, { annotation: text }, epoch));
+  private renderedEpoch = ""; // the epoch of the records drawn now
   private explainLabels = new Map<number, string>();
   private ner = new NerEditor({
     labels: () => this.get("_labels") ?? [],
@@ -124,8 +134,23 @@ export class DatasetPageView {
     this.releaseKeys = captureKeys(this.root, (e) => this.onKey(e)); // never to notebook shortcuts
     for (const name of WATCHED) this.listen(`change:${name}`, () => this.schedule());
     this.listen("change:_error", () => this.schedule());
-    this.listen("msg:custom", (message: unknown) => void this.requests.receive(message));
+    this.listen("msg:custom", (message: unknown) => {
+      if (!this.requests.receive(message) && (message as { type?: string })?.type === "changed") this.sync();
+    });
     this.render();
+    this.syncTimer = setInterval(() => {
+      if (this.root.isConnected && this.root.ownerDocument.visibilityState !== "hidden") this.sync();
+    }, SYNC_MS);
+  }
+
+  /** Ask the kernel to show writes made elsewhere (one request at a time: a busy kernel
+   * gets one, not a queue of them). */
+  private sync(): void {
+    if (this.syncing || this.disposed) return;
+    this.syncing = true;
+    void this.requests.send({ action: "sync" }).then(() => {
+      this.syncing = false;
+    });
   }
 
   private listen(event: string, callback: (...args: unknown[]) => void): void {
@@ -138,6 +163,7 @@ export class DatasetPageView {
     for (const [event, callback] of this.listeners) this.model.off(event, callback);
     this.releaseKeys();
     if (this.searchTimer) clearTimeout(this.searchTimer);
+    clearInterval(this.syncTimer);
     this.drafts.dispose();
     this.rules?.dispose();
     this.requests.dispose();
@@ -181,16 +207,19 @@ export class DatasetPageView {
   }
 
   // --- actions ---------------------------------------------------------------------------
-  /** Send an intent; the records show "saving" until the kernel acknowledges it is on disk. */
-  async act(action: string, target: Scope | null, extra: Record<string, unknown> = {}): Promise<boolean> {
+  /** Send an intent; the records show "saving" until the kernel acknowledges it is on disk.
+   * Record positions go with ``epoch``, the epoch of the page they were drawn on (by
+   * default the page drawn now: clicks can only land on what is drawn). */
+  async act(action: string, target: Scope | null, extra: Record<string, unknown> = {}, epoch = this.renderedEpoch): Promise<boolean> {
     // A draft being typed is saved quietly: its text area stays usable.
     const seqs = target && "seqs" in target && action !== "edit" ? target.seqs : [];
     for (const seq of seqs) this.pending.add(seq);
     const writes = action !== "full_text";
+    const positions = (target !== null && "seqs" in target) || "seq" in extra;
     this.alert.textContent = "";
     if (writes) this.status.textContent = "Saving…";
     this.schedule();
-    const ack = await this.requests.send({ action, ...(target ?? {}), ...extra });
+    const ack = await this.requests.send({ action, ...(target ?? {}), ...extra, ...(positions ? { epoch } : {}) });
     for (const seq of seqs) this.pending.delete(seq);
     if (this.disposed) return ack.ok;
     if (ack.ok) {
@@ -198,7 +227,9 @@ export class DatasetPageView {
       if (writes) {
         this.status.textContent = action === "add_label" ? "Label added" : `Saved${n ? ` (${count(n)} record${n === 1 ? "" : "s"})` : ""}`;
       }
-      if (action === "full_text" && typeof ack.changed === "string") this.fullTexts.set(String(extra.id), ack.changed);
+      if (action === "full_text" && typeof ack.changed === "string" && epoch === this.renderedEpoch) {
+        this.fullTexts.set(String(extra.id), ack.changed);
+      }
     } else {
       this.status.textContent = "";
       this.alert.textContent = clip(ack.error ?? "The kernel rejected this action", 2000);
@@ -321,7 +352,7 @@ export class DatasetPageView {
       if (chosen === undefined) return;
       e.preventDefault();
       this.focusNext = (card as HTMLElement).dataset.key ?? null;
-      this.drafts.edit(record, chosen[0], true);
+      this.drafts.edit(record, chosen[0], this.renderedEpoch, true);
       this.schedule();
     } else if (/^[1-9]$/.test(e.key) && this.task !== TOKEN_CLASSIFICATION) {
       const label = choicesFor(record, this.get("_labels"))[Number(e.key) - 1];
@@ -373,6 +404,8 @@ export class DatasetPageView {
       this.selected.clear();
       this.scopeAll = false;
     }
+    const epoch = this.get("_epoch") ?? "";
+    if (epoch !== this.renderedEpoch) this.forgetPositions(epoch);
     const query = this.get("query");
     if (this.root.ownerDocument.activeElement !== this.search && this.searchTimer === null && this.search.value !== query) {
       this.search.value = query;
@@ -427,6 +460,20 @@ export class DatasetPageView {
       error: this.get("_rules_error") ?? "",
     });
     this.restoreFocus(focusKey, caret);
+  }
+
+  /** Records were deleted (or the dataset logged again): positions name other records now.
+   * Forget what was kept per position; drafts are kept per record id and stay. */
+  private forgetPositions(epoch: string): void {
+    const first = this.renderedEpoch === "";
+    this.renderedEpoch = epoch;
+    if (first) return;
+    this.ner.reset();
+    this.selected.clear();
+    this.expanded.clear();
+    this.fullTexts.clear();
+    this.metadataOpen.clear();
+    this.explainLabels.clear();
   }
 
   private restoreFocus(key: string | null, caret: number | null): void {
@@ -529,11 +576,11 @@ export class DatasetPageView {
         recordCard({
           task: this.task,
           ner: this.task === TOKEN_CLASSIFICATION ? this.ner.props(record) : undefined,
-          draft: this.drafts.get(record.seq),
+          draft: this.drafts.get(record),
           explainLabel: this.explainLabels.get(record.seq) ?? defaultExplainLabel(record),
-          onEdit: (text) => this.drafts.edit(record, text),
+          onEdit: (text) => this.drafts.edit(record, text, this.renderedEpoch),
           onUse: (text) => {
-            this.drafts.edit(record, text, true);
+            this.drafts.edit(record, text, this.renderedEpoch, true);
             this.schedule();
           },
           onExplainLabel: (label) => {

@@ -101,7 +101,7 @@ function predictionBars(record: PageRecord): HTMLElement | null {
 function outcome(record: PageRecord, annotated: string[]): HTMLElement | null {
   if (!annotated.length || !record.prediction?.length) return null;
   let predicted: string[];
-  if (record.multi_label) predicted = record.prediction.filter(([, s]) => s >= 0.5).map(([l]) => l);
+  if (record.multi_label) predicted = record.prediction.filter(([, s]) => s > 0.5).map(([l]) => l);
   else predicted = [[...record.prediction].sort((a, b) => b[1] - a[1])[0][0]];
   const ok = predicted.length === annotated.length && predicted.every((l) => annotated.includes(l));
   return h("span", { class: ok ? "rw-outcome rw-ok" : "rw-outcome rw-ko" }, ok ? "Predicted ok" : "Predicted ko");

@@ -85,6 +85,7 @@ export interface Traits {
   _sortable: string[];
   _schema_locked: boolean;
   _saved: number;
+  _epoch: string; // the epoch of the records' positions (seq_epoch.py); sent back with them
   // Optional: absent in a model made before these panels existed (and in test fakes).
   metrics?: SearchMetrics;
   rules?: SavedRule[];
@@ -146,4 +147,5 @@ export interface Ack {
   ok: boolean;
   error?: string;
   changed?: unknown;
+  stale?: boolean; // refused: positions drawn before records were deleted (page redrawn)
 }

@@ -108,6 +108,7 @@ export function defaultTraits(): Traits {
     _sortable: ["score", "last_updated", "event_timestamp", "id"],
     _schema_locked: false,
     _saved: 0,
+    _epoch: "uid-1:0",
   };
 }
 

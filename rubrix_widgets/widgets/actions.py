@@ -174,7 +174,7 @@ def discard(table: pa.Table, task: str, annotator: str) -> tuple[pa.Table, list[
 
 
 def _predicted_labels(table: pa.Table) -> pa.Array:
-    """Top label (single-label) or labels scoring >= 0.5 (multi-label); null without prediction."""
+    """Top label (single-label) or labels scoring > 0.5 (multi-label); null without prediction."""
     prediction = table.column("prediction").combine_chunks()
     top = pc.struct_field(first_item(prediction), "label").to_pylist()
     multi = table.column("multi_label").to_pylist()
@@ -185,7 +185,7 @@ def _predicted_labels(table: pa.Table) -> pa.Array:
             values.append(
                 None
                 if pairs[i] is None
-                else [lab for lab, score in pairs[i] if score >= MULTI_LABEL_THRESHOLD]
+                else [lab for lab, score in pairs[i] if score > MULTI_LABEL_THRESHOLD]
             )
         else:
             values.append(None if label is None else [label])

@@ -11,6 +11,14 @@ The kernel owns the data: the browser gets one page of records at a time
 (JSON, texts cut to a few thousand characters) and sends back intents
 (``{"type": "action", ...}`` messages, answered with an ``ack`` once the
 change is on disk). Every method here takes the same path as the click.
+
+Intents name records by position, with the epoch of the page they were drawn on
+(``_epoch``, see ``seq_epoch.py``): once records were deleted, an old position is
+refused (and the page redrawn), never applied to another record. Writes made
+elsewhere show on the next ``sync`` intent (``w.sync()`` in Python): the front end
+sends one when the kernel tells it another writer in this kernel changed the
+dataset (``store_follower.py``), and every few seconds while it is shown (writes
+by other processes).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import numpy as np
 import traitlets
 from anywidget import AnyWidget
 
-from ..errors import QuerySyntaxError, RubrixWidgetsError, StorageError
+from ..errors import NotFoundError, QuerySyntaxError, RubrixWidgetsError, StorageError
 from ..search.query_parser import operator_hint
 from ..timing import logger
 from .dataset_session import ActionResult, DatasetSession
@@ -34,7 +42,9 @@ from .front_end import front_end
 from .kernel_loop import running_loop, soon
 from .rules_panel import RulesPanel
 from .search_metrics import SearchMetrics
+from .seq_epoch import StalePageError, epoch_of
 from .sorting import INDEXED_ORDER, check_sort
+from .store_follower import StoreFollower
 
 MODES = ("explore", "annotate")
 MAX_PAGE_SIZE = 200
@@ -82,6 +92,7 @@ class DatasetPage(AnyWidget):
     _sortable = traitlets.List().tag(sync=True)
     _schema_locked = traitlets.Bool(False).tag(sync=True)
     _saved = traitlets.Int(0).tag(sync=True)
+    _epoch = traitlets.Unicode("").tag(sync=True)  # of the records' positions (seq_epoch.py)
 
     def __init__(self, name: str, page_size: int = 20, mode: str = "explore", **kwargs: Any):
         known = {"query", "filters", "sort", "page"}
@@ -103,6 +114,8 @@ class DatasetPage(AnyWidget):
         self._unsettled = np.zeros(0, dtype=np.int64)
         self._first_done = False
         self._settle_handle: asyncio.TimerHandle | None = None
+        self._shown: tuple[str, int] | None = None  # (uid, version) of the records shown
+        self._uid: str | None = None
         super().__init__(page_size=page_size, mode=mode, dataset_name=name, **kwargs)
         self.task = self._session.task
         self.observe(self._on_view_change, names=["query", "filters", "sort"])
@@ -111,6 +124,10 @@ class DatasetPage(AnyWidget):
         # The first page at once; facets and keywords right after the cell has shown it.
         self.refresh(quick=True)
         soon(self._complete_first_refresh)
+        session = self._session
+        self._follower = StoreFollower(
+            session.store.folder, self._on_store_change, lambda: session.writing
+        )
 
     def _complete_first_refresh(self) -> None:
         if not self._first_done:
@@ -210,6 +227,12 @@ class DatasetPage(AnyWidget):
         """
         start = time.perf_counter()
         view = self._session.view(index_may_lag=quick and changed is not None)
+        uid = view.manifest.uid
+        if uid != self._uid:  # a new dataset (deleted and logged again): the history is moot
+            if self._uid is not None:
+                self._session.history.clear()
+            self._uid = uid
+        self._shown = (uid, view.manifest.version)  # what sync() compares with
         try:
             compiled, warnings = self._session.compile(view, self.query, self.filters)
         except QuerySyntaxError as exc:
@@ -228,12 +251,10 @@ class DatasetPage(AnyWidget):
             self._error = ""
             self._warnings = warnings
             self._records = records
+            self._epoch = epoch_of(view.manifest)
             self.total = total
             self._progress = self._session.progress(view)
-            self._history = {
-                "can_undo": self._session.history.can_undo,
-                "can_redo": self._session.history.can_redo,
-            }
+            self._history = self._session.history.state()
             self._labels = self._session.labels(view)
             self._schema_locked = bool((view.manifest.settings or {}).get("label_schema"))
             if not quick:
@@ -249,7 +270,7 @@ class DatasetPage(AnyWidget):
                 self._mentions = self._session.mentions(view, compiled)
         if self._df_wanted:
             version, mirrored = view.manifest.version, self._mirror.version
-            in_step = self._mirror.key == self._view_key and (
+            in_step = (self._mirror.key, self._mirror.uid) == (self._view_key, uid) and (
                 mirrored == version
                 if base_version is None
                 else mirrored == base_version and version == base_version + 1
@@ -267,14 +288,56 @@ class DatasetPage(AnyWidget):
             "page refresh (quick=%s) took %.1f ms", quick, (time.perf_counter() - start) * 1e3
         )
 
-    # --- actions: the same path for clicks and Python calls ----------------------------
-    def _seqs(self, ids) -> np.ndarray:
-        return self._session.seqs_for_ids(self._session.view(), ids)
+    # --- following writes made elsewhere -------------------------------------------------
+    def sync(self) -> bool:
+        """Show the dataset as it is now if someone else wrote to it (another page, a cell,
+        another process); returns whether it had changed. The front end asks for this by
+        itself (the ``sync`` intent) while it shows the page."""
+        try:
+            manifest = self._session.store.manifest()
+        except NotFoundError:
+            changed = self._shown is not None
+            self._show_gone()
+            return changed
+        if (manifest.uid, manifest.version) == self._shown:
+            return False
+        self.refresh(keywords=True)
+        return True
 
-    def _all_seqs(self) -> np.ndarray:
+    def _on_store_change(self) -> None:
+        """Another writer in this kernel changed the dataset: tell the front end, which asks
+        for a ``sync`` if it shows the page (a page nobody shows does no work)."""
+        if self.comm is not None:
+            self.send({"type": "changed"})
+
+    def _show_gone(self) -> None:
+        self._shown = None
+        with self.hold_sync():
+            self._error = (
+                f"dataset {self.dataset_name!r} was deleted; this page shows it again if records "
+                "are logged to it"
+            )
+            self._records = []
+            self._epoch = ""
+            self.total = 0
+
+    def close(self) -> None:
+        follower = getattr(self, "_follower", None)
+        if follower is not None:
+            follower.close()
+        super().close()
+
+    # --- actions: the same path for clicks and Python calls ----------------------------
+    def _seqs(self, ids) -> tuple[np.ndarray, str]:
+        """Positions of these ids now, and their epoch."""
+        view = self._session.view()
+        return self._session.seqs_for_ids(view, ids), epoch_of(view.manifest)
+
+    def _all_seqs(self) -> tuple[np.ndarray, str]:
+        """Positions of every record matching the search now, and their epoch."""
         view = self._session.view()
         compiled, _ = self._session.compile(view, self.query, self.filters)
-        return self._session.matching_seqs(view, compiled)
+        return self._session.matching_seqs(view, compiled), epoch_of(view.manifest)
 
     def _after(self, result: ActionResult, settle: bool = True) -> ActionResult:
         """Show a write (already on disk): page, progress and ``df`` at once, then
@@ -320,45 +383,61 @@ class DatasetPage(AnyWidget):
         Text classification: a label or a list of labels (single-label records become
         Validated, multi-label Edited). Text2Text: the corrected text (Validated).
         """
-        return self._after(self._session.act("annotate", self._seqs(ids), annotation)).changed
+        return self._act("annotate", self._seqs(ids), annotation)
 
     def edit(self, ids, text: str) -> int:
         """Text2Text: save a draft of the corrected text (status Edited, as typing does)."""
-        return self._after(self._session.act("edit", self._seqs(ids), text)).changed
+        return self._act("edit", self._seqs(ids), text)
 
     def add_span(self, id, label: str, start: int, end: int) -> int:
         """NER: add a span (character offsets, snapped to tokens) to one record; Edited.
         Without ``allow_overlapping`` it replaces the spans it overlaps."""
-        seq = int(self._seqs([id])[0])
-        return self._after(self._session.edit_span("add", seq, label, start, end)).changed
+        seqs, epoch = self._seqs([id])
+        result = self._session.edit_span("add", int(seqs[0]), label, start, end, epoch=epoch)
+        return self._after(result).changed
 
     def remove_span(self, id, label: str, start: int, end: int) -> int:
         """NER: remove one span from one record; Edited."""
-        seq = int(self._seqs([id])[0])
-        return self._after(self._session.edit_span("remove", seq, label, start, end)).changed
+        seqs, epoch = self._seqs([id])
+        result = self._session.edit_span("remove", int(seqs[0]), label, start, end, epoch=epoch)
+        return self._after(result).changed
 
     def validate(self, ids) -> int:
         """Accept the annotation, or the top prediction when there is none."""
-        return self._after(self._session.act("validate", self._seqs(ids))).changed
+        return self._act("validate", self._seqs(ids))
 
     def discard(self, ids) -> int:
-        return self._after(self._session.act("discard", self._seqs(ids))).changed
+        return self._act("discard", self._seqs(ids))
 
     def annotate_all(self, annotation) -> int:
         """Annotate every record matching the current search and filters."""
-        return self._after(self._session.act("annotate", self._all_seqs(), annotation)).changed
+        return self._act("annotate", self._all_seqs(), annotation)
 
     def validate_all(self) -> int:
-        return self._after(self._session.act("validate", self._all_seqs())).changed
+        return self._act("validate", self._all_seqs())
 
     def discard_all(self) -> int:
-        return self._after(self._session.act("discard", self._all_seqs())).changed
+        return self._act("discard", self._all_seqs())
+
+    def _act(self, kind: str, targets: tuple[np.ndarray, str], annotation=None) -> int:
+        seqs, epoch = targets
+        return self._after(self._session.act(kind, seqs, annotation, epoch=epoch)).changed
 
     def undo(self) -> int:
-        return self._after(self._session.undo()).changed
+        """Undo the last change made on this page (its records found by id if records
+        were deleted since); returns how many records changed."""
+        return self._step("undo")
 
     def redo(self) -> int:
-        return self._after(self._session.redo()).changed
+        return self._step("redo")
+
+    def _step(self, action: str, settle: bool = True) -> int:
+        try:
+            result = self._session.undo() if action == "undo" else self._session.redo()
+        except ValueError:  # its records were deleted: the step left the history
+            self._history = self._session.history.state()
+            raise
+        return self._after(result, settle=settle).changed
 
     @property
     def page_ids(self) -> list:
@@ -439,6 +518,10 @@ class DatasetPage(AnyWidget):
                     "saved": self._saved,
                 }
             )
+        except StalePageError as exc:  # positions from before a deletion: redraw the page
+            self._redraw()
+            ack = {"type": "ack", "request": request, "ok": False, "error": str(exc)}
+            self.send({**ack, "stale": True})
         except (ValueError, RubrixWidgetsError) as exc:
             self.send({"type": "ack", "request": request, "ok": False, "error": str(exc)})
         except Exception as exc:  # the browser must always get an answer
@@ -455,14 +538,26 @@ class DatasetPage(AnyWidget):
             if len(self._unsettled):
                 self._settle_later()
 
+    def _redraw(self) -> None:
+        """Show the records as they are now (after a refused stale action)."""
+        try:
+            self.refresh(keywords=True)
+        except NotFoundError:
+            self._show_gone()
+
     def _dispatch(self, content: dict) -> Any:
         action = content.get("action")
         scope_all = content.get("scope") == "query"
-        seqs = content.get("seqs")
+        # Positions come with the epoch of the page they were drawn on (seq_epoch.py).
+        epoch = content.get("epoch")
         if action in ("annotate", "edit", "validate", "discard"):
-            targets = self._all_seqs() if scope_all else self._checked_seqs(seqs)
+            if scope_all:  # the records matching the search now: positions of now
+                seqs, epoch = self._all_seqs()
+            else:
+                seqs = self._checked_seqs(content.get("seqs"))
             annotation = content.get("annotation") if action in ("annotate", "edit") else None
-            return self._after(self._session.act(action, targets, annotation), settle=False).changed
+            result = self._session.act(action, seqs, annotation, epoch=epoch)
+            return self._after(result, settle=False).changed
         if action in ("add_span", "remove_span"):
             result = self._session.edit_span(
                 action.partition("_")[0],
@@ -470,16 +565,17 @@ class DatasetPage(AnyWidget):
                 content.get("label"),
                 content.get("start"),
                 content.get("end"),
+                epoch=epoch,
             )
             return self._after(result, settle=False).changed
-        if action == "undo":
-            return self._after(self._session.undo(), settle=False).changed
-        if action == "redo":
-            return self._after(self._session.redo(), settle=False).changed
+        if action in ("undo", "redo"):
+            return self._step(action, settle=False)
         if action == "add_label":
             return self.add_label(content.get("label"))
         if action == "full_text":
-            return self._session.full_text(content.get("seq"), content.get("key"))
+            return self._session.full_text(content.get("seq"), content.get("key"), epoch=epoch)
+        if action == "sync":
+            return self.sync()
         query, label = content.get("query"), content.get("label")
         if action == "rule_metrics":
             metrics, notes = self._rules.metrics(query, label)

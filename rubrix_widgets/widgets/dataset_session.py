@@ -4,6 +4,11 @@ No widget code here: the page widget (and tests) call these methods, and
 every click ends up in :meth:`DatasetSession.act`, which writes to the
 store before returning. Indexing is deferred (``index_now=False``), so a
 click is on disk in a few milliseconds and the index catches up right after.
+
+Records are named by position (seq) together with the epoch of the numbering those
+positions come from (``seq_epoch``): an action with an old epoch is refused, never
+applied to the record that moved into the position. Undo and redo, which the kernel
+keeps, follow their records by id across a deletion.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from . import actions
 from .filters import combine
 from .history import History, Step
 from .page_json import page_json
+from .seq_epoch import StalePageError, check_epoch, epoch_of
 from .sorting import sorted_page
 
 METADATA_FACETS = 12
@@ -54,8 +60,9 @@ class DatasetSession:
         self.name = ws.check_name(name)
         self.store = ws.existing(name)
         self.history = History()
+        self.writing = False  # True while this session's own write commits
         self._compiled: dict[tuple, tuple[tantivy.Query, list[str]]] = {}
-        self._metadata_keys: tuple[int, list[str]] = (-1, [])
+        self._metadata_keys: tuple[tuple[str, int] | None, list[str]] = (None, [])
         self._bool_keys: set[str] = set()
         self._labels: tuple[object, list[str]] = (None, [])
         self._facets: tuple[tantivy.Query, tuple, dict] | None = None
@@ -68,11 +75,16 @@ class DatasetSession:
     def task(self) -> str:
         return self.store.manifest().task
 
+    def epoch(self) -> str:
+        """The epoch of the dataset's record positions now (see :mod:`.seq_epoch`)."""
+        return epoch_of(self.store.manifest())
+
     def compile(
         self, view: DatasetView, query: str, filters: dict
     ) -> tuple[tantivy.Query, list[str]]:
         """The search with its filters, as a tantivy query (cached per version)."""
-        key = (query, json.dumps(filters, sort_keys=True), view.manifest.version)
+        # uid: a dataset deleted and logged again restarts its versions
+        key = (query, json.dumps(filters, sort_keys=True), view.manifest.uid, view.manifest.version)
         hit = self._compiled.get(key)
         if hit is None:
             parsed = parse_query(query)
@@ -109,15 +121,12 @@ class DatasetSession:
         """Stored positions of these record ids (in the order given); unknown ids raise."""
         if isinstance(ids, str | int) or not hasattr(ids, "__iter__"):
             ids = [ids]
-        keys = [str(i) for i in ids]
-        query = tantivy.Query.term_set_query(view.index.index.schema, "id", keys)
-        found, _ = run_search(view.searcher, query, len(keys), count=False)
-        stored = view.live.rows(found).column("id").to_pylist() if len(found) else []
-        where = dict(zip(stored, found.tolist(), strict=True))
-        missing = [i for i, k in zip(ids, keys, strict=True) if k not in where]
+        ids = list(ids)
+        seqs = positions(view, [str(i) for i in ids])
+        missing = [i for i, seq in zip(ids, seqs, strict=True) if seq < 0]
         if missing:
             raise ValueError(f"dataset {self.name!r} has no records with ids {missing[:5]!r}")
-        return np.array([where[k] for k in keys], dtype=np.int64)
+        return seqs
 
     def facets(self, view: DatasetView, compiled: tantivy.Query) -> dict:
         """Counts per label, agent, status and metadata value among the matches.
@@ -163,7 +172,7 @@ class DatasetSession:
         Annotation actions never change metadata: recomputed when the record count changes.
         """
         records, keys = self._metadata_keys
-        if records == view.manifest.records:
+        if records == (view.manifest.uid, view.manifest.records):
             return keys
         column = view.live.column("metadata")
         sample = (
@@ -182,7 +191,7 @@ class DatasetSession:
                         counts[key] += 1
         keys = [k for k, _ in counts.most_common(METADATA_FACETS)]
         self._bool_keys = {k for k in keys if kinds.get(k) == {bool}}
-        self._metadata_keys = (view.manifest.records, keys)
+        self._metadata_keys = (view.manifest.uid, view.manifest.records), keys
         return keys
 
     def labels(self, view: DatasetView) -> list[str]:
@@ -191,14 +200,15 @@ class DatasetSession:
         if schema:
             return list(schema)
         version, labels = self._labels
-        if version != (view.manifest.version, tuple(view.manifest.labels)):
+        key = (view.manifest.uid, view.manifest.version, tuple(view.manifest.labels))
+        if version != key:
             seen: set[str] = set(view.manifest.labels)
             for token, _ in view.searcher.terms_with_prefix("kw", "predicted_as:"):
                 seen.add(token.partition(":")[2])
             for token, _ in view.searcher.terms_with_prefix("kw", "annotated_as:"):
                 seen.add(token.partition(":")[2])
             labels = sorted(seen)
-            self._labels = ((view.manifest.version, tuple(view.manifest.labels)), labels)
+            self._labels = (key, labels)
         return labels
 
     @staticmethod
@@ -224,9 +234,11 @@ class DatasetSession:
         texts = all_texts(view.live.rows(seqs), view.task).drop_null()
         return [[word, count] for word, count in keyword_counts(texts, limit).items()]
 
-    def full_text(self, seq, key) -> str:
-        """The whole text of one input (``key``) of the record at ``seq`` (pages send cut texts)."""
-        _, live = self.store.records()
+    def full_text(self, seq, key, *, epoch: str) -> str:
+        """The whole text of one input (``key``) of the record at ``seq`` (pages send cut
+        texts); ``epoch``: that of the page showing ``seq``."""
+        manifest, live = self.store.records()
+        check_epoch(epoch, manifest, self.name)
         if not isinstance(seq, int) or not 0 <= seq < live.size:
             raise ValueError(f"no record at position {seq!r}")
         row = live.rows([seq]).to_pylist()[0]
@@ -263,10 +275,14 @@ class DatasetSession:
         return out
 
     # -- writing ---------------------------------------------------------------------
-    def act(self, kind: str, seqs, annotation=None, annotator: str | None = None) -> ActionResult:
-        """Annotate, validate or discard the records at ``seqs``; on disk when this returns."""
+    def act(
+        self, kind: str, seqs, annotation=None, annotator: str | None = None, *, epoch: str
+    ) -> ActionResult:
+        """Annotate, validate or discard the records at ``seqs`` (positions of ``epoch``,
+        see :mod:`.seq_epoch`); on disk when this returns."""
         annotator = annotator or ws.annotator()
-        _, live = self.store.records()
+        manifest, live = self.store.records()
+        check_epoch(epoch, manifest, self.name)
         seqs = np.unique(np.asarray(seqs, dtype=np.int64))  # a record named twice is one record
         if not len(seqs):
             return ActionResult(0)
@@ -300,53 +316,93 @@ class DatasetSession:
         before, _ = actions.keep_rows(before, seqs, skipped)
         base = None
         if len(kept):
-            base = self._write(after, kept)
-            self.history.push(Step(kind, kept, before, after))
+            base = self._write(after, kept, epoch)
+            self.history.push(Step(kind, kept, before, after, epoch))
         return ActionResult(len(kept), len(skipped), kept, base)
 
     def edit_span(
-        self, op: str, seq, label, start, end, annotator: str | None = None
+        self, op: str, seq, label, start, end, annotator: str | None = None, *, epoch: str
     ) -> ActionResult:
-        """Add (``op="add"``, snapped to tokens) or remove one span of the record at ``seq``."""
-        if self.task != TOKEN_CLASSIFICATION:
-            raise ValueError(f"spans are edited on TokenClassification records, not {self.task}")
+        """Add (``op="add"``, snapped to tokens) or remove one span of the record at ``seq``
+        (a position of ``epoch``)."""
+        manifest, live = self.store.records()
+        check_epoch(epoch, manifest, self.name)
+        if manifest.task != TOKEN_CLASSIFICATION:
+            raise ValueError(
+                f"spans are edited on TokenClassification records, not {manifest.task}"
+            )
         annotator = annotator or ws.annotator()
-        _, live = self.store.records()
         if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < live.size:
             raise ValueError(f"no record at position {seq!r}; the dataset has {live.size}")
         seqs = np.array([seq], dtype=np.int64)
         before = live.rows(seqs)
-        overlap = bool((self.store.manifest().settings or {}).get("allow_overlapping"))
+        overlap = bool((manifest.settings or {}).get("allow_overlapping"))
         after, _ = actions.edit_span(before, op, label, start, end, annotator, overlap)
-        base = self._write(after, seqs)
-        self.history.push(Step(f"{op}_span", seqs, before, after))
+        base = self._write(after, seqs, epoch)
+        self.history.push(Step(f"{op}_span", seqs, before, after, epoch))
         return ActionResult(1, 0, seqs, base)
 
     def undo(self) -> ActionResult:
         step = self.history.undo()
         if step is None:
             return ActionResult(0)
-        base = self._write(step.before, step.seqs)
-        return ActionResult(len(step.seqs), 0, step.seqs, base)
+        gone = self._follow(step)
+        base = self._write(step.before, step.seqs, step.epoch)
+        return ActionResult(len(step.seqs), gone, step.seqs, base)
 
     def redo(self) -> ActionResult:
         step = self.history.redo()
         if step is None:
             return ActionResult(0)
-        base = self._write(step.after, step.seqs)
-        return ActionResult(len(step.seqs), 0, step.seqs, base)
+        gone = self._follow(step)
+        base = self._write(step.after, step.seqs, step.epoch)
+        return ActionResult(len(step.seqs), gone, step.seqs, base)
 
-    def _write(self, rows: pa.Table, seqs: np.ndarray) -> int:
-        """Write rows back at their seqs; returns the dataset version they were applied to."""
+    def _follow(self, step: Step) -> int:
+        """Bring a history step's positions to the current epoch: its records are found by
+        id (records deleted since are dropped from it). Returns how many were dropped;
+        raises (and forgets the step) when none of its records is left."""
+        if step.epoch == epoch_of(self.store.manifest()):
+            return 0
+        view = self.view()  # the uid, the positions and their epoch from one view
+        now = epoch_of(view.manifest)
+        if step.epoch.partition(":")[0] != view.manifest.uid:
+            self.history.clear()
+            raise StalePageError(
+                f"dataset {self.name!r} was deleted and created again since this change: "
+                "nothing was changed, and there is nothing left to undo or redo (the history "
+                "is cleared)"
+            )
+        found = positions(view, step.before.column("id").to_pylist())
+        keep = found >= 0
+        if not keep.any():
+            self.history.forget(step)
+            raise ValueError(
+                f"the {len(found)} record(s) this change touched were deleted from dataset "
+                f"{self.name!r} since: nothing to undo or redo"
+            )
+        mask = pa.array(keep)
+        step.seqs, step.epoch = found[keep], now
+        step.before, step.after = step.before.filter(mask), step.after.filter(mask)
+        return int((~keep).sum())
+
+    def _write(self, rows: pa.Table, seqs: np.ndarray, epoch: str) -> int:
+        """Write rows back at their seqs (positions of ``epoch``, checked again under the
+        write lock); returns the dataset version they were applied to."""
         batch = rows.drop_columns(list(BOOKKEEPING))
         name = self.name
         base: list[int] = []
 
         def check(manifest: Manifest) -> None:
+            check_epoch(epoch, manifest, name)
             check_label_schema(batch, manifest.task, manifest.settings, name)
             base.append(manifest.version)
 
-        self.store.write(batch, check=check, index_now=False, seqs=seqs)
+        self.writing = True  # the page ignores the change notice of its own write
+        try:
+            self.store.write(batch, check=check, index_now=False, seqs=seqs)
+        finally:
+            self.writing = False
         return base[-1]
 
     def add_label(self, label: str) -> list[str]:
@@ -370,6 +426,17 @@ class DatasetSession:
             self.store.update_info(change)
         self._labels = (None, [])
         return self.labels(self.view())
+
+
+def positions(view: DatasetView, ids: list[str]) -> np.ndarray:
+    """The stored position of each record id (str) in ``view``, -1 for unknown ids."""
+    if not ids:
+        return np.zeros(0, dtype=np.int64)
+    query = tantivy.Query.term_set_query(view.index.index.schema, "id", ids)
+    found, _ = run_search(view.searcher, query, len(ids), count=False)
+    stored = view.live.rows(found).column("id").to_pylist() if len(found) else []
+    where = dict(zip(stored, found.tolist(), strict=True))
+    return np.array([where.get(i, -1) for i in ids], dtype=np.int64)
 
 
 def _facet_value(value):

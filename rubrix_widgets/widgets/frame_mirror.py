@@ -27,6 +27,7 @@ class FrameMirror:
         self.seqs = np.zeros(0, dtype=np.int64)
         self.key: object = None
         self.version = -1  # the dataset version the frame reflects
+        self.uid = ""  # and the dataset's uid (a dataset logged again restarts its versions)
 
     def build(self, view: DatasetView, query: tantivy.Query, everything: bool, key: object):
         """All matches, in first-logged order."""
@@ -39,7 +40,7 @@ class FrameMirror:
             table = view.live.rows(self.seqs)
         self.frame = frame_from_table(table, view.task, self.name)
         self.key = key
-        self.version = view.manifest.version
+        self.version, self.uid = view.manifest.version, view.manifest.uid
         return self.frame
 
     def update(
@@ -57,7 +58,7 @@ class FrameMirror:
         matches join. Returns the current frame itself when nothing changed.
         """
         assert self.frame is not None
-        self.version = view.manifest.version
+        self.version, self.uid = view.manifest.version, view.manifest.uid
         changed = np.unique(np.asarray(changed, dtype=np.int64))
         if everything:
             matching = changed

@@ -1,7 +1,8 @@
 """Undo and redo of annotation actions, kept in the kernel.
 
-A step remembers the stored rows before and after an action; undo writes
-the "before" rows back, redo the "after" rows. A new action clears redo.
+A step remembers the stored rows before and after an action, at the record positions
+of one epoch (see seq_epoch.py); undo writes the "before" rows back, redo the "after"
+rows. A new action clears redo.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Step:
     seqs: np.ndarray
     before: pa.Table
     after: pa.Table
+    epoch: str  # the epoch of ``seqs``: after a deletion, the records are found by id
 
 
 class History:
@@ -36,6 +38,10 @@ class History:
     def can_redo(self) -> bool:
         return bool(self._undone)
 
+    def state(self) -> dict[str, bool]:
+        """What the page's Undo / Redo buttons show."""
+        return {"can_undo": self.can_undo, "can_redo": self.can_redo}
+
     def push(self, step: Step) -> None:
         self._done.append(step)
         del self._done[: -self.limit]
@@ -47,6 +53,15 @@ class History:
         step = self._done.pop()
         self._undone.append(step)
         return step
+
+    def forget(self, step: Step) -> None:
+        """Drop ``step`` (its records are gone) from both stacks."""
+        self._done = [s for s in self._done if s is not step]
+        self._undone = [s for s in self._undone if s is not step]
+
+    def clear(self) -> None:
+        self._done.clear()
+        self._undone.clear()
 
     def redo(self) -> Step | None:
         if not self._undone:
