@@ -10,9 +10,14 @@ if TYPE_CHECKING:  # the widget stack (ipywidgets, anywidget) loads on first hom
 
 def home(**options: Any) -> Home:
     """The datasets of the workspace, inline: search, sort, open a dataset's page
-    (with "Back to datasets"), delete (after a confirmation in the widget).
+    (with "Back to datasets"), delete (after a confirmation in the widget), and switch
+    workspace (the list's header shows the current one; picking another, or typing a new
+    name, is ``rb.set_workspace(name)``; ``rb.set_workspace`` in a cell updates the list).
 
     ``options``: ``query`` (the search box) and ``sort`` (``["records", "desc"]``).
+
+    >>> home = rb.home()
+    >>> home.switch_workspace("my-team")   # as picking it in the list
     """
     from .widgets.dataset_list import Home
 

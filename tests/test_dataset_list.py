@@ -60,7 +60,10 @@ def reviews(rotten_tomatoes):
 
 
 def act(w: DatasetList, action: str, **fields) -> dict:
-    """An action sent through the comm, as the browser does; its (single) ack."""
+    """An action sent through the comm, as the browser does; its (single) ack. Open and
+    delete name the workspace the list showed (its last synced ``workspace``)."""
+    if action in ("open", "delete") and "workspace" not in fields:
+        fields["workspace"] = w.workspace
     return send_action(w, action, via_comm=True, **fields)
 
 
@@ -272,3 +275,142 @@ def test_a_broken_listener_does_not_break_writes(reviews, caplog):
         ws.unsubscribe(broken)
     assert "robust" in rb.datasets().name.tolist()
     assert "dataset list listener failed" in caplog.text
+
+
+# -- workspaces -------------------------------------------------------------------------------
+@pytest.fixture
+def team_b(reviews, rotten_tomatoes):
+    """Workspace "team-b" with its own "fresh-reviews" (5 records) and "plots"; "alpha"
+    with "notes"; the test then works in the default workspace again."""
+    data = rotten_tomatoes.dropna(subset=["text"])
+    rb.set_workspace("team-b")
+    rb.log(
+        [rb.TextClassificationRecord(id=i, text=t) for i, t in enumerate(data.text.head(5))],
+        "fresh-reviews",
+        verbose=False,
+    )
+    rb.log(rb.TextClassificationRecord(text=data.text.iloc[9]), "plots", verbose=False)
+    rb.set_workspace("alpha")
+    rb.log(rb.TextClassificationRecord(text=data.text.iloc[10]), "notes", verbose=False)
+    rb.set_workspace(ws.DEFAULT_WORKSPACE)
+    return ["fresh-reviews", "plots"]
+
+
+def reviews_names() -> list[str]:
+    return ["fresh-reviews", "rotten-reviews"]
+
+
+def test_the_list_says_which_workspace_it_shows_and_offers_the_named_ones(team_b, workspace):
+    home = rb.home()
+    assert home.list.workspace == ws.DEFAULT_WORKSPACE == rb.get_workspace()
+    assert home.list._workspaces == ["rubrix", "alpha", "team-b"] == ws.list_workspaces()
+    assert home.list._workspace_folder == str(workspace)
+    assert synced(home.list, "workspace") == "rubrix"
+    assert synced(home.list, "_workspaces") == ["rubrix", "alpha", "team-b"]
+
+
+def test_picking_a_workspace_switches_the_kernel_and_shows_its_datasets(team_b, workspace):
+    home = rb.home()
+    home.list.comm.sent.clear()
+    ack = act(home.list, "switch_workspace", workspace="team-b")
+    assert ack["ok"] is True and ack["changed"] == team_b
+    assert rb.get_workspace() == "team-b" and rb.datasets().name.tolist() == team_b
+    assert synced(home.list, "workspace") == "team-b"
+    assert [r["name"] for r in synced(home.list, "_datasets")] == team_b
+    fresh = {r["name"]: r for r in home.list._datasets}["fresh-reviews"]
+    assert fresh["records"] == 5  # team-b's own, not the default workspace's 40
+    assert home.list._workspace_folder == str(workspace / "_workspaces" / "team-b")
+    assert act(home.list, "switch_workspace", workspace="rubrix")["changed"] == reviews_names()
+
+
+def test_a_new_workspace_name_starts_an_empty_workspace(team_b):
+    home = rb.home()
+    assert act(home.list, "check_workspace", workspace="new-team")["changed"] == {
+        "problem": None,
+        "new": True,
+    }
+    assert act(home.list, "check_workspace", workspace="team-b")["changed"] == {
+        "problem": None,
+        "new": False,
+    }
+    assert home.switch_workspace("new-team") == []
+    assert home.list.workspace == "new-team" and "new-team" in home.list._workspaces
+    assert rb.get_workspace() == "new-team"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("", "type a workspace name"),
+        ("   ", "type a workspace name"),
+        ("my team", "contains ' '"),
+        ("-team", "starts with - or _"),
+        ("../etc", "contains '.', '/'"),
+        ("/tmp/elsewhere", "contains '/'"),
+        ("<b>team</b>", "contains '/', '<', '>'"),
+        ("con", "reserved device name"),
+        ("x" * 201, "201 characters long"),
+        (7, "is an int, not a str"),
+        (None, "is a NoneType, not a str"),
+    ],
+)
+def test_bad_workspace_names_are_refused_naming_the_problem_and_nothing_changes(
+    team_b, name, words
+):
+    home = rb.home()
+    generation = ws.generation()
+    checked = act(home.list, "check_workspace", workspace=name)["changed"]
+    assert words in checked["problem"] and checked["new"] is False
+    ack = act(home.list, "switch_workspace", workspace=name)
+    assert ack["ok"] is False and ack["error"] == checked["problem"]
+    if not isinstance(name, str) or name.strip():
+        assert "letters, digits, - and _" in ack["error"]
+    with pytest.raises(ValueError, match="workspace"):
+        home.switch_workspace(name)
+    assert rb.get_workspace() == "rubrix" and ws.generation() == generation
+    assert home.list.workspace == "rubrix" and home.list.names == reviews_names()
+
+
+def test_a_switch_made_in_python_updates_an_open_list(team_b):
+    home = rb.home()
+    home.list.comm.sent.clear()
+    rb.set_workspace("team-b")
+    assert home.list.workspace == "team-b" and home.list.names == team_b
+    assert synced(home.list, "workspace") == "team-b"
+    rb.init(workspace="rubrix")
+    assert home.list.names == reviews_names()
+
+
+def test_clicks_from_a_list_drawn_for_another_workspace_are_refused(team_b):
+    home = rb.home()
+    shown = home.list.workspace
+    rb.set_workspace("team-b")  # a cell switches; the browser has not redrawn yet
+    for action in ("delete", "open"):
+        ack = act(home.list, action, name="fresh-reviews", workspace=shown)
+        assert ack["ok"] is False and "switched since" in ack["error"]
+        assert "nothing was done" in ack["error"]
+    assert home.children == (home.list,)
+    assert rb.datasets().name.tolist() == team_b
+    rb.set_workspace("rubrix")
+    assert rb.datasets().name.tolist() == reviews_names()
+    ack = act(home.list, "delete", name="fresh-reviews", workspace=None)
+    assert ack["ok"] is False and "delete needs 'workspace'" in ack["error"]
+
+
+def test_an_open_page_stays_on_its_dataset_when_the_workspace_switches(team_b):
+    home = rb.home()
+    page = home.open("fresh-reviews")
+    assert page.total == 40
+    rb.set_workspace("team-b")  # from a cell, while the page is open
+    assert home.opened == "fresh-reviews" and page.total == 40
+    assert home.list.names == team_b  # the list behind it follows
+    seq = next(r["seq"] for r in page._records if r["id"] == 15)
+    ack = send_action(page, "annotate", seqs=[seq], epoch=page._epoch, annotation="rotten")
+    assert ack["ok"] is True
+    assert len(rb.load("fresh-reviews")) == 5  # team-b's dataset
+    assert rb.load("fresh-reviews").annotation.isna().all()
+    home.back()
+    other = home.open("fresh-reviews")  # opened now: team-b's
+    assert other.total == 5
+    rb.set_workspace("rubrix")
+    assert rb.load("fresh-reviews", ids=[15]).annotation.tolist() == ["rotten"]

@@ -1,12 +1,16 @@
 // Rubrix's home page: the datasets of the workspace. The kernel sends the rows of
-// rb.datasets() (counts and percentages computed there); this view filters and
-// sorts that short list, and sends intents back: open a dataset, delete one (after
-// an inline confirmation), refresh. See rubrix_widgets/widgets/dataset_list.py.
+// rb.datasets() (counts and percentages computed there) and the workspaces; this view
+// filters and sorts that short list, and sends intents back: open a dataset, delete one
+// (after an inline confirmation), refresh, switch workspace (workspace_picker.ts).
+// Open and delete name the workspace the list showed, so a click made just before a
+// switch is refused rather than applied to a same-named dataset of the new workspace.
+// See rubrix_widgets/widgets/dataset_list.py.
 import { bdi, h, replaceChildren } from "./dom";
 import { clip, clipTitle, count } from "./format";
 import { captureKeys, isTyping } from "./keys";
 import { Requests } from "./rpc";
 import type { Ack, Model } from "./types";
+import { WorkspacePicker } from "./workspace_picker";
 
 export interface DatasetRow {
   name: string;
@@ -25,7 +29,9 @@ export type Direction = "asc" | "desc";
 export interface ListTraits {
   query: string;
   sort: [SortColumn, Direction];
-  workspace: string;
+  workspace: string; // the workspace shown: its name (a folder workspace: the folder)
+  _workspace_folder?: string;
+  _workspaces?: string[]; // the named workspaces (absent in a model made before them)
   _datasets: DatasetRow[];
 }
 
@@ -106,6 +112,8 @@ export class DatasetListView {
   private requests: Requests;
   private search: HTMLInputElement;
   private header: HTMLElement;
+  private title: HTMLElement;
+  private picker: WorkspacePicker;
   private body: HTMLElement;
   private status: HTMLElement;
   private alert: HTMLElement;
@@ -115,7 +123,7 @@ export class DatasetListView {
   private disposed = false;
 
   // View state that is not the kernel's business.
-  private confirming: string | null = null;
+  private confirming: { name: string; workspace: string } | null = null;
   private deleting = new Set<string>();
   private focusNext: string | null = null;
 
@@ -132,9 +140,21 @@ export class DatasetListView {
       value: model.get("query"),
       oninput: () => this.setTraits({ query: this.search.value }),
     });
-    this.header = h("div", { class: "rw-home-top" });
     this.body = h("div", { class: "rw-home-body" });
     this.status = h("div", { class: "rw-home-notice", role: "status", "aria-live": "polite" });
+    this.picker = new WorkspacePicker({
+      send: (content) => this.requests.send(content),
+      status: (text) => {
+        this.status.textContent = text;
+      },
+    });
+    this.title = h("div", { class: "rw-home-title" });
+    this.header = h("div", { class: "rw-home-top" },
+      this.title,
+      this.picker.root,
+      h("span", { class: "rw-spacer" }),
+      this.status,
+      h("button", { type: "button", "data-action": "refresh", "data-key": "refresh", title: "Re-read the workspace" }, "Refresh"));
     this.alert = h("div", { class: "rw-home-error", role: "alert" });
     this.root = h(
       "div",
@@ -147,7 +167,9 @@ export class DatasetListView {
     );
     el.appendChild(this.root);
     this.releaseKeys = captureKeys(this.root, (e) => this.onKey(e));
-    for (const name of ["query", "sort", "workspace", "_datasets"]) this.listen(`change:${name}`, () => this.schedule());
+    for (const name of ["query", "sort", "workspace", "_workspaces", "_workspace_folder", "_datasets"]) {
+      this.listen(`change:${name}`, () => this.schedule());
+    }
     this.listen("msg:custom", (message: unknown) => void this.requests.receive(message));
     this.render();
   }
@@ -161,6 +183,7 @@ export class DatasetListView {
     this.disposed = true;
     for (const [event, callback] of this.listeners) this.model.off(event, callback);
     this.releaseKeys();
+    this.picker.dispose();
     this.requests.dispose();
     this.root.remove();
   }
@@ -182,9 +205,10 @@ export class DatasetListView {
   }
 
   // --- intents ----------------------------------------------------------------------------
-  private act(action: string, name: string | null, done?: (ack: Ack) => void): Promise<Ack> {
+  /** Send an intent; one about a dataset names the workspace the list showed. */
+  private act(action: string, name: string | null, done?: (ack: Ack) => void, workspace = this.model.get("workspace")): Promise<Ack> {
     this.alert.textContent = "";
-    return this.requests.send(name === null ? { action } : { action, name }).then((ack) => {
+    return this.requests.send(name === null ? { action } : { action, name, workspace }).then((ack) => {
       if (!ack.ok) this.alert.textContent = clip(ack.error ?? `${action} failed`, 2000);
       done?.(ack);
       return ack;
@@ -201,22 +225,23 @@ export class DatasetListView {
 
   /** Ask for confirmation before deleting `name`. */
   askDelete(name: string): void {
-    this.confirming = name;
+    this.confirming = { name, workspace: this.model.get("workspace") };
     this.focusNext = "confirm-cancel";
     this.render();
   }
 
   cancelDelete(): void {
-    const name = this.confirming;
+    const asked = this.confirming;
     this.confirming = null;
-    if (name !== null) this.focusNext = `delete:${name}`;
+    if (asked !== null) this.focusNext = `delete:${asked.name}`;
     this.render();
   }
 
-  /** Delete `name` (after the confirmation). */
+  /** Delete the dataset the confirmation is about (in the workspace it was asked in). */
   confirmDelete(): Promise<Ack> | null {
-    const name = this.confirming;
-    if (name === null) return null;
+    const asked = this.confirming;
+    if (asked === null) return null;
+    const { name, workspace } = asked;
     this.confirming = null;
     this.deleting.add(name);
     this.status.textContent = `Deleting ${name}…`;
@@ -227,7 +252,7 @@ export class DatasetListView {
       if (this.disposed) return;
       this.status.textContent = ack.ok ? `Deleted ${name}.` : "";
       this.render();
-    });
+    }, workspace);
   }
 
   refresh(): Promise<Ack> {
@@ -258,6 +283,7 @@ export class DatasetListView {
   }
 
   private onKey(e: KeyboardEvent): void {
+    if (this.picker.onKey(e)) return;
     if (e.key !== "Escape") return;
     if (this.confirming !== null) {
       e.preventDefault();
@@ -278,25 +304,25 @@ export class DatasetListView {
     const activeKey = active && this.root.contains(active) ? active.dataset.key ?? null : null;
     const all = this.model.get("_datasets") ?? [];
     const query = this.model.get("query") ?? "";
+    const workspace = this.model.get("workspace") ?? "";
     if (doc.activeElement !== this.search && this.search.value !== query) this.search.value = query;
-    if (this.confirming !== null && !all.some((r) => r.name === this.confirming)) this.confirming = null;
+    const asked = this.confirming;
+    if (asked !== null && (asked.workspace !== workspace || !all.some((r) => r.name === asked.name))) this.confirming = null;
     const rows = sortRows(filterRows(all, query), this.model.get("sort") ?? ["updated_at", "desc"]);
 
     replaceChildren(
-      this.header,
+      this.title,
       h("h2", null, "Datasets"),
       h("span", { class: "rw-home-count" }, query.trim() && rows.length !== all.length
         ? `${count(rows.length)} of ${count(all.length)}`
         : count(all.length)),
-      h("span", { class: "rw-home-workspace", title: "Workspace folder" }, this.model.get("workspace") ?? ""),
-      h("span", { class: "rw-spacer" }),
-      this.status,
-      h("button", { type: "button", "data-action": "refresh", "data-key": "refresh", title: "Re-read the workspace" }, "Refresh"),
     );
+    this.picker.update(workspace, this.model.get("_workspaces") ?? [], this.model.get("_workspace_folder") ?? "");
 
     if (!all.length) {
       replaceChildren(this.body, h("p", { class: "rw-home-empty" },
-        "No datasets yet. Log records with ", h("code", null, "rb.log(records, name=\"my-dataset\")"), "."));
+        "No datasets yet in workspace ", bdi(clip(workspace, 200)), ". Log records with ",
+        h("code", null, "rb.log(records, name=\"my-dataset\")"), "."));
     } else if (!rows.length) {
       replaceChildren(this.body, h("p", { class: "rw-home-empty" }, `No datasets match “${query.trim()}”.`));
     } else {
@@ -336,7 +362,7 @@ export class DatasetListView {
     const body = h("tbody", null);
     for (const row of rows) {
       body.appendChild(this.row(row));
-      if (row.name === this.confirming) body.appendChild(this.confirmRow(row));
+      if (row.name === this.confirming?.name) body.appendChild(this.confirmRow(row));
     }
     return h("table", { class: "rw-home-table" }, h("thead", null, head), body);
   }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { filterRows, formatDate, render, sortRows } from "../src/dataset_list";
+import { WORKSPACE_CHECK_MS } from "../src/workspace_picker";
 import { captureKeys } from "../src/keys";
 import { FakeListModel, dataset, flush } from "./fake_list_model";
 import { host } from "./host";
@@ -142,7 +143,7 @@ describe("open and delete", () => {
     const model = new FakeListModel({ _datasets: DATA });
     const root = mount(model);
     button(root, "news").click();
-    expect(model.sent).toEqual([{ type: "action", request: 1, action: "open", name: "news" }]);
+    expect(model.sent).toEqual([{ type: "action", request: 1, action: "open", name: "news", workspace: "/tmp/workspace" }]);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Opening news…");
     model.ack({ ok: false, error: "dataset 'news' does not exist" });
     await flush();
@@ -178,7 +179,7 @@ describe("open and delete", () => {
     const root = mount(model);
     button(root, "Delete news").click();
     button(root.querySelector('[role="alertdialog"]')!, "Delete").click();
-    expect(model.sent).toEqual([{ type: "action", request: 1, action: "delete", name: "news" }]);
+    expect(model.sent).toEqual([{ type: "action", request: 1, action: "delete", name: "news", workspace: "/tmp/workspace" }]);
     expect(root.querySelector('[role="alertdialog"]')).toBeNull();
     expect(button(root, "Delete news").disabled).toBe(true);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Deleting news…");
@@ -265,5 +266,163 @@ describe("keys and lifetime", () => {
     host.cleanup = null;
     expect(model.listenerCount()).toBe(0);
     expect(root.querySelector(".rw-home")).toBeNull();
+  });
+});
+
+describe("workspaces", () => {
+  const TEAMS = { workspace: "team-b", _workspaces: ["rubrix", "alpha", "team-b"], _workspace_folder: "/home/ada/.rubrix_widgets/_workspaces/team-b" };
+  const selector = (root: ParentNode) => root.querySelector<HTMLSelectElement>('select[aria-label="Workspace"]')!;
+  const nameBox = (root: ParentNode) => root.querySelector<HTMLInputElement>('input[aria-label="New workspace name"]')!;
+  const note = (root: ParentNode) => document.getElementById(nameBox(root).getAttribute("aria-describedby")!)!;
+  const pick = (root: ParentNode, value: string) => {
+    selector(root).value = value;
+    selector(root).dispatchEvent(new Event("change"));
+  };
+  const type = (root: ParentNode, text: string) => {
+    nameBox(root).value = text;
+    nameBox(root).dispatchEvent(new Event("input"));
+  };
+  const settle = () => vi.advanceTimersByTimeAsync(0);
+
+  it("the header shows the workspace the list shows, selected among the named ones", () => {
+    const root = mount(new FakeListModel({ _datasets: DATA, ...TEAMS }));
+    const select = selector(root);
+    expect(Array.from(select.options).map((o) => o.textContent)).toEqual(["rubrix", "alpha", "team-b", "New workspace…"]);
+    expect(select.value).toBe("team-b");
+    expect(select.title).toContain("/home/ada/.rubrix_widgets/_workspaces/team-b");
+    expect(root.querySelector(".rw-home-top")!.textContent).toContain("Workspace");
+    // a folder workspace is not a named one: it is shown (first), and selected
+    host.cleanup?.();
+    const folder = mount(new FakeListModel({ _datasets: [], workspace: "/data/ws", _workspaces: ["rubrix"] }));
+    expect(Array.from(selector(folder).options).map((o) => o.textContent)).toEqual(["/data/ws", "rubrix", "New workspace…"]);
+    expect(selector(folder).value).toBe("/data/ws");
+    expect(folder.textContent).toContain("No datasets yet in workspace /data/ws.");
+  });
+
+  it("picking a workspace asks the kernel to switch, then shows what the kernel sends", async () => {
+    const model = new FakeListModel({ _datasets: DATA, ...TEAMS });
+    const root = mount(model);
+    pick(root, "alpha");
+    expect(model.sent).toEqual([{ type: "action", request: 1, action: "switch_workspace", workspace: "alpha" }]);
+    expect(root.querySelector('[role="status"]')!.textContent).toBe("Opening workspace alpha…");
+    model.set("workspace", "alpha");
+    model.set("_datasets", DATA.slice(2));
+    model.ack({ changed: ["tweets-ner"] });
+    await flush();
+    expect(selector(root).value).toBe("alpha");
+    expect(names(root)).toEqual(["tweets-ner"]);
+    expect(root.querySelector('[role="status"]')!.textContent).toBe("");
+  });
+
+  it("a switch made in Python shows at once", async () => {
+    const model = new FakeListModel({ _datasets: DATA, ...TEAMS });
+    const root = mount(model);
+    model.set("_workspaces", ["rubrix", "alpha", "new-team", "team-b"]);
+    model.set("workspace", "new-team");
+    model.set("_datasets", []);
+    await flush();
+    expect(selector(root).value).toBe("new-team");
+    expect(root.textContent).toContain("No datasets yet in workspace new-team.");
+  });
+
+  it("a refused switch shows the kernel's message and keeps the current workspace selected", async () => {
+    const model = new FakeListModel({ _datasets: DATA, ...TEAMS });
+    const root = mount(model);
+    pick(root, "alpha");
+    model.ack({ ok: false, error: "could not write /home/ada/.rubrix_widgets/_workspaces/alpha" });
+    await flush();
+    expect(selector(root).value).toBe("team-b");
+    expect(root.querySelector(".rw-home-ws-note")!.textContent).toContain("could not write");
+  });
+
+  it("New workspace… opens a box; the kernel's verdict on the typed name shows under it", async () => {
+    vi.useFakeTimers();
+    const model = new FakeListModel({ _datasets: DATA, ...TEAMS });
+    const root = mount(model);
+    expect(nameBox(root).closest<HTMLElement>("[hidden]")).not.toBeNull();
+    pick(root, selector(root).options[3].value);
+    expect(nameBox(root).closest("[hidden]")).toBeNull();
+    expect(document.activeElement).toBe(nameBox(root));
+    expect(selector(root).value).toBe("team-b");
+    type(root, "my");
+    type(root, "my team");
+    expect(model.sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS);
+    expect(model.sent).toEqual([{ type: "action", request: 1, action: "check_workspace", workspace: "my team" }]);
+    const problem = "workspace name 'my team' is not allowed: it contains ' '; a workspace name has letters, digits, - and _";
+    model.ack({ changed: { problem, new: false } });
+    await settle();
+    expect(note(root).textContent).toBe(problem);
+    expect(nameBox(root).getAttribute("aria-invalid")).toBe("true");
+    expect(button(root, "Switch").disabled).toBe(true);
+    key(nameBox(root), "Enter"); // refused names are not sent
+    await settle();
+    expect(model.sent.map((m) => m.action)).toEqual(["check_workspace"]);
+
+    type(root, "new-team");
+    await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS);
+    model.ack({ changed: { problem: null, new: true } });
+    await settle();
+    expect(note(root).textContent).toBe("A new, empty workspace “new-team” will be created.");
+    expect(nameBox(root).hasAttribute("aria-invalid")).toBe(false);
+    button(root, "Create").click();
+    await settle();
+    expect(model.sent.at(-1)).toMatchObject({ action: "switch_workspace", workspace: "new-team" });
+    model.set("workspace", "new-team");
+    model.ack({ changed: [] });
+    await settle();
+    expect(nameBox(root).closest("[hidden]")).not.toBeNull();
+  });
+
+  it("Enter before the pause checks the name first; Escape closes the box and sends nothing more", async () => {
+    vi.useFakeTimers();
+    const model = new FakeListModel({ _datasets: DATA, ...TEAMS });
+    const root = mount(model);
+    pick(root, selector(root).options[3].value);
+    type(root, "alpha");
+    key(nameBox(root), "Enter");
+    expect(model.sent).toEqual([{ type: "action", request: 1, action: "check_workspace", workspace: "alpha" }]);
+    model.ack({ changed: { problem: null, new: false } });
+    await settle();
+    expect(model.sent.at(-1)).toMatchObject({ action: "switch_workspace", workspace: "alpha" });
+    model.ack({ ok: false, error: "disk full" });
+    await settle();
+    expect(note(root).textContent).toBe("disk full");
+    const sent = model.sent.length;
+    key(nameBox(root), "Escape");
+    expect(nameBox(root).closest("[hidden]")).not.toBeNull();
+    expect(document.activeElement).toBe(selector(root));
+    await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS * 2);
+    expect(model.sent).toHaveLength(sent);
+  });
+
+  it("renders untrusted workspace names and folders as text, never HTML", async () => {
+    vi.useFakeTimers();
+    const evil = '<img src=x onerror="window.pwned=1"><b>bold</b>';
+    const model = new FakeListModel({ _datasets: [], workspace: `/tmp/${evil}`, _workspaces: ["rubrix", evil], _workspace_folder: `/tmp/${evil}` });
+    const root = mount(model);
+    expect(root.querySelector("img")).toBeNull();
+    expect(root.querySelector("b")).toBeNull();
+    expect(Array.from(selector(root).options).map((o) => o.textContent)).toContain(evil);
+    expect(root.textContent).toContain(`No datasets yet in workspace /tmp/${evil}.`);
+    pick(root, selector(root).options[3].value);
+    type(root, evil);
+    await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS);
+    model.ack({ changed: { problem: `workspace name '${evil}' is not allowed`, new: false } });
+    await settle();
+    expect(root.querySelector("img")).toBeNull();
+    expect(note(root).textContent).toContain(evil);
+  });
+
+  it("a delete confirmation asked in one workspace goes away when the list shows another", async () => {
+    const model = new FakeListModel({ _datasets: DATA, ...TEAMS });
+    const root = mount(model);
+    button(root, "Delete news").click();
+    model.set("workspace", "alpha"); // alpha has a "news" too: it is another dataset
+    await flush();
+    expect(root.querySelector('[role="alertdialog"]')).toBeNull();
+    button(root, "Delete news").click();
+    button(root.querySelector('[role="alertdialog"]')!, "Delete").click();
+    expect(model.sent.at(-1)).toMatchObject({ action: "delete", name: "news", workspace: "alpha" });
   });
 });

@@ -26,9 +26,10 @@ import logging
 import os
 import re
 import shutil
+import threading
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import AlreadyExistsError, InvalidNameError, NotFoundError, StorageError
@@ -122,7 +123,10 @@ def looks_like_path(value: str) -> bool:
 def workspace_problem(name: object) -> str | None:
     """Why ``name`` cannot be a workspace name, or None if it can (no I/O)."""
     if not isinstance(name, str):
-        return f"is a {type(name).__name__}, not a str"
+        kind = type(name).__name__
+        return f"is {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not a str"
+    if not name:
+        return "is empty"
     if len(name) > MAX_NAME_LENGTH:
         return f"is {len(name)} characters long"
     if not _WORKSPACE_RE.fullmatch(name):
@@ -165,7 +169,31 @@ def _folder(choice: _Choice) -> Path:
     return home() / WORKSPACES_DIR / str(choice.name)
 
 
+# A pin (see :func:`pinned`) holds for its own thread only: a background writer (rb.monitor,
+# rb.log(background=True)) keeps resolving names in the workspace the person chose.
+_pins = threading.local()
+
+
+@contextlib.contextmanager
+def pinned(folder: Path) -> Iterator[None]:
+    """Inside, in this thread, name-based calls (``rb.load(name)``, rules...) resolve in the
+    workspace folder ``folder`` (the parent of dataset folders); afterwards, as before.
+
+    Nothing is notified: open dataset lists keep showing the workspace the person chose. A
+    dataset page uses it to keep working on the workspace it was opened in.
+    """
+    saved = getattr(_pins, "choice", None)
+    _pins.choice = _Choice(folder=Path(folder).absolute())
+    try:
+        yield
+    finally:
+        _pins.choice = saved
+
+
 def _current() -> _Choice:
+    pin = getattr(_pins, "choice", None)
+    if pin is not None:
+        return pin
     configured = _settings["workspace"]
     if isinstance(configured, _Choice):
         return configured

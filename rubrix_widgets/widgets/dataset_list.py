@@ -4,13 +4,20 @@
     >>> home.open("news")         # that dataset's page, with "Back to datasets"
     >>> home.back()
     >>> home.delete("old-news")
+    >>> home.switch_workspace("my-team")   # rb.set_workspace("my-team"), and its datasets
 
 The kernel owns the data: the browser gets the rows of ``rb.datasets()`` as
-JSON (counts and annotated percentages computed here), filters and sorts that
-short list itself, and sends intents back (``{"type": "action", ...}``
-messages, answered with an ``ack``, as on the dataset page). Every method
-takes the same path as the click. Open lists refresh when this kernel logs,
-deletes, copies or configures a dataset (``store.workspace.subscribe``).
+JSON (counts and annotated percentages computed here), the current workspace
+and the named ones, filters and sorts that short list itself, and sends
+intents back (``{"type": "action", ...}`` messages, answered with an ``ack``,
+as on the dataset page). Every method takes the same path as the click. Open
+lists refresh when this kernel logs, deletes, copies or configures a dataset,
+or changes workspace (``store.workspace.subscribe``).
+
+An open or delete intent names the workspace the list showed: if the workspace
+changed since (``rb.set_workspace`` in a cell), it is refused rather than applied
+to a same-named dataset of another workspace. A dataset page opened here keeps
+its own workspace's dataset whatever the list shows later.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import traitlets
 from anywidget import AnyWidget
 
 from .. import client
-from ..errors import RubrixWidgetsError
+from ..errors import InvalidNameError, RubrixWidgetsError
 from ..store import workspace as ws
 from ..timing import logger
 from .dataset_page import DatasetPage
@@ -65,12 +72,33 @@ def dataset_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def workspace_name_problem(name: object) -> str | None:
+    """Why ``name``, typed as a workspace name, cannot be one (the whole sentence), or None."""
+    if isinstance(name, str) and not name.strip():
+        return "type a workspace name, or pick a workspace in the list"
+    problem = ws.workspace_problem(name)
+    if problem is None:
+        return None
+    shown = repr(name)
+    if len(shown) > 80:
+        shown = shown[:60] + f"... ({len(shown)} characters)"
+    return (
+        f"workspace name {shown} is not allowed: it {problem}; a workspace name has letters, "
+        f"digits, - and _, starts with a letter or digit and has at most {ws.MAX_NAME_LENGTH} "
+        "characters"
+    )
+
+
 class DatasetList(AnyWidget):
-    """The datasets of the workspace: search, sort, open, delete (with confirmation)."""
+    """The datasets of the workspace: search, sort, open, delete (with confirmation),
+    switch workspace."""
 
     query = traitlets.Unicode("").tag(sync=True)
     sort = traitlets.List(list(DEFAULT_SORT)).tag(sync=True)
-    workspace = traitlets.Unicode("").tag(sync=True)
+    # --- what the kernel computes -------------------------------------------------------
+    workspace = traitlets.Unicode("").tag(sync=True)  # its name (a folder workspace: the path)
+    _workspace_folder = traitlets.Unicode("").tag(sync=True)
+    _workspaces = traitlets.List().tag(sync=True)  # the named workspaces (ws.list_workspaces)
     _datasets = traitlets.List().tag(sync=True)
 
     def __init__(self, on_open: Callable[[str], Any] | None = None, **kwargs: Any):
@@ -107,7 +135,9 @@ class DatasetList(AnyWidget):
     def refresh(self) -> list[str]:
         """Re-read the workspace; returns the dataset names."""
         with self.hold_sync():
-            self.workspace = str(ws.root())
+            self.workspace = ws.workspace_name()
+            self._workspace_folder = str(ws.root())
+            self._workspaces = ws.list_workspaces()
             self._datasets = dataset_rows()
         return self.names
 
@@ -141,8 +171,24 @@ class DatasetList(AnyWidget):
 
     def delete(self, name: str) -> list[str]:
         """Delete dataset ``name`` (``rb.delete``); returns the remaining names."""
+        ws.existing(name)  # rb.delete of a missing dataset does nothing (Rubrix): say so here
         client.delete(name)  # notifies: every open list refreshes
         if name in self.names:  # the notification did not reach us (e.g. closed comm)
+            self.refresh()
+        return self.names
+
+    def switch_workspace(self, name: str) -> list[str]:
+        """Show the datasets of workspace ``name``: ``rb.set_workspace(name)`` (this kernel's
+        workspace changes; a new name starts an empty workspace). Returns its dataset names.
+
+        >>> home.list.switch_workspace("my-team")
+        ['news', 'reviews']
+        """
+        problem = workspace_name_problem(name)
+        if problem is not None:
+            raise InvalidNameError(problem)
+        ws.set_workspace(name)  # notifies: every open list refreshes
+        if self.workspace != name:  # the notification did not reach us (e.g. closed comm)
             self.refresh()
         return self.names
 
@@ -173,13 +219,39 @@ class DatasetList(AnyWidget):
             name = content.get("name")
             if not isinstance(name, str) or not name:
                 raise ValueError(f"{action} needs 'name', a dataset name, not {name!r}")
+            ws.check_name(name)  # a bad name is refused as such, whatever the workspace
+            self._check_shown_workspace(action, content.get("workspace"))
             if action == "open":
                 self.open(name)
                 return name
             return self.delete(name)
         if action == "refresh":
             return self.refresh()
-        raise ValueError(f"unknown action {action!r}; expected open, delete or refresh")
+        if action == "switch_workspace":
+            return self.switch_workspace(content.get("workspace"))
+        if action == "check_workspace":
+            name = content.get("workspace")
+            problem = workspace_name_problem(name)
+            return {"problem": problem, "new": problem is None and name not in self._workspaces}
+        raise ValueError(
+            f"unknown action {action!r}; expected open, delete, refresh, switch_workspace or "
+            "check_workspace"
+        )
+
+    def _check_shown_workspace(self, action: str, shown: object) -> None:
+        """The list the click was made on showed workspace ``shown``: refuse the click if
+        the workspace changed since (a same-named dataset elsewhere is another dataset)."""
+        if not isinstance(shown, str):
+            raise ValueError(
+                f"{action} needs 'workspace', the workspace the list showed, not {shown!r}"
+            )
+        current = ws.workspace_name()
+        if shown != current:
+            self.refresh()
+            raise ValueError(
+                f"the list showed workspace {shown!r}, but the workspace is now {current!r} "
+                f"(switched since): nothing was done. The list now shows {current!r}"
+            )
 
 
 class Home(ipywidgets.VBox):
@@ -238,6 +310,11 @@ class Home(ipywidgets.VBox):
     def refresh(self) -> list[str]:
         """Re-read the workspace (datasets written by other processes, for instance)."""
         return self.list.refresh()
+
+    def switch_workspace(self, name: str) -> list[str]:
+        """Show workspace ``name``'s datasets (``rb.set_workspace(name)``); an open dataset
+        page stays open, on its own workspace's dataset."""
+        return self.list.switch_workspace(name)
 
     def close(self) -> None:
         page = getattr(self, "page", None)

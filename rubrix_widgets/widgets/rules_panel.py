@@ -14,7 +14,8 @@ Rules are those of ``rubrix_widgets.labeling.text_classification`` (stored in th
 dataset folder, keyed by query); this module adds what a panel needs on top: checks
 that name the problem (wrong task, a label outside the schema, a query saved with
 another label), the parser's warnings returned instead of printed, and the saved
-rules with their metrics, recomputed only when the dataset or the rules change.
+rules with their metrics, recomputed only when the dataset or the rules change. The
+panel stays with the workspace its page was opened in (``store.workspace.pinned``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class RulesPanel:
     def __init__(self, name: str):
         self.name = ws.check_name(name)
         self.store = ws.existing(name)
+        self._workspace = self.store.folder.parent  # the page's, whatever is current later
         self._version: tuple | None = None
         self._entries: dict[tuple, dict] = {}  # a rule's panel entry, for _version
 
@@ -91,7 +93,8 @@ class RulesPanel:
         """
         query, label, notes = self._check(query, label)
         try:
-            return rule_metrics(self.name, query, label), notes
+            with ws.pinned(self._workspace):
+                return rule_metrics(self.name, query, label), notes
         except QuerySyntaxError as exc:
             raise QuerySyntaxError(str(exc) + operator_hint(query)) from None
 
@@ -104,7 +107,9 @@ class RulesPanel:
         """
         query, label, _ = self._check(query, label)
         labels = [label] if isinstance(label, str) else label
-        for rule in load_rules(self.name):
+        with ws.pinned(self._workspace):
+            stored = load_rules(self.name)
+        for rule in stored:
             if rule.query == query:
                 if rule.labels == labels:
                     return False
@@ -112,7 +117,7 @@ class RulesPanel:
                     f"a rule with the query {query!r} is already saved with label "
                     f"{_shown(rule.label)}; delete it first to give the query another label"
                 )
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), ws.pinned(self._workspace):
             warnings.simplefilter("ignore")  # the parser's warnings are returned by metrics
             add_rules(self.name, [Rule(query, label)])
         return True
@@ -125,7 +130,8 @@ class RulesPanel:
         """
         query, label, _ = self._check(query, label)
         labels = [label] if isinstance(label, str) else label
-        stored = load_rules(self.name)
+        with ws.pinned(self._workspace):
+            stored = load_rules(self.name)
         match = [r for r in stored if r.query == query]
         if not match or match[0].labels != labels:
             saved = "; ".join(f"{r.query!r} -> {_shown(r.label)}" for r in stored[:10]) or "none"
@@ -133,7 +139,8 @@ class RulesPanel:
                 f"dataset {self.name!r} has no saved rule {query!r} -> {_shown(label)}; "
                 f"saved rules: {saved}"
             )
-        delete_rules(self.name, match)
+        with ws.pinned(self._workspace):
+            delete_rules(self.name, match)
 
     def saved(self, view: DatasetView) -> list[dict]:
         """The saved rules, oldest first, each with its metrics (``rule_metrics`` keys, or
@@ -145,11 +152,14 @@ class RulesPanel:
         """
         if view.task != TEXT_CLASSIFICATION:
             return []
-        version = (view.manifest.version, view.index.state and view.index.state["version"])
+        state = view.index.state
+        version = (view.manifest.uid, view.manifest.version, state and state["version"])
         if self._version != version:
             self._version, self._entries = version, {}
         out = []
-        for rule in load_rules(self.name):
+        with ws.pinned(self._workspace):
+            stored = load_rules(self.name)
+        for rule in stored:
             key = (rule.query, tuple(rule.labels), rule.name, rule.author)
             if key not in self._entries:
                 self._entries[key] = self._entry(rule)
@@ -159,7 +169,8 @@ class RulesPanel:
     def _entry(self, rule: Rule) -> dict:
         entry = {"query": rule.query, "label": rule.label, "name": rule.name, "author": rule.author}
         try:
-            entry.update(rule_metrics(self.name, rule.query, rule.label))
+            with ws.pinned(self._workspace):
+                entry.update(rule_metrics(self.name, rule.query, rule.label))
         except (QuerySyntaxError, ValueError) as exc:  # say which rule, keep the others
             logger.warning("rule %r of dataset %r: %s", rule.query, self.name, exc)
             entry["error"] = str(exc)

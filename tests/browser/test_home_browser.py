@@ -3,7 +3,9 @@
 The test process logs two datasets of real movie reviews into the test's
 workspace; the notebook's kernel shows the list. Search, sort, open a dataset
 (its page, then back), refresh, and delete with the inline confirmation; the
-deletion is checked from this process with ``rb.datasets()``.
+deletion is checked from this process with ``rb.datasets()``. In JupyterLab, a
+person also picks another workspace in the list, sees its datasets, opens one
+and goes back.
 """
 
 from __future__ import annotations
@@ -139,4 +141,90 @@ def test_search_sort_open_back_and_delete(
     expect(root.get_by_role("status")).to_have_text("Deleted rotten-reviews.", timeout=20_000)
     expect(rows(root)).to_have_count(2)
     assert sorted(rb.datasets().name) == ["fresh-reviews", "late-reviews"]
+    assert not page_errors()
+
+
+# -- workspaces -------------------------------------------------------------------------------
+# The kernel uses the test's home folder (the test process's $RUBRIX_WIDGETS_HOME), so the
+# named workspaces this process writes are the ones the list offers; the default one first.
+WORKSPACES_CELL = """\
+import os
+os.environ["RUBRIX_WIDGETS_HOME"] = {home!r}
+rb.init(workspace="rubrix")
+h = rb.home(); display(h)
+h.list.observe(lambda change: report(workspace=change["new"]), names="workspace")
+report(ready=True, workspaces=h.list._workspaces, names=h.list.names)"""
+
+
+@pytest.fixture
+def team_b(two_datasets, rotten_tomatoes):
+    """Workspace "team-b": its own "fresh-reviews" (5 records) and "plot-summaries" (12)."""
+    data = rotten_tomatoes.dropna(subset=["text"])
+    fresh = data[data.category == "fresh"].iloc[100:105]
+    plots = data[data.category == "plot"].head(12)
+    rb.set_workspace("team-b")
+    try:
+        rb.log(
+            [rb.TextClassificationRecord(id=i, text=t) for i, t in enumerate(fresh.text)],
+            "fresh-reviews",
+            verbose=False,
+        )
+        rb.log(
+            [rb.TextClassificationRecord(id=i, text=t) for i, t in enumerate(plots.text)],
+            "plot-summaries",
+            verbose=False,
+        )
+    finally:
+        rb.set_workspace("rubrix")
+    return ["fresh-reviews", "plot-summaries"]
+
+
+def test_pick_another_workspace_open_one_of_its_datasets_and_go_back(
+    lab_server, page, page_errors, run_notebook, report_path, workspace, team_b
+):
+    run_notebook(lab_server, [WORKSPACES_CELL.format(home=str(workspace))])
+    ready = wait_for_report(report_path, "ready")
+    assert ready["workspaces"] == ["rubrix", "team-b"]
+    assert ready["names"] == ["fresh-reviews", "rotten-reviews"]
+    root = page.locator(".rw-home")
+    expect(root).to_be_visible(timeout=60_000)
+    selector = root.get_by_role("combobox", name="Workspace")
+    expect(selector).to_have_value("rubrix")
+    expect(rows(root)).to_have_count(2)
+    expect(root.locator('tr[data-name="fresh-reviews"] td').nth(3)).to_have_text("40")
+
+    # A typed name is checked by the kernel as one types; its verdict shows under the box.
+    selector.select_option(label="New workspace…")
+    box = root.get_by_role("textbox", name="New workspace name")
+    expect(box).to_be_focused()
+    box.fill("team b")
+    expect(root.locator(".rw-home-ws-note")).to_contain_text("contains ' '")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "home-lab-workspace-bad-name")
+    box.press("Escape")
+    expect(box).to_be_hidden()
+
+    # Pick team-b: the kernel switches and the list shows team-b's datasets.
+    selector.select_option("team-b")
+    wait_for_report(report_path, "workspace", equals="team-b")
+    expect(selector).to_have_value("team-b")
+    expect(root.locator('tr[data-name="plot-summaries"]')).to_have_count(1)
+    expect(rows(root)).to_have_count(2)
+    assert sorted(row_names(root)) == team_b
+    expect(root.locator('tr[data-name="fresh-reviews"] td').nth(3)).to_have_text("5")
+    screenshot(page, "home-lab-workspace-team-b")
+
+    # Open team-b's fresh-reviews (5 records, not the default workspace's 40), then go back.
+    root.get_by_role("button", name="fresh-reviews", exact=True).click()
+    dataset_page = page.locator(".rw-root")
+    expect(dataset_page).to_be_visible(timeout=30_000)
+    expect(dataset_page.locator("h2")).to_have_text("fresh-reviews")
+    expect(dataset_page.get_by_role("article")).to_have_count(5)
+    screenshot(page, "home-lab-workspace-opened")
+    page.get_by_role("button", name="Back to datasets").click()
+    root = page.locator(".rw-home")
+    expect(root).to_be_visible()
+    expect(root.get_by_role("combobox", name="Workspace")).to_have_value("team-b")
+    expect(rows(root)).to_have_count(2)
+    assert sorted(row_names(root)) == team_b
     assert not page_errors()

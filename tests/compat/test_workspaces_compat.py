@@ -8,6 +8,8 @@ homes from before workspaces keep their datasets; a named one lives in
 
 from __future__ import annotations
 
+import threading
+
 import ipywidgets.comm
 import pytest
 from fake_comm import FakeComm
@@ -183,3 +185,20 @@ def test_switching_workspace_refreshes_open_dataset_lists(monkeypatch):
         ws.unsubscribe(hear)
         home.close()
         home.list.close()
+
+
+def test_a_pinned_workspace_holds_for_its_own_thread_only(tmp_path):
+    # a page pins the workspace it was opened in; a background writer (rb.monitor, a
+    # background rb.log) running meanwhile must keep writing where the person chose
+    other = tmp_path / "pinned-folder"
+    rb.log(rb.TextClassificationRecord(text="home", id=1), "here", verbose=False)
+    seen = {}
+    with ws.pinned(other):
+        rb.log(rb.TextClassificationRecord(text="pinned", id=2), "there", verbose=False)
+        worker = threading.Thread(target=lambda: seen.update(folder=ws.root()))
+        worker.start()
+        worker.join()
+        assert rb.load("there").text.tolist() == ["pinned"]
+    assert seen["folder"] == ws.root() != other
+    assert (other / "there").is_dir() and not (ws.root() / "there").exists()
+    assert rb.load("here").text.tolist() == ["home"]
