@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
-import threading
 import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -22,14 +20,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import tantivy
 
 from . import rules
+from .background_writes import settle_monitors, submit, wait_for_background
 from .errors import DatasetRuleError, InputError
 from .ingest import table_from_frame, table_from_records
+from .record_query import matching_table
 from .record_table import RecordsFrame, frame_from_table
-from .search.query_parser import parse_query
-from .search.search_index import run_search
 from .settings import (
     SETTINGS_CLASSES,
     _labels,
@@ -50,15 +47,6 @@ if TYPE_CHECKING:
 
 PROGRESS_MIN_RECORDS = 5_000
 _log = logging.getLogger("rubrix_widgets")
-
-
-def _settle_monitors() -> None:
-    """``rb.monitor`` writes its sampled predictions from a background thread; a read (or a
-    switch of workspace) lets them land first, so a notebook run top to bottom sees what the
-    model just predicted, in the workspace it predicted in."""
-    writer = sys.modules.get("rubrix_widgets.monitoring._writer")
-    if writer is not None:
-        writer.flush_all()
 
 
 def init(
@@ -86,7 +74,7 @@ def init(
     """
     if workspace is not None and workspace != "":
         ws.folder_of(workspace)  # a bad name raises before anything changes
-    _settle_monitors()
+    settle_monitors()
     if annotator is not None:
         ws.set_annotator(annotator)
     ignored = [
@@ -130,7 +118,7 @@ def set_workspace(workspace: str | os.PathLike) -> None:
             "Must provide a workspace: a workspace name such as 'my-team', or a folder path; "
             "rb.init() goes back to the default workspace"
         )
-    _settle_monitors()
+    settle_monitors()
     ws.set_workspace(workspace)
 
 
@@ -243,10 +231,10 @@ def log(
     BulkResponse, or a Future of it with ``background=True``.
     """
     if background:
-        return _submit(
+        return submit(
             _log_now, records, name, tags, metadata, chunk_size, verbose, task, announce=True
         )
-    _wait_for_background()
+    wait_for_background()
     return _log_now(records, name, tags, metadata, chunk_size, verbose, task)
 
 
@@ -267,7 +255,7 @@ async def log_async(
     """
     import asyncio  # here: importing asyncio costs more than the rest of this module
 
-    future = _submit(_log_now, records, name, tags, metadata, chunk_size, verbose, task)
+    future = submit(_log_now, records, name, tags, metadata, chunk_size, verbose, task)
     return await asyncio.wrap_future(future)
 
 
@@ -320,57 +308,6 @@ def _log_now(records, name, tags, metadata, chunk_size, verbose, task) -> BulkRe
     from .records import BulkResponse
 
     return BulkResponse(dataset=name, processed=processed, failed=0)
-
-
-# -- the background writer ---------------------------------------------------------------
-# One thread writes background logs in call order (Rubrix ran them on an event loop in a
-# thread). Every other write of this process first waits for the ones already queued, so
-# ``rb.log(a, background=True); rb.log(b)`` stores b after a.
-_writer: concurrent.futures.ThreadPoolExecutor | None = None
-_queued: list[concurrent.futures.Future] = []
-_queue_guard = threading.Lock()
-_in_writer = threading.local()
-
-
-def _submit(function, *args, announce: bool = False) -> concurrent.futures.Future:
-    global _writer
-    import concurrent.futures
-
-    def run():
-        _in_writer.active = True
-        try:
-            return function(*args)
-        except Exception as exc:
-            if announce:  # as Rubrix did: an error nobody asks the future for is still seen
-                _log.error("background rb.log to %r failed: %s", args[1], exc)
-            raise
-
-    with _queue_guard:
-        if _writer is None:
-            _writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="rb.log")
-        future = _writer.submit(run)
-        _queued.append(future)
-    future.add_done_callback(_forget)
-    return future
-
-
-def _forget(future: concurrent.futures.Future) -> None:
-    with _queue_guard:
-        if future in _queued:
-            _queued.remove(future)
-
-
-def _wait_for_background() -> None:
-    """Let queued background writes finish first (not from the writer thread itself: a
-    listener woken by a background write may write too)."""
-    if getattr(_in_writer, "active", False):
-        return
-    with _queue_guard:
-        pending = list(_queued)
-    if pending:
-        import concurrent.futures
-
-        concurrent.futures.wait(pending)
 
 
 class _progress:
@@ -452,134 +389,6 @@ def load(
     return frame_from_table(table, task, name)
 
 
-def matching_table(
-    name: str,
-    query: str | None = None,
-    ids: list[int | str] | None = None,
-    limit: int | None = None,
-    snapshot: int | str | None = None,
-    *,
-    id_from: int | str | None = None,
-) -> tuple[str, pa.Table]:
-    """The task and the stored Arrow rows :func:`load` would return, before pandas:
-    what metrics, rules and exports compute on."""
-    _settle_monitors()
-    if limit is not None and (
-        isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 0
-    ):
-        raise InputError(f"limit must be a non-negative int, not {limit!r}")
-    if id_from is not None:
-        task, table = matching_table(name, query, ids, None, snapshot)
-        return task, _after_id(table, id_from, limit)
-    dataset = ws.existing(name)
-    if snapshot is not None:
-        _, table = dataset.snapshot_table(snapshot)
-        task = dataset.manifest().task
-        return task, _filter_table(table, task, query, ids, limit)
-    view = dataset.view()
-    if query is None and ids is None:
-        table = view.table()
-        return view.task, table if limit is None else table.slice(0, limit)
-    compiled, messages = view.index.compile(query)
-    for message in messages:
-        warnings.warn(message, UserWarning, stacklevel=3)
-    if ids is not None:
-        compiled = tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Must, compiled),
-                (tantivy.Occur.Must, _ids_query(ids, view.index.index.schema)),
-            ]
-        )
-    seqs, _ = run_search(view.searcher, compiled, limit, count=False, query_text=query or "")
-    return view.task, view.live.rows(seqs)
-
-
-def matching_count(name: str, query: str | None = None) -> int:
-    """How many records of ``name`` match ``query`` (a count, no rows read)."""
-    _settle_monitors()
-    view = ws.existing(name).view()
-    if query is None:
-        return view.manifest.records
-    compiled, _ = view.index.compile(query)
-    return run_search(view.searcher, compiled, 0, count=True, query_text=query)[1]
-
-
-def _ids_query(ids: Any, schema) -> tantivy.Query:
-    if isinstance(ids, str | int) or not isinstance(ids, Iterable):
-        raise ValueError(f"ids must be a list of ids, not {type(ids).__name__}")
-    keys = [str(rules.check_id(i)) for i in ids if i is not None]
-    return tantivy.Query.term_set_query(schema, "id", keys)
-
-
-def _after_id(table: pa.Table, id_from: Any, limit: int | None) -> pa.Table:
-    """The rows whose id comes after ``id_from``, in id order, at most ``limit``.
-
-    Rubrix's server sorted by id and searched after ``id_from``; a falsy ``id_from`` (``""``,
-    ``0``) was dropped by its client, which still returned id order. Ids compare as numbers
-    when all of them (and ``id_from``) are ints, else by their text (the server's keyword
-    order, which is also what its client fell back to for mixed ids).
-    """
-    id_int = table.column("id_int")
-    numeric = id_int.null_count == 0
-    if isinstance(id_from, bool):
-        raise InputError(f"id_from must be a record id (int or str), not {id_from!r}")
-    if id_from is not None and (not isinstance(id_from, str | int | np.integer) or id_from):
-        try:
-            bound = rules.check_id(id_from)  # a UUID becomes its str; a float is refused
-        except ValueError as exc:
-            raise InputError(f"id_from: {exc}") from None
-        as_int = _as_int(bound)
-        if numeric and as_int is not None:
-            after = pc.greater(id_int, pa.scalar(as_int, pa.int64()))
-        else:
-            numeric = False
-            after = pc.greater(table.column("id"), pa.scalar(str(bound), pa.string()))
-        table = table.filter(after)
-    key = "id_int" if numeric else "id"
-    order = pc.sort_indices(table.select([key]), sort_keys=[(key, "ascending")])
-    if limit is not None:
-        order = order[:limit]
-    return table.take(order)
-
-
-def _as_int(value: int | str) -> int | None:
-    """``value`` as an int64 if it is one (or its decimal text), else None."""
-    if isinstance(value, str):
-        try:
-            value = int(value) if str(int(value)) == value else None
-        except ValueError:
-            return None
-    return value if value is not None and -(2**63) <= value < 2**63 else None
-
-
-def _filter_table(table: pa.Table, task: str, query, ids, limit) -> pa.Table:
-    """Query a snapshot: index it in memory with the same schema and compiler."""
-    if query is None and ids is None:
-        return table if limit is None else table.slice(0, limit)
-    from .search.index_documents import documents, input_keys_of
-    from .search.index_schema import MIN_SLOTS, build_schema, register_tokenizers
-    from .search.query_compiler import QueryCompiler
-
-    keys = input_keys_of(table, task)
-    slot_of = {k: i for i, k in enumerate(keys)}
-    index = tantivy.Index(build_schema(task, max(MIN_SLOTS, len(keys))))
-    register_tokenizers(index)
-    with index.writer(num_threads=1) as writer:
-        for doc in documents(table, task, slot_of):
-            writer.add_document(doc)
-        writer.commit()
-    index.reload()
-    compiled = QueryCompiler(index, task, slot_of, query or "").compile(parse_query(query).node)
-    if ids is not None:
-        compiled = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, compiled), (tantivy.Occur.Must, _ids_query(ids, index.schema))]
-        )
-    seqs, _ = run_search(index.searcher(), compiled, limit, count=False, query_text=query or "")
-    order = np.argsort(table.column("_seq").to_numpy())
-    positions = order[np.searchsorted(table.column("_seq").to_numpy(), seqs, sorter=order)]
-    return table.take(pa.array(positions))
-
-
 # -- datasets ---------------------------------------------------------------------------
 def delete(name: str) -> None:
     """Delete dataset ``name`` and everything in it (snapshots included).
@@ -587,7 +396,7 @@ def delete(name: str) -> None:
     As in Rubrix, deleting a dataset that does not exist does nothing; a name that no
     dataset can have is still refused.
     """
-    _wait_for_background()
+    wait_for_background()
     if ws.delete(name):
         ws.notify(name)
 
@@ -623,7 +432,7 @@ def delete_records(
     Atomic, like every write: it happens whole or not at all, and open lists, listeners
     and ``rb.datasets()`` counts follow.
     """
-    _wait_for_background()
+    wait_for_background()
     dataset = ws.existing(name)
     keys = None
     if ids is not None:
@@ -666,7 +475,7 @@ def copy(dataset: str, name_of_copy: str, workspace: str | None = None) -> None:
     workspace : str, optional
         The workspace to copy to (a name, or a folder); the current one by default.
     """
-    _wait_for_background()
+    wait_for_background()
     ws.check_name(dataset)
     ws.check_name(name_of_copy)
     ws.copy(dataset, name_of_copy, workspace)
@@ -703,7 +512,7 @@ def datasets() -> pd.DataFrame:
 
 def create_snapshot(name: str) -> int:
     """Freeze the current records of ``name``; returns the snapshot id for ``rb.load``."""
-    _wait_for_background()
+    wait_for_background()
     return ws.existing(name).create_snapshot().id
 
 
@@ -714,7 +523,7 @@ def snapshots(name: str) -> list[Snapshot]:
 
 def configure_dataset(name: str, settings: _LabelSchemaSettings) -> None:
     """Set a dataset's label schema, creating the (empty) dataset if needed."""
-    _wait_for_background()
+    wait_for_background()
     task = getattr(settings, "task", None)
     if task not in SETTINGS_CLASSES:
         raise InputError(

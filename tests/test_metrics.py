@@ -15,7 +15,6 @@ import pyarrow as pa
 import pytest
 
 import rubrix_widgets as rb
-from rubrix_widgets.client import matching_table
 from rubrix_widgets.errors import NotFoundError
 from rubrix_widgets.metrics import (
     MetricSummary,
@@ -25,6 +24,7 @@ from rubrix_widgets.metrics import (
 from rubrix_widgets.metrics import text_classification as tc
 from rubrix_widgets.metrics import token_classification as tk
 from rubrix_widgets.metrics._columns import STOPWORDS
+from rubrix_widgets.record_query import matching_table
 
 skm = pytest.importorskip("sklearn.metrics")
 

@@ -3,7 +3,7 @@ without a browser (a fake comm records what the widget sends and delivers what a
 would send).
 
 Sidebar numbers are checked against ``rubrix_widgets.metrics.summary_numbers`` on the
-rows ``rb.load`` returns for the same search (``client.matching_table``) and against
+rows ``rb.load`` returns for the same search (``record_query.matching_table``) and against
 scikit-learn on the ``rb.load`` frame itself; rule messages against
 ``rubrix_widgets.labeling.text_classification``. Real data: movie reviews with a logistic
 regression's predictions, health tweets as multi-label records, WNUT tweets with spaCy's
@@ -24,9 +24,9 @@ from fake_comm import act as send_action
 from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
-from rubrix_widgets.client import matching_table
 from rubrix_widgets.labeling.text_classification import Rule, add_rules, load_rules, rule_metrics
 from rubrix_widgets.metrics import summary_numbers
+from rubrix_widgets.record_query import matching_table
 from rubrix_widgets.store import workspace as ws
 from rubrix_widgets.widgets import rules_panel, search_metrics
 from rubrix_widgets.widgets.dataset_page import DatasetPage

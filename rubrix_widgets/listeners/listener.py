@@ -274,7 +274,7 @@ class RBDatasetListener:
             self._action_thread = None
 
     def _run_once(self) -> None:
-        from .. import client
+        from .. import client, record_query
 
         if self._seen_version is None:
             log.warning("rb.listener: dataset %r does not exist (yet); waiting", self.dataset)
@@ -285,7 +285,7 @@ class RBDatasetListener:
         )
         records = None
         if self.condition is not None or not self.query_records:
-            total = client.matching_count(self.dataset, query)
+            total = record_query.matching_count(self.dataset, query)
         else:  # no condition: the records are loaded anyway, and counted with them
             records = client.load(self.dataset, query=query)
             total = len(records)

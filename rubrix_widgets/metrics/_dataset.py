@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..client import matching_table
+from ..record_query import matching_table
 from ..store import workspace as ws
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 from . import _by_id

@@ -24,7 +24,7 @@ def summary_numbers(task: str, table: pa.Table) -> dict[str, Any]:
         ``"TextClassification"``, ``"TokenClassification"`` or ``"Text2Text"``.
     table
         Stored rows of a dataset of that task, as
-        ``rubrix_widgets.client.matching_table`` returns them.
+        ``rubrix_widgets.record_query.matching_table`` returns them.
 
     Returns
     -------
@@ -46,7 +46,7 @@ def summary_numbers(task: str, table: pa.Table) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from rubrix_widgets.client import matching_table
+    >>> from rubrix_widgets.record_query import matching_table
     >>> from rubrix_widgets.metrics import summary_numbers
     >>> task, table = matching_table("reviews", query="status:Validated")
     >>> numbers = summary_numbers(task, table)
@@ -61,7 +61,7 @@ def summary_numbers(task: str, table: pa.Table) -> dict[str, Any]:
     if missing:
         raise ValueError(
             f"table lacks the column(s) {', '.join(missing)} of stored {task} rows; "
-            "pass the table rubrix_widgets.client.matching_table returns"
+            "pass the table rubrix_widgets.record_query.matching_table returns"
         )
     status = dict.fromkeys(STATUSES, 0)
     status.update(cols.status_counts(table))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 import rubrix_widgets as rb
-from rubrix_widgets.client import matching_table
 from rubrix_widgets.labeling.text_classification import load_rules, rule_metrics
 from rubrix_widgets.metrics import summary_numbers
+from rubrix_widgets.record_query import matching_table
 
 from .jupyter_server import screenshot, wait_for_report
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import tantivy
 
-from ...client import _ids_query
+from ...record_query import ids_query as _ids_of
 from ...search import keyword_queries as kq
 from ...search.keyword_queries import every  # noqa: F401  (rules combine queries with it)
 from ...search.search_index import run_search
@@ -64,7 +64,7 @@ def annotated_as(view: DatasetView, label: str) -> tantivy.Query:
 
 def ids_query(view: DatasetView, ids: Iterable) -> tantivy.Query:
     """Records with one of these ids."""
-    return _ids_query(ids, view.index.index.schema)
+    return _ids_of(ids, view.index.index.schema)
 
 
 def positions_in(record_seqs: np.ndarray, seqs: np.ndarray) -> np.ndarray:
