@@ -21,19 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import rules
-from .tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
+from .tasks import RUBRIX_FIELDS, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
 
 BOOKKEEPING = ("_seq", "last_updated")
 
-# Rubrix 0.18's record fields, in its order: the columns of ``DatasetFor*.to_pandas()`` (and so
-# of ``rb.load(name).to_pandas()`` in Rubrix) and, but for search_keywords, of ``to_datasets()``.
-_TAIL = ("id", "metadata", "status", "event_timestamp", "metrics", "search_keywords")
-_AGENTS = ("prediction", "prediction_agent", "annotation", "annotation_agent")
-RUBRIX_COLUMNS: dict[str, tuple[str, ...]] = {
-    TEXT_CLASSIFICATION: ("text", "inputs", *_AGENTS, "multi_label", "explanation", *_TAIL),
-    TOKEN_CLASSIFICATION: ("text", "tokens", *_AGENTS, *_TAIL),
-    TEXT2TEXT: ("text", *_AGENTS, *_TAIL),
-}
+RUBRIX_COLUMNS = RUBRIX_FIELDS  # the columns of Rubrix's DatasetFor*.to_pandas()
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ from pydantic import (
 )
 
 from . import rules
+from .tasks import RUBRIX_FIELDS
 
 Id = int | str | None
 Metadata = dict[str, Any]
@@ -166,7 +167,7 @@ class _Record(BaseModel):
         dumped = self.model_dump(**kwargs)
         include, exclude = kwargs.get("include"), kwargs.get("exclude") or ()
         out = {}
-        for name in _RUBRIX_FIELDS[self.task]:
+        for name in RUBRIX_FIELDS[self.task]:
             if name in dumped:
                 out[name] = dumped[name]
             elif name not in exclude and (include is None or name in include):
@@ -198,14 +199,6 @@ class _Record(BaseModel):
 
 
 READ_ONLY_FIELDS = ("metrics", "search_keywords", "last_updated")
-_RUBRIX_TAIL = ("id", "metadata", "status", "event_timestamp", "metrics", "search_keywords")
-_AGENTS = ("prediction", "prediction_agent", "annotation", "annotation_agent")
-# the fields of Rubrix 0.18's client records, in its order (what its record.dict() gave)
-_RUBRIX_FIELDS = {
-    "TextClassification": ("text", "inputs", *_AGENTS, "multi_label", "explanation", *_RUBRIX_TAIL),
-    "TokenClassification": ("text", "tokens", *_AGENTS, *_RUBRIX_TAIL),
-    "Text2Text": ("text", *_AGENTS, *_RUBRIX_TAIL),
-}
 
 
 def _check_read_only(name: str, value: Any) -> Any:

@@ -17,6 +17,16 @@ TOKEN_CLASSIFICATION = "TokenClassification"
 TEXT2TEXT = "Text2Text"
 TASKS = (TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, TEXT2TEXT)
 
+# Rubrix 0.18's record fields, in its order: what its ``record.dict()`` gave, the columns of
+# its ``DatasetFor*.to_pandas()`` and, but for search_keywords, of ``to_datasets()``.
+_RUBRIX_TAIL = ("id", "metadata", "status", "event_timestamp", "metrics", "search_keywords")
+_AGENTS = ("prediction", "prediction_agent", "annotation", "annotation_agent")
+RUBRIX_FIELDS: dict[str, tuple[str, ...]] = {
+    TEXT_CLASSIFICATION: ("text", "inputs", *_AGENTS, "multi_label", "explanation", *_RUBRIX_TAIL),
+    TOKEN_CLASSIFICATION: ("text", "tokens", *_AGENTS, *_RUBRIX_TAIL),
+    TEXT2TEXT: ("text", *_AGENTS, *_RUBRIX_TAIL),
+}
+
 _COMMON_HEAD = [
     pa.field("_seq", pa.int64(), nullable=False),
     pa.field("id", pa.string(), nullable=False),

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ...record_table import RecordsFrame, frame_from_table
-from ...tasks import TEXT_CLASSIFICATION
+from ...tasks import RUBRIX_FIELDS, TEXT_CLASSIFICATION
 from . import _extend, _search
 from ._columns import Annotations
 from .errors import (
@@ -30,20 +30,7 @@ from .errors import (
 from .rule import Rule, load_rules
 
 # Rubrix's show_records is a DataFrame of ``record.dict()``: the record's fields, in order.
-_RECORD_FIELDS = (
-    "text",
-    "inputs",
-    "prediction",
-    "prediction_agent",
-    "annotation",
-    "annotation_agent",
-    "multi_label",
-    "explanation",
-    "id",
-    "metadata",
-    "status",
-    "event_timestamp",
-)
+_RECORD_FIELDS = RUBRIX_FIELDS[TEXT_CLASSIFICATION]
 
 
 class WeakLabelsBase:
