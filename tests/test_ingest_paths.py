@@ -306,6 +306,22 @@ def test_metadata_with_empty_values_takes_the_column_wise_path_and_drops_them(
     assert stored[0] == {"movie": metadata[0]["movie"], "critic": "x", "tags": ["a"]}
 
 
+def test_an_int_class_id_column_takes_the_column_wise_path_as_str_labels(
+    rotten_tomatoes, monkeypatch
+):
+    reviews = rotten_tomatoes.dropna(subset=["text"]).head(2000)
+    codes = reviews.category.astype("category").cat.codes.astype("int64")  # a model's class ids
+    frame = pd.DataFrame({"text": reviews.text.tolist(), "annotation": codes.to_numpy()})
+    assert_same(frame, TEXT_CLASSIFICATION)
+
+    def no_fallback(self):
+        raise AssertionError("an int annotation column should take the column-wise path")
+
+    monkeypatch.setattr(ingest._Builder, "slow_annotation", no_fallback)
+    fast = ingest.table_from_frame(frame, TEXT_CLASSIFICATION)
+    assert fast.column("annotation").to_pylist() == [[str(c)] for c in codes]
+
+
 _META_VALUES = st.recursive(
     st.none() | st.integers(-5, 5) | st.sampled_from(["x", ":null", '":[]"', ":{}", ""]),
     lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.sampled_from("abc"), inner),
