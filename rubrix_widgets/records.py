@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from . import rules
+from . import rules, token_rules
 from .tasks import RUBRIX_FIELDS
 
 Id = int | str | None
@@ -339,18 +339,20 @@ class TokenClassificationRecord(_Record):
         return data
 
     def _normalize(self) -> None:
-        text, tokens, offsets = rules.check_text_and_tokens(self.text, self.tokens)
+        text, tokens, offsets = token_rules.check_text_and_tokens(self.text, self.tokens)
         annotation = self.annotation
         if isinstance(annotation, _TagsPending):
-            annotation = rules.tags_to_spans(annotation.tags, offsets)
+            annotation = token_rules.tags_to_spans(annotation.tags, offsets)
         checked = {}
         for field, spans in (("annotation", annotation), ("prediction", self.prediction)):
             corrections: list[tuple[tuple, tuple]] = []
-            checked[field] = rules.check_spans(
+            checked[field] = token_rules.check_spans(
                 spans, text, offsets, field, field == "prediction", corrections
             )
             if corrections:
-                message = rules.describe_corrections(field, [("", b, a) for b, a in corrections])
+                message = token_rules.describe_corrections(
+                    field, [("", b, a) for b, a in corrections]
+                )
                 rules.warn_user(message)
         annotation, prediction = checked["annotation"], checked["prediction"]
         self._set(
@@ -362,7 +364,7 @@ class TokenClassificationRecord(_Record):
         )
 
     def _offsets(self) -> list[tuple[int, int]]:
-        return rules.token_offsets(self.text, self.tokens)
+        return token_rules.token_offsets(self.text, self.tokens)
 
     def spans2iob(self, spans: list[tuple] | None = None) -> list[str] | None:
         """IOB tags of ``spans`` (e.g. ``record.annotation``), one per token; None for None.
@@ -377,7 +379,7 @@ class TokenClassificationRecord(_Record):
         _deprecated("spans2iob")
         if spans is None:
             return None
-        return rules.spans_to_tags(spans, self._offsets())
+        return token_rules.spans_to_tags(spans, self._offsets())
 
     def char_id2token_id(self, char_idx: int) -> int | None:
         """Index of the token holding character ``char_idx``; None between tokens.

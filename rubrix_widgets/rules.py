@@ -9,7 +9,6 @@ naming the field, the value and what is allowed.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import numbers
 import os
@@ -17,23 +16,14 @@ import re
 import sys
 import uuid
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from ._unicode_marks import COMBINING_MARKS
-
 STATUSES = ("Default", "Edited", "Discarded", "Validated")
 SCORE_SUM_TOLERANCE = 1e-3
 # Combining marks, joiners and emoji skin tones continue the character before them.
-_MARKS = f"[{COMBINING_MARKS}\U0001f3fb-\U0001f3ff]"
-_WORD_MARKS = f"[{COMBINING_MARKS}\u200c\u200d]"
-_TOKEN_RE = re.compile(
-    r"[\U0001F1E6-\U0001F1FF]{2}"  # a flag: two regional indicators
-    rf"|(?:\w{_WORD_MARKS}*)+"  # a word, with its combining marks
-    rf"|[^\w\s]{_MARKS}*(?:\u200d[^\w\s]{_MARKS}*)*"  # a symbol or a joined emoji sequence
-)
 
 
 def is_missing(value: Any) -> bool:
@@ -65,7 +55,7 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     warnings.warn(message, category, stacklevel=level)
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def shorten(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -73,11 +63,11 @@ def _short(value: Any, limit: int = 60) -> str:
 # -- scalars -----------------------------------------------------------------
 def to_float(value: Any, field: str) -> float:
     if isinstance(value, (bool, str | bytes)):
-        raise ValueError(f"{field}: {_short(value)} is not a number")
+        raise ValueError(f"{field}: {shorten(value)} is not a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{field}: {_short(value)} is not a number") from None
+        raise ValueError(f"{field}: {shorten(value)} is not a number") from None
     if math.isnan(number):
         raise ValueError(f"{field}: NaN is not a valid score")
     return number
@@ -87,7 +77,7 @@ def to_int(value: Any, field: str) -> int:
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        raise ValueError(f"{field}: {_short(value)} is not an integer")
+        raise ValueError(f"{field}: {shorten(value)} is not an integer")
     return int(value.__index__())
 
 
@@ -108,7 +98,7 @@ def check_id(value: Any) -> int | str | None:
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     else:
-        raise ValueError(f"id: {_short(value)} is not a valid id; ids are int or str")
+        raise ValueError(f"id: {shorten(value)} is not a valid id; ids are int or str")
     if not -(2**63) <= number < 2**63:
         raise ValueError(f"id: {number} does not fit in 64 bits; use a str id for it")
     return number
@@ -118,11 +108,13 @@ def check_label(value: Any, field: str) -> str:
     if _is_int(value):  # Rubrix (pydantic v1) made label 1 into "1": class ids from a model
         return str(int(value))
     if not isinstance(value, str):
-        raise ValueError(f"{field}: label {_short(value)} is not a str (or an int)")
+        raise ValueError(f"{field}: label {shorten(value)} is not a str (or an int)")
     if not value.strip():
         raise ValueError(f"{field}: label names must not be empty")
     if "\x00" in value or "\x1f" in value:
-        raise ValueError(f"{field}: label {_short(value)} contains a control character (NUL or US)")
+        raise ValueError(
+            f"{field}: label {shorten(value)} contains a control character (NUL or US)"
+        )
     return storable(value if type(value) is str else str(value), field)
 
 
@@ -134,7 +126,7 @@ def check_agent(value: Any, field: str) -> str | None:
     if is_missing(value):
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{field}: {_short(value)} is not a str")
+        raise ValueError(f"{field}: {shorten(value)} is not a str")
     return storable(value, field)
 
 
@@ -143,7 +135,7 @@ def check_status(value: Any, has_annotation: bool) -> str:
     if is_missing(value) or (isinstance(value, str) and value == ""):
         return "Validated" if has_annotation else "Default"
     if value not in STATUSES:
-        raise ValueError(f"status {_short(value)} is not one of {', '.join(STATUSES)}")
+        raise ValueError(f"status {shorten(value)} is not one of {', '.join(STATUSES)}")
     return value
 
 
@@ -156,7 +148,7 @@ def check_event_timestamp(value: Any, field: str = "event_timestamp") -> dt.date
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(
-                f"{field}: {_short(value)} is not an ISO date, e.g. 2021-05-04T10:00:00"
+                f"{field}: {shorten(value)} is not an ISO date, e.g. 2021-05-04T10:00:00"
             ) from None
     if getattr(getattr(value, "dtype", None), "kind", None) == "M":  # numpy datetime64
         import pandas as pd
@@ -168,7 +160,7 @@ def check_event_timestamp(value: Any, field: str = "event_timestamp") -> dt.date
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    raise ValueError(f"{field}: {_short(value)} is not a datetime")
+    raise ValueError(f"{field}: {shorten(value)} is not a datetime")
 
 
 # -- metadata --------------------------------------------------------------------
@@ -186,7 +178,7 @@ def check_metadata(value: Any) -> dict[str, Any]:
     if value is None or (not isinstance(value, Mapping) and is_missing(value)):
         return {}
     if not isinstance(value, Mapping):
-        raise ValueError(f"metadata: {_short(value)} is not a dict")
+        raise ValueError(f"metadata: {shorten(value)} is not a dict")
     try:
         text = orjson.dumps(value if isinstance(value, dict) else dict(value), option=_JSON_OPTIONS)
     except TypeError as exc:
@@ -246,19 +238,19 @@ def check_inputs(inputs: Any, text: Any = None) -> dict[str, str | list[str]]:
     if isinstance(inputs, str | list | tuple):
         inputs = {"text": inputs}
     if not isinstance(inputs, Mapping):
-        raise ValueError(f"inputs: {_short(inputs)} is not a str, a list of str or a dict")
+        raise ValueError(f"inputs: {shorten(inputs)} is not a str, a list of str or a dict")
     if not inputs:
         raise ValueError("inputs: the dict is empty; give at least one text")
     normal: dict[str, str | list[str]] = {}
     for key, value in inputs.items():
         if not isinstance(key, str) or not key:
-            raise ValueError(f"inputs: key {_short(key)} must be a non-empty str")
+            raise ValueError(f"inputs: key {shorten(key)} must be a non-empty str")
         if isinstance(value, str):
             normal[key] = storable(value, f"inputs.{key}")
         elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
             normal[key] = [storable(v, f"inputs.{key}") for v in value]
         else:
-            raise ValueError(f"inputs.{key}: {_short(value)} is not a str or a list of str")
+            raise ValueError(f"inputs.{key}: {shorten(value)} is not a str or a list of str")
     return normal
 
 
@@ -266,7 +258,7 @@ def check_text_prediction(value: Any, multi_label: bool) -> list[tuple[str, floa
     if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
         return None
     if isinstance(value, (Mapping, str)) or not hasattr(value, "__iter__"):
-        raise ValueError(f"prediction: {_short(value)} is not a list of (label, score) pairs")
+        raise ValueError(f"prediction: {shorten(value)} is not a list of (label, score) pairs")
     pairs: list[tuple[str, float]] = []
     seen: set[str] = set()
     total = 0.0
@@ -278,7 +270,7 @@ def check_text_prediction(value: Any, multi_label: bool) -> list[tuple[str, floa
                 label, score = item
             except (TypeError, ValueError):
                 raise ValueError(
-                    f"prediction: {_short(item)} is not a (label, score) pair"
+                    f"prediction: {shorten(item)} is not a (label, score) pair"
                 ) from None
         label = check_label(label, "prediction")
         score = to_float(score, f"prediction score of {label!r}")
@@ -310,17 +302,17 @@ def check_text_annotation(value: Any, multi_label: bool) -> str | list[str] | No
     elif isinstance(value, list | tuple | set | frozenset):
         labels = list(value)
     else:
-        raise ValueError(f"annotation: {_short(value)} is not a label or a list of labels")
+        raise ValueError(f"annotation: {shorten(value)} is not a label or a list of labels")
     labels = [check_label(label, "annotation") for label in labels]
     if len(set(labels)) != len(labels):
-        raise ValueError(f"annotation: {_short(labels)} repeats a label")
+        raise ValueError(f"annotation: {shorten(labels)} repeats a label")
     if multi_label:
         return labels
     if not labels:
         return None
     if len(labels) > 1:
         raise ValueError(
-            f"annotation: {_short(labels)} has {len(labels)} labels but the record is "
+            f"annotation: {shorten(labels)} has {len(labels)} labels but the record is "
             "single-label; use multi_label=True"
         )
     return labels[0]
@@ -339,207 +331,6 @@ def check_explanation(value: Any, inputs: Mapping[str, Any]) -> dict[str, list[A
     return dict(value)
 
 
-# -- token classification ------------------------------------------------------------
-def tokenize(text: str) -> list[str]:
-    """Split text into words and single punctuation marks (used when no tokens are given)."""
-    return _TOKEN_RE.findall(text)
-
-
-def check_text_and_tokens(text: Any, tokens: Any) -> tuple[str, list[str], list[tuple[int, int]]]:
-    """Text and tokens of a token classification record, and each token's (start, end)."""
-    if tokens is not None and hasattr(tokens, "tolist") and not isinstance(tokens, str):
-        tokens = tokens.tolist()
-    if text is not None and not isinstance(text, str) and is_missing(text):
-        text = None
-    if tokens is not None and not isinstance(tokens, list | tuple) and is_missing(tokens):
-        tokens = None
-    if text is None and tokens is None:
-        raise ValueError("text: give the record's text (and, optionally, its tokens)")
-    if isinstance(tokens, str):
-        raise ValueError("tokens: give a list of str, not one str")
-    text = check_text(" ".join(tokens) if text is None else text)
-    tokens = tokenize(text) if tokens is None else list(tokens)
-    if not tokens:
-        raise ValueError("tokens: the text has no tokens")
-    return text, tokens, token_offsets(text, tokens)
-
-
-def token_offsets(text: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
-    """Character (start, end) of every token, which must appear in order in ``text``."""
-    offsets = []
-    cursor = 0
-    for k, token in enumerate(tokens):
-        if not isinstance(token, str) or not token:
-            raise ValueError(f"tokens[{k}]: {_short(token)} is not a non-empty str")
-        start = text.find(token, cursor)
-        if start < 0:
-            raise ValueError(
-                f"tokens[{k}]: token {token!r} is not found in the text after position "
-                f"{cursor}; tokens must appear in order in the text"
-            )
-        end = start + len(token)
-        offsets.append((start, end))
-        cursor = end
-    return offsets
-
-
-def check_spans(
-    value: Any,
-    text: str,
-    offsets: Sequence[tuple[int, int]],
-    field: str,
-    allow_score: bool,
-    corrections: list[tuple[tuple, tuple]] | None = None,
-) -> list[tuple] | None:
-    """Validate (label, start, end[, score]) spans against the token boundaries.
-
-    A span that is off the tokens only by surrounding whitespace, or by reaching past the
-    ends of the text, is corrected as Rubrix's ``SpanUtils.correct`` does: the offsets are
-    clamped to the text and whitespace (spaces, newlines, tabs) is trimmed from both ends.
-    Each correction is appended to ``corrections`` as (span given, span kept), for the
-    caller to warn about. A span that still does not fit the tokens is an error.
-
-    Prediction spans always carry a score: a missing or None score is 0.0, as in Rubrix.
-    """
-    if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
-        return None
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, (Mapping, str)) or not hasattr(value, "__iter__"):
-        raise ValueError(f"{field}: {_short(value)} is not a list of spans")
-    starts = {start for start, _ in offsets}
-    ends = {end for _, end in offsets}
-    spans: list[tuple] = []
-    for item in value:
-        if isinstance(item, Mapping):
-            keys = ("label", "start", "end", "score")
-            item = tuple(item[k] for k in keys if item.get(k) is not None or k != "score")
-        if not isinstance(item, list | tuple) or len(item) not in ((3, 4) if allow_score else (3,)):
-            shape = (
-                "(label, start, end) or (label, start, end, score)"
-                if allow_score
-                else ("(label, start, end)")
-            )
-            raise ValueError(f"{field}: {_short(item)} is not a {shape} span")
-        label = check_label(item[0], field)
-        start, end = to_int(item[1], f"{field} start"), to_int(item[2], f"{field} end")
-        if not (start in starts and end in ends and start < end):
-            fixed = correct_span(text, start, end)
-            if fixed[0] in starts and fixed[1] in ends and fixed[0] < fixed[1]:
-                if corrections is not None:
-                    corrections.append(((label, start, end), (label, *fixed)))
-                start, end = fixed
-            else:
-                _raise_misaligned(field, label, start, end, text, starts)
-        if allow_score:
-            score = 0.0 if len(item) == 3 or item[3] is None else item[3]
-            score = to_float(score, f"{field} score")
-            if not 0.0 <= score <= 1.0:
-                where = f"{field}: span ({label!r}, {start}, {end})"
-                raise ValueError(f"{where}: score {score!r} is outside [0, 1]")
-            spans.append((label, start, end, score))
-        else:
-            spans.append((label, start, end))
-    return spans
-
-
-def _raise_misaligned(field: str, label: str, start: int, end: int, text: str, starts) -> None:
-    where = f"{field}: span ({label!r}, {start}, {end})"
-    if not 0 <= start < end <= len(text):
-        raise ValueError(
-            f"{where} must satisfy 0 <= start < end <= {len(text)} (the text's length)"
-        )
-    if start not in starts:
-        raise ValueError(f"{where} does not start at a token start ({text[start:end]!r})")
-    raise ValueError(f"{where} does not end at a token end ({text[start:end]!r})")
-
-
-def correct_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Rubrix's span correction: clamp (start, end) to the text, then trim whitespace.
-
-    Whitespace is what ``str.strip`` removes (spaces, newlines, tabs and the other Unicode
-    spaces). The result may still be empty or off the tokens; the caller checks it.
-    """
-    start, end = max(start, 0), min(end, len(text))
-    while start < end and not text[start].strip():
-        start += 1
-    while end > start and not text[end - 1].strip():
-        end -= 1
-    return start, end
-
-
-def describe_corrections(field: str, corrections: Sequence[tuple[Any, tuple, tuple]]) -> str:
-    """The warning text for corrected spans: (where, span given, span kept) triples."""
-    shown = "; ".join(
-        f"{where}{before} -> {after}" for where, before, after in corrections[:_SHOWN]
-    )
-    more = f"; and {len(corrections) - _SHOWN} more" if len(corrections) > _SHOWN else ""
-    count = len(corrections)
-    return (
-        f"{field}: {count} span{'s' if count > 1 else ''} did not fit the tokens and "
-        f"{'were' if count > 1 else 'was'} trimmed of whitespace and clamped to the text, as "
-        f"Rubrix does: {shown}{more}"
-    )
-
-
-_SHOWN = 5
-
-
-def spans_to_tags(spans: Sequence[Sequence[Any]], offsets: Sequence[tuple[int, int]]) -> list[str]:
-    """IOB tags ("B-PER", "I-PER", "O"), one per token, of (label, start, end[, score]) spans.
-
-    Raises ``ValueError`` when spans overlap (IOB cannot express it) or a span is not on
-    token boundaries.
-    """
-    ordered = sorted(spans, key=lambda span: (span[1], span[2]))
-    for before, after in itertools.pairwise(ordered):
-        if before[2] > after[1]:
-            raise ValueError(
-                f"spans {tuple(before[:3])} and {tuple(after[:3])} overlap; IOB tags cannot "
-                "express overlapping spans"
-            )
-    first = {start: k for k, (start, _) in enumerate(offsets)}
-    last = {end: k for k, (_, end) in enumerate(offsets)}
-    tags = ["O"] * len(offsets)
-    for span in spans:
-        label, start, end = span[0], span[1], span[2]
-        if start not in first or end not in last or first[start] > last[end]:
-            raise ValueError(
-                f"span {(label, start, end)} is not on token boundaries, so it has no IOB tags"
-            )
-        tags[first[start]] = f"B-{label}"
-        for k in range(first[start] + 1, last[end] + 1):
-            tags[k] = f"I-{label}"
-    return tags
-
-
-def tags_to_spans(tags: Sequence[str], offsets: Sequence[tuple[int, int]]) -> list[tuple]:
-    """IOB/BIOES/BILOU tags ("B-PER", "I-PER", "O") to (label, start, end) spans."""
-    if len(tags) != len(offsets):
-        raise ValueError(f"tags: {len(tags)} tags for {len(offsets)} tokens; give one per token")
-    spans: list[tuple] = []
-    label, start, end = None, 0, 0
-    for tag, (tok_start, tok_end) in zip(tags, offsets, strict=True):
-        prefix, _, name = tag.partition("-") if tag != "O" else ("O", "", "")
-        if not name and prefix not in ("O", ""):
-            prefix, name = "B", prefix
-        continues = prefix in ("I", "L", "E") and label == name
-        if label is not None and not continues:
-            spans.append((label, start, end))
-            label = None
-        if prefix == "O":
-            continue
-        if not continues:
-            label, start = name, tok_start
-        end = tok_end
-        if prefix in ("L", "E", "U", "S"):
-            spans.append((label, start, end))
-            label = None
-    if label is not None:
-        spans.append((label, start, end))
-    return spans
-
-
 # -- text2text ---------------------------------------------------------------------
 def check_text2text_prediction(value: Any) -> list[tuple[str, float]] | None:
     if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
@@ -547,7 +338,7 @@ def check_text2text_prediction(value: Any) -> list[tuple[str, float]] | None:
     if isinstance(value, str):
         value = [value]
     if isinstance(value, Mapping) or not hasattr(value, "__iter__"):
-        raise ValueError(f"prediction: {_short(value)} is not a list of texts or (text, score)")
+        raise ValueError(f"prediction: {shorten(value)} is not a list of texts or (text, score)")
     pairs: list[tuple[str, float]] = []
     for item in value:
         if isinstance(item, str):
@@ -559,13 +350,13 @@ def check_text2text_prediction(value: Any) -> list[tuple[str, float]] | None:
             text, score = item
         except (TypeError, ValueError):
             raise ValueError(
-                f"prediction: {_short(item)} is not a str or a (text, score) pair"
+                f"prediction: {shorten(item)} is not a str or a (text, score) pair"
             ) from None
         if not isinstance(text, str):
-            raise ValueError(f"prediction: {_short(text)} is not a str")
+            raise ValueError(f"prediction: {shorten(text)} is not a str")
         score = to_float(score, "prediction score")
         if not 0.0 <= score <= 1.0:
-            raise ValueError(f"prediction: score {score!r} of {_short(text)} is outside [0, 1]")
+            raise ValueError(f"prediction: score {score!r} of {shorten(text)} is outside [0, 1]")
         pairs.append((text, score))
     if not pairs:
         return None
@@ -577,7 +368,7 @@ def check_text2text_annotation(value: Any) -> str | None:
     if value is None or (not isinstance(value, str) and is_missing(value)):
         return None
     if not isinstance(value, str):
-        raise ValueError(f"annotation: {_short(value)} is not a str")
+        raise ValueError(f"annotation: {shorten(value)} is not a str")
     return value
 
 
@@ -585,7 +376,7 @@ def check_text(value: Any, field: str = "text", allow_empty: bool = False) -> st
     """A record's text. Rubrix refused an empty (or only whitespace) token classification
     text, which has no tokens, but took it for text classification and Text2Text."""
     if not isinstance(value, str):
-        raise ValueError(f"{field}: {_short(value)} is not a str")
+        raise ValueError(f"{field}: {shorten(value)} is not a str")
     if not allow_empty and not value.strip():
         raise ValueError(f"{field}: the text is empty or only whitespace")
     return storable(value, field)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import rules, training_spacy
+from . import rules, token_rules, training_spacy
 from .tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 FRAMEWORKS = ("transformers", "spacy", "spark-nlp")
@@ -388,8 +388,10 @@ class _Tagged:
             if _missing(annotation):
                 continue
             try:
-                text, tokens, offsets = rules.check_text_and_tokens(text, tokens)
-                spans = rules.check_spans(annotation, text, offsets, "annotation", False) or []
+                text, tokens, offsets = token_rules.check_text_and_tokens(text, tokens)
+                spans = (
+                    token_rules.check_spans(annotation, text, offsets, "annotation", False) or []
+                )
             except ValueError as exc:
                 raise ValueError(f"{_where(row, ident)}: {exc}") from None
             first = {start: k for k, (start, _) in enumerate(offsets)}

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import rules
+from .. import rules, token_rules
 from ..record_table import nested_tuples
 from ..search.index_documents import first_item
 from ..search.index_schema import MULTI_LABEL_THRESHOLD
@@ -96,7 +96,7 @@ def _span_rows(table: pa.Table):
     annotations = nested_tuples(table.column("annotation"), ("label", "start", "end"))
     predictions = nested_tuples(table.column("prediction"), ("label", "start", "end"))
     for text, toks, gold, predicted in zip(texts, tokens, annotations, predictions, strict=True):
-        yield text, toks, rules.token_offsets(text, toks), gold, predicted
+        yield text, toks, token_rules.token_offsets(text, toks), gold, predicted
 
 
 def _annotate_spans(
@@ -109,7 +109,9 @@ def _annotate_spans(
         )
     values = []
     for text, _, offsets, _, _ in _span_rows(table):
-        checked = rules.check_spans(list(spans), text, offsets, "annotation", allow_score=False)
+        checked = token_rules.check_spans(
+            list(spans), text, offsets, "annotation", allow_score=False
+        )
         values.append(sorted(checked, key=lambda s: (s[1], s[2], s[0])))
     table = _set(table, "annotation", pa.array(values, SPANS))
     table = _set(table, "status", pa.array([status] * len(table), pa.string()))

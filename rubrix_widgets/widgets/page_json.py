@@ -14,8 +14,8 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from ..rules import token_offsets
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+from ..token_rules import token_offsets
 
 MAX_TEXT = 4_000  # characters of one record's inputs sent with a page
 PAGE_TEXT_BUDGET = 150_000  # characters of input text per page, shared by its records
