@@ -1,4 +1,6 @@
 // What the kernel sends (traits of rubrix_widgets.widgets.dataset_page.DatasetPage).
+import type { AnyModel } from "@anywidget/types";
+import type { Acks } from "./protocol";
 
 export type Label = string;
 export type Prediction = [Label, number];
@@ -63,7 +65,8 @@ export interface Progress {
   percent: number;
 }
 
-export interface Traits {
+// A type alias, not an interface: anywidget's model types want an indexable object type.
+export type Traits = {
   query: string;
   filters: Filters;
   sort: [string, "asc" | "desc"][];
@@ -84,13 +87,16 @@ export interface Traits {
   _history: { can_undo: boolean; can_redo: boolean };
   _sortable: string[];
   _schema_locked: boolean;
-  _saved: number;
   _epoch: string; // the epoch of the records' positions (seq_epoch.py); sent back with them
   // Optional: absent in a model made before these panels existed (and in test fakes).
   metrics?: SearchMetrics;
   rules?: SavedRule[];
   _rules_error?: string;
-}
+  // The protocol (protocol.ts): the kernel's recent replies, and a count it bumps when
+  // another writer changed the dataset (the view then asks it to `sync`).
+  _acks?: Acks;
+  _store_changes?: number;
+};
 
 /** Precision, recall and F1 (``rubrix_widgets.metrics`` F1 table). */
 export interface Scores {
@@ -131,21 +137,18 @@ export interface SavedRule extends Partial<RuleMetrics> {
   error?: string;
 }
 
-// The subset of anywidget's model API we use.
-export interface Model {
-  get<K extends keyof Traits>(name: K): Traits[K];
-  set<K extends keyof Traits>(name: K, value: Traits[K]): void;
-  save_changes(): void;
-  on(event: string, callback: (...args: unknown[]) => void): void;
-  off(event?: string | null, callback?: ((...args: unknown[]) => void) | null): void;
-  send(content: unknown): void;
-}
+/** The page's model: anywidget's model with the page's traits (a one-widget home's
+ * model has them all too). */
+export type Model = AnyModel<Traits>;
 
+/** A reply flattened into one object, for views not yet moved to `Requests.call`.
+ * @deprecated use `Reply` (protocol.ts): the reply's `result` is typed per action. */
 export interface Ack {
-  type: "ack";
-  request: number;
+  type?: "ack";
+  request: string;
   ok: boolean;
   error?: string;
-  changed?: unknown;
+  result?: unknown;
+  changed?: unknown; // = result
   stale?: boolean; // refused: positions drawn before records were deleted (page redrawn)
 }

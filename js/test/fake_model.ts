@@ -1,12 +1,27 @@
 // An in-memory stand-in for anywidget's model: traits, change events, custom messages.
+// Like the kernel, an answer to an intent goes both as an "ack" custom message and into
+// the `_acks` state; `dropMessages` makes it a host that loses every custom message from
+// the kernel (a view made in an earlier cell, Colab, VS Code), and no binary buffer is
+// ever delivered to a view.
+import type { Acks, Reply } from "../src/protocol";
 import type { Model, PageRecord, Traits } from "../src/types";
 
-type Callback = (...args: unknown[]) => void;
+type Callback = (...args: any[]) => void;
 
 /** Traits, change events and custom messages, for any widget's traits ``T``. */
+/** How a test answers: a `result` (`changed`: its old name), or a refusal. */
+type AckExtra = { result?: unknown; changed?: unknown } | { ok: false; error: string; stale?: boolean };
+
 export class FakeWidgetModel<T extends object> {
   sent: Record<string, unknown>[] = [];
   saves = 0;
+  /** Lose every custom message from the kernel (the state still arrives). */
+  dropMessages = false;
+  /** Buffers a view tried to send (none should: not every host delivers them). */
+  sentBuffers: unknown[] = [];
+  widget_manager = {
+    get_model: (): Promise<never> => Promise.reject(new Error("no other widgets in these tests")),
+  };
   private handlers = new Map<string, Set<Callback>>();
 
   constructor(public traits: T) {}
@@ -35,18 +50,50 @@ export class FakeWidgetModel<T extends object> {
     else this.handlers.get(event)?.delete(callback);
   }
 
-  send(content: unknown): void {
+  send(content: unknown, _callbacks?: unknown, buffers?: unknown): void {
     this.sent.push(content as Record<string, unknown>);
+    if (buffers !== undefined) this.sentBuffers.push(buffers);
+  }
+
+  /** What the views sent, without their `hello`s. */
+  get intents(): Record<string, unknown>[] {
+    return this.sent.filter((m) => m.action !== "hello");
+  }
+
+  /** A custom message from the kernel, with no buffers (lost when `dropMessages`). */
+  message(content: unknown): void {
+    if (!this.dropMessages) this.emit("msg:custom", content, []);
+  }
+
+  /** The kernel's reply to `request`: the ack message, then the same reply in `_acks`. */
+  reply(request: unknown, reply: { ok: true; result: unknown } | { ok: false; error: string; stale?: boolean }): void {
+    const entry = { request: String(request), ...reply } as Reply<unknown>;
+    this.message({ type: "ack", ...entry });
+    const traits = this.traits as { _acks?: Acks };
+    this.set("_acks" as keyof T, { ...(traits._acks ?? {}), [entry.request]: entry } as T[keyof T]);
+  }
+
+  /** The kernel's answer to every `hello` not answered yet (it sends its state first). */
+  answerHellos(state: Partial<T> = {}): void {
+    for (const [name, value] of Object.entries(state)) this.set(name as keyof T, value as T[keyof T]);
+    const acks = (this.traits as { _acks?: Acks })._acks ?? {};
+    for (const m of this.sent) {
+      if (m.action === "hello" && !(String(m.request) in acks)) this.reply(m.request, { ok: true, result: true });
+    }
   }
 
   emit(event: string, ...args: unknown[]): void {
     for (const callback of this.handlers.get(event) ?? []) callback(...args);
   }
 
-  /** The kernel's answer to the last intent. */
-  ack(extra: Record<string, unknown> = {}): void {
+  /** The kernel's answer to the last intent: `result` (true unless told), or pass
+   * `{ ok: false, error }`. */
+  ack(extra: AckExtra = {}): void {
     const last = this.sent[this.sent.length - 1];
-    this.emit("msg:custom", { type: "ack", request: last.request, ok: true, ...extra });
+    const legacy = extra as { changed?: unknown }; // the reply's old name for `result`
+    const result = "result" in extra ? extra.result : "changed" in legacy ? legacy.changed : true;
+    const reply = "ok" in extra ? extra : { ok: true as const, result };
+    this.reply(last.request, reply);
   }
 
   listenerCount(): number {
@@ -62,8 +109,8 @@ export class FakeModel extends FakeWidgetModel<Traits> implements Model {
     super({ ...defaultTraits(), ...overrides });
   }
 
-  ack(extra: Record<string, unknown> = {}): void {
-    super.ack({ changed: 1, ...extra });
+  ack(extra: AckExtra = {}): void {
+    super.ack("ok" in extra || "result" in extra || "changed" in extra ? extra : { result: 1 });
   }
 }
 
@@ -107,7 +154,8 @@ export function defaultTraits(): Traits {
     _history: { can_undo: false, can_redo: false },
     _sortable: ["score", "last_updated", "event_timestamp", "id"],
     _schema_locked: false,
-    _saved: 0,
+    _acks: {},
+    _store_changes: 0,
     _epoch: "uid-1:0",
   };
 }
