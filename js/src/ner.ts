@@ -4,9 +4,10 @@
 // offsets (code points); the DOM speaks UTF-16: convert here, at the boundary.
 import { h } from "./dom";
 import { clip, clipTitle, count, labelHue, MAX_TITLE, percent } from "./format";
+import type { Span } from "./protocol";
 import type { PageRecord } from "./types";
 
-export type Span = [string, number, number]; // label, start, end (code points)
+export type { Span }; // [label, start, end] in code points (protocol.ts)
 
 /** utf16[i] = UTF-16 index of code point i (one entry past the end). */
 export function utf16Offsets(text: string): number[] {

@@ -8,7 +8,8 @@ export interface NerHost {
   labels(): string[];
   annotating(): boolean;
   record(seq: number): PageRecord | undefined;
-  act(action: string, extra: Record<string, unknown>): void;
+  /** Add or remove one span of one record (the page adds the drawn epoch). */
+  act(action: "add_span" | "remove_span", span: { seq: number; label: string; start: number; end: number }): void;
   focusNext(key: string): void;
   schedule(): void;
 }

@@ -7,7 +7,9 @@
 // being typed in while the page re-renders around it.
 import { bdi, h, replaceChildren } from "./dom";
 import { clip, clipTitle, count, labelHue, percent } from "./format";
-import type { Ack, RuleMetrics, SavedRule } from "./types";
+import type { PageIntent, PageResults, Reply, RuleCheck } from "./protocol";
+import type { SavedRule } from "./types";
+import { activeIn } from "./view_base";
 
 export const RULE_METRICS_DEBOUNCE_MS = 250;
 
@@ -19,13 +21,13 @@ export interface RulesPanelProps {
   error: string; // the saved rules could not be read
 }
 
-/** Send an intent to the kernel; resolves with its ack. */
-export type Ask = (action: string, extra: Record<string, unknown>) => Promise<Ack>;
+/** The panel's intents. */
+export type RuleIntent = Extract<PageIntent, { action: "rule_metrics" | "add_rule" | "delete_rule" }>;
 
-interface Checked {
-  metrics: RuleMetrics;
-  warnings: string[];
-}
+/** Send an intent to the kernel; resolves with its reply. */
+export type Ask = <T extends RuleIntent>(intent: T) => Promise<Reply<PageResults[T["action"]]>>;
+
+type Checked = RuleCheck;
 
 const ruleKey = (rule: SavedRule) => JSON.stringify([rule.query, rule.label]);
 const labelText = (label: string | string[]) => (Array.isArray(label) ? label.join(", ") : label);
@@ -188,11 +190,11 @@ export class RulesPanel {
     }
     this.checking = true;
     this.renderForm();
-    void this.ask("rule_metrics", { query, label }).then((ack) => {
+    void this.ask({ action: "rule_metrics", query, label }).then((reply) => {
       if (this.disposed || token !== this.asked) return;
       this.checking = false;
-      this.checked = ack.ok ? (ack.changed as Checked) : null;
-      this.error = ack.ok ? "" : ack.error ?? "The kernel could not compute this rule's metrics";
+      this.checked = reply.ok ? reply.result : null;
+      this.error = reply.ok ? "" : reply.error || "The kernel could not compute this rule's metrics";
       this.renderForm();
     });
   }
@@ -204,13 +206,13 @@ export class RulesPanel {
     this.saving = true;
     this.status.textContent = "Saving…";
     this.renderForm();
-    const ack = await this.ask("add_rule", { query, label });
+    const reply = await this.ask({ action: "add_rule", query, label });
     this.saving = false;
-    if (this.disposed) return ack.ok;
-    this.status.textContent = ack.ok ? (ack.changed === false ? "Already saved" : "Rule saved") : "";
-    if (!ack.ok) this.error = ack.error ?? "The kernel did not save this rule";
+    if (this.disposed) return reply.ok;
+    this.status.textContent = reply.ok ? (reply.result === false ? "Already saved" : "Rule saved") : "";
+    if (!reply.ok) this.error = reply.error || "The kernel did not save this rule";
     this.renderForm();
-    return ack.ok;
+    return reply.ok;
   }
 
   private askDelete(rule: SavedRule): void {
@@ -228,14 +230,14 @@ export class RulesPanel {
     this.confirming = null;
     this.deleting.add(key);
     this.renderList();
-    const ack = await this.ask("delete_rule", { query: rule.query, label: rule.label });
+    const reply = await this.ask({ action: "delete_rule", query: rule.query, label: rule.label });
     this.deleting.delete(key);
-    if (this.disposed) return ack.ok;
-    this.status.textContent = ack.ok ? "Rule deleted" : "";
-    if (!ack.ok) this.error = ack.error ?? "The kernel did not delete this rule";
+    if (this.disposed) return reply.ok;
+    this.status.textContent = reply.ok ? "Rule deleted" : "";
+    if (!reply.ok) this.error = reply.error || "The kernel did not delete this rule";
     this.renderForm();
     this.renderList();
-    return ack.ok;
+    return reply.ok;
   }
 
   // --- rendering ------------------------------------------------------------------------------
@@ -269,7 +271,7 @@ export class RulesPanel {
   }
 
   private renderList(focusKey: string | null = null): void {
-    const active = this.list.ownerDocument.activeElement as HTMLElement | null;
+    const active = activeIn(this.list) as HTMLElement | null;
     const keep = focusKey ?? (active && this.list.contains(active) ? active.dataset.key ?? null : null);
     const rules = this.props.rules;
     replaceChildren(

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
-import { DatasetPageView, SEARCH_DEBOUNCE_MS, render } from "../src/dataset_page";
+import { DatasetPageView, SEARCH_DEBOUNCE_MS, mountPage } from "../src/page_view";
 import { FakeModel, flush, record } from "./fake_model";
 import { host } from "./host";
 
 function mount(model: FakeModel): HTMLElement {
-  host.cleanup = render({ model, el: host.el });
+  host.cleanup = mountPage(model, host.el);
   return host.el;
 }
 
@@ -53,9 +53,20 @@ describe("rendering a page", () => {
     });
   });
 
-  it("tells an empty search apart from an empty dataset", () => {
-    const root = mount(new FakeModel({ query: "zzz" }));
-    expect(root.textContent).toContain("No records match this search.");
+  it("tells an empty search apart from an empty dataset", async () => {
+    const model = new FakeModel({ query: "zzz" });
+    const root = mount(model);
+    const note = () => root.querySelector(".rw-empty")?.textContent;
+    const searched = note();
+    model.set("query", "");
+    await flush();
+    const empty = note();
+    expect(searched).toBe("No records match this search.");
+    expect(empty).toBe("This dataset has no records yet.");
+    expect(searched).not.toBe(empty);
+    model.set("filters", { status: ["Validated"] }); // a filter alone is a search too
+    await flush();
+    expect(note()).toBe("No records match this search.");
   });
 
   it("shows the Progress region with the validated count and the total", () => {
@@ -88,7 +99,7 @@ describe("rendering a page", () => {
     expect(root.querySelector(".rw-text")!.textContent!.length).toBeLessThan(700);
     button(root, "Show more (5,000 characters)").click();
     expect(model.sent.at(-1)).toMatchObject({ type: "action", action: "full_text", seq: 0, key: "text" });
-    model.ack({ changed: "full ".repeat(1000) });
+    model.ack({ result: "full ".repeat(1000) });
     await flush();
     expect(root.querySelector(".rw-text")!.textContent).toBe("full ".repeat(1000));
   });
@@ -277,7 +288,7 @@ describe("annotating", () => {
     const model = new FakeModel({ mode: "annotate", _records: page(1), total: 1 });
     const root = mount(model);
     button(root, "fresh").click();
-    model.emit("msg:custom", { type: "ack", request: model.sent.at(-1)!.request, ok: false, error: "label 'x' is not in the label schema" });
+    model.ack({ ok: false, error: "label 'x' is not in the label schema" });
     await flush();
     expect(byRole(root, "alert").some((a) => a.textContent === "label 'x' is not in the label schema")).toBe(true);
   });
@@ -399,7 +410,7 @@ describe("keyboard", () => {
     const model = new FakeModel({ mode: "annotate", _records: page(1), total: 1 });
     const root = mount(model);
     key(root.querySelector<HTMLInputElement>('input[aria-label="Search records"]')!, "1");
-    expect(model.sent).toHaveLength(0);
+    expect(model.intents).toHaveLength(0);
   });
 });
 
@@ -415,6 +426,6 @@ describe("lifecycle", () => {
     expect(host.el.children).toHaveLength(0);
     host.el.appendChild(card);
     key(card, "1"); // the window-level key listener is gone too
-    expect(model.sent).toHaveLength(0);
+    expect(model.intents).toHaveLength(0);
   });
 });

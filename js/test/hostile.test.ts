@@ -1,8 +1,8 @@
 // Hostile strings render as inert, isolated, clipped text; the full value still goes back
 // to the kernel. (The real-browser version: tests/browser/test_hostile_browser.py.)
 import { describe, expect, it } from "vitest";
-import { render } from "../src/dataset_page";
-import { render as renderList } from "../src/dataset_list";
+import { mountPage } from "../src/page_view";
+import listWidget from "../src/dataset_list";
 import { clip, MAX_SHOWN } from "../src/format";
 import { FakeModel, FakeWidgetModel, flush, record } from "./fake_model";
 import type { ListTraits } from "../src/dataset_list";
@@ -40,7 +40,7 @@ describe("a record card with hostile content", () => {
 
   it("shows every payload as text and makes no element from it", async () => {
     const model = new FakeModel({ mode: "annotate", total: 1, _labels: [IMG], _records: [hostile()] });
-    host.cleanup = render({ model, el: host.el });
+    host.cleanup = mountPage(model, host.el);
     const card = host.el.querySelector("article")!;
     (card.querySelector<HTMLButtonElement>('[data-key="meta:0"]')!).click();
     await flush();
@@ -51,7 +51,7 @@ describe("a record card with hostile content", () => {
   });
 
   it("isolates agents in <bdi> so an RLO cannot flip the rest of the line", () => {
-    host.cleanup = render({ model: new FakeModel({ total: 1, _records: [hostile()] }), el: host.el });
+    host.cleanup = mountPage(new FakeModel({ total: 1, _records: [hostile()] }), host.el);
     const agents = host.el.querySelector(".rw-agents")!;
     const bdis = Array.from(agents.querySelectorAll("bdi")).map((b) => b.textContent);
     expect(bdis).toEqual([`${RLO}agent`, SCRIPT]);
@@ -60,7 +60,7 @@ describe("a record card with hostile content", () => {
 
   it("clips a huge label on screen but annotates with the whole label", () => {
     const model = new FakeModel({ mode: "annotate", total: 1, _labels: [], _records: [hostile()] });
-    host.cleanup = render({ model, el: host.el });
+    host.cleanup = mountPage(model, host.el);
     const choice = Array.from(host.el.querySelectorAll<HTMLButtonElement>("button.rw-choice")).find((b) =>
       b.textContent!.startsWith("LLLL"),
     )!;
@@ -72,7 +72,7 @@ describe("a record card with hostile content", () => {
 
   it("puts a hostile filter value in a <bdi> in its chip", () => {
     const model = new FakeModel({ total: 1, _records: [hostile()], filters: { predicted_as: [`${RLO}x`] } });
-    host.cleanup = render({ model, el: host.el });
+    host.cleanup = mountPage(model, host.el);
     const chip = host.el.querySelector(".rw-chip")!;
     expect(chip.querySelector("bdi:last-of-type")!.textContent).toBe(`${RLO}x`);
     expect(chip.querySelector("button")!.getAttribute("aria-label")).toBe(`Remove filter Predicted as: ${RLO}x`);
@@ -90,7 +90,8 @@ describe("the home list with hostile tags", () => {
         records: 1, annotated: 0, annotated_percent: 0, created_at: "", updated_at: "",
       }],
     });
-    host.cleanup = renderList({ model, el: host.el });
+    // the list's bundle exports only its default { render } (anywidget's deprecation)
+    host.cleanup = listWidget.render({ model, el: host.el } as never) as () => void;
     noMarkup(host.el);
     const tag = host.el.querySelector(".rw-home-tag")!;
     expect(tag.querySelectorAll("bdi")).toHaveLength(2);
@@ -112,7 +113,7 @@ describe("a token classification record cut by the kernel (1 MB text)", () => {
       prediction: [[IMG, 0, SCRIPT.length, 0.9]] as unknown as [string, number][],
       annotation: null,
     });
-    host.cleanup = render({ model: new FakeModel({ task: "TokenClassification", total: 1, _labels: [IMG], _records: [ner] }), el: host.el });
+    host.cleanup = mountPage(new FakeModel({ task: "TokenClassification", total: 1, _labels: [IMG], _records: [ner] }), host.el);
     noMarkup(host.el);
     expect(host.el.querySelectorAll(".rw-tok")).toHaveLength(2);
     expect(host.el.querySelector(".rw-tok")!.textContent).toBe(SCRIPT);

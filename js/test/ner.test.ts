@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { render } from "../src/dataset_page";
+import { mountPage } from "../src/page_view";
 import { codePointIndex, utf16Offsets } from "../src/ner";
 import { FakeModel, flush, record } from "./fake_model";
 import { host } from "./host";
@@ -44,7 +44,7 @@ const ner = (overrides = {}) =>
   });
 
 const mount = (model: FakeModel) => {
-  host.cleanup = render({ model, el: host.el });
+  host.cleanup = mountPage(model, host.el);
   return host.el;
 };
 const tokens = (root: ParentNode) => Array.from(root.querySelectorAll<HTMLElement>(".rw-tok"));

@@ -2,7 +2,7 @@
 // model: what they show, what they send to the kernel (debounced), and that untrusted
 // rule names and labels stay text.
 import { describe, expect, it, vi } from "vitest";
-import { render } from "../src/dataset_page";
+import { mountPage } from "../src/page_view";
 import { METRIC_ROWS } from "../src/metrics_panel";
 import { RULE_METRICS_DEBOUNCE_MS } from "../src/rules_panel";
 import type { RuleMetrics, SavedRule, SearchMetrics, Traits } from "../src/types";
@@ -11,7 +11,7 @@ import { host } from "./host";
 
 function mount(overrides: Partial<Traits> = {}): { model: FakeModel; root: HTMLElement } {
   const model = new FakeModel(overrides);
-  host.cleanup = render({ model, el: host.el });
+  host.cleanup = mountPage(model, host.el);
   return { model, root: host.el };
 }
 
@@ -31,8 +31,8 @@ const type = (input: HTMLInputElement, value: string) => {
 };
 const ruleRequests = (model: FakeModel, action = "rule_metrics") =>
   model.sent.filter((m) => m.action === action);
-const answer = (model: FakeModel, request: unknown, changed: unknown, ok = true, error?: string) =>
-  model.emit("msg:custom", { type: "ack", request, ok, changed, error });
+const answer = (model: FakeModel, request: unknown, result: unknown, ok = true, error = "") =>
+  model.reply(request, ok ? { ok, result } : { ok: false, error });
 
 const scores = (precision: number, recall: number, f1: number, support: number) => ({ precision, recall, f1, support });
 

@@ -1,9 +1,11 @@
 // Record positions go with the epoch of the page they were drawn on: after records are
 // deleted (a new `_epoch`), what the view kept per position is forgotten, drafts stay
 // with their record, and the kernel's refusal of an old position is shown. The view asks
-// the kernel to sync when told of other writers, and every SYNC_MS while shown.
+// the kernel to sync when its `_store_changes` count goes up (other writers in the
+// kernel), and every SYNC_MS while shown.
 import { describe, expect, it, vi } from "vitest";
-import { DRAFT_SAVE_MS, SYNC_MS, render } from "../src/dataset_page";
+import { DRAFT_SAVE_MS } from "../src/drafts";
+import { SYNC_MS, mountPage } from "../src/page_view";
 import { FakeModel, flush, record } from "./fake_model";
 import { host } from "./host";
 
@@ -11,7 +13,7 @@ const DRAWN = "uid-1:0";
 const AFTER_DELETE = "uid-1:7";
 
 const mount = (model: FakeModel) => {
-  host.cleanup = render({ model, el: host.el });
+  host.cleanup = mountPage(model, host.el);
   return host.el;
 };
 const buttons = (root: ParentNode, name: string) =>
@@ -117,7 +119,7 @@ describe("record positions carry the epoch of the page they were drawn on", () =
     model.traits._records = [record({ seq: 0, id: 2, inputs: { text: "other ".repeat(200) }, lengths: { text: 5000 } })];
     model.set("_epoch", AFTER_DELETE);
     await flush();
-    model.emit("msg:custom", { type: "ack", request: asked.request, ok: true, changed: "FULL TEXT OF RECORD 1" });
+    model.reply(asked.request, { ok: true, result: "FULL TEXT OF RECORD 1" });
     await flush();
     expect(root.textContent).not.toContain("FULL TEXT OF RECORD 1");
     button(root, "Show more (5,000 characters)").click(); // record 2's own text is fetched
@@ -153,17 +155,26 @@ describe("record positions carry the epoch of the page they were drawn on", () =
 describe("following writes made elsewhere", () => {
   const syncs = (model: FakeModel) => model.sent.filter((m) => m.action === "sync");
 
-  it("asks the kernel to sync when told another writer changed the dataset, one request at a time", async () => {
-    const model = new FakeModel({ _records: page([100]), total: 1, _epoch: DRAWN });
+  it("asks the kernel to sync when its store-changes count goes up, one request at a time", async () => {
+    const model = new FakeModel({ _records: page([100]), total: 1, _epoch: DRAWN, _store_changes: 0 });
     mount(model);
     expect(syncs(model)).toHaveLength(0);
-    model.emit("msg:custom", { type: "changed" });
-    model.emit("msg:custom", { type: "changed" }); // the first is not answered yet
-    expect(syncs(model)).toEqual([{ type: "action", request: 1, action: "sync" }]);
-    model.ack({ changed: true });
+    model.set("_store_changes", 1);
+    model.set("_store_changes", 2); // the first is not answered yet
+    expect(syncs(model)).toHaveLength(1);
+    expect(syncs(model)[0]).toMatchObject({ type: "action", action: "sync" });
+    model.ack({ result: true });
     await flush();
-    model.emit("msg:custom", { type: "changed" });
+    model.set("_store_changes", 3);
     expect(syncs(model)).toHaveLength(2);
+  });
+
+  it("does not sync on a store change while the page is not shown", () => {
+    const model = new FakeModel({ _records: page([100]), total: 1, _epoch: DRAWN, _store_changes: 0 });
+    mount(model);
+    host.el.remove(); // e.g. the output was cleared or the home went back to the list
+    model.set("_store_changes", 1);
+    expect(syncs(model)).toHaveLength(0);
   });
 
   it("asks every SYNC_MS while it is shown, and stops when hidden or disposed", async () => {
@@ -176,10 +187,10 @@ describe("following writes made elsewhere", () => {
     expect(syncs(model)).toHaveLength(1);
     vi.advanceTimersByTime(SYNC_MS); // still unanswered (a busy kernel): no second request
     expect(syncs(model)).toHaveLength(1);
-    model.ack({ changed: false });
+    model.ack({ result: false });
     await vi.advanceTimersByTimeAsync(SYNC_MS);
     expect(syncs(model)).toHaveLength(2);
-    model.ack({ changed: false });
+    model.ack({ result: false });
     await vi.advanceTimersByTimeAsync(0);
     const visibility = vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
     vi.advanceTimersByTime(SYNC_MS * 3);

@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
-import { DRAFT_SAVE_MS, render } from "../src/dataset_page";
+import { DRAFT_SAVE_MS } from "../src/drafts";
+import { mountPage } from "../src/page_view";
 import { FakeModel, flush, record } from "./fake_model";
 import { host } from "./host";
 
 const mount = (model: FakeModel) => {
-  host.cleanup = render({ model, el: host.el });
+  host.cleanup = mountPage(model, host.el);
   return host.el;
 };
 const button = (root: ParentNode, name: string, n = 0) =>
@@ -56,10 +57,10 @@ describe("Text2Text records", () => {
       area.value = text;
       area.dispatchEvent(new Event("input"));
     }
-    expect(model.sent).toHaveLength(0);
+    expect(model.intents).toHaveLength(0);
     vi.advanceTimersByTime(DRAFT_SAVE_MS + 1);
-    expect(model.sent).toHaveLength(1);
-    expect(model.sent[0]).toMatchObject({ action: "edit", annotation: "The cat sleeps." });
+    expect(model.intents).toHaveLength(1);
+    expect(model.intents[0]).toMatchObject({ action: "edit", annotation: "The cat sleeps." });
     button(root, "Validate").click();
     expect(model.sent.at(-1)).toMatchObject({ action: "annotate", seqs: [0], annotation: "The cat sleeps." });
   });
@@ -71,7 +72,7 @@ describe("Text2Text records", () => {
     for (const k of ["1", "Enter", "Backspace", "j"]) {
       area.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
     }
-    expect(model.sent).toHaveLength(0);
+    expect(model.intents).toHaveLength(0);
     button(root, "Validate").click();
     expect(model.sent.at(-1)).toMatchObject({ action: "validate", seqs: [0] });
   });
