@@ -4,13 +4,13 @@
 // id, not position: when records are deleted and positions move, a draft stays with
 // its record, and a save still pending names the position (and epoch) it was typed on,
 // so the kernel refuses it rather than saving it on another record.
-import type { PageRecord } from "./types";
+import type { Text2TextRecord } from "./types";
 
 export const DRAFT_SAVE_MS = 700;
 
-type Save = (record: PageRecord, text: string, epoch: string) => void;
+type Save = (record: Text2TextRecord, text: string, epoch: string) => void;
 
-const keyOf = (record: PageRecord) => String(record.id);
+const keyOf = (record: Text2TextRecord) => String(record.id);
 
 export class Drafts {
   private texts = new Map<string, string>();
@@ -18,7 +18,7 @@ export class Drafts {
 
   constructor(private save: Save) {}
 
-  get(record: PageRecord): string | undefined {
+  get(record: Text2TextRecord): string | undefined {
     return this.texts.get(keyOf(record));
   }
 
@@ -29,7 +29,7 @@ export class Drafts {
   }
 
   /** Keep ``text`` for ``record`` (drawn at ``epoch``); save it now, or once typing pauses. */
-  edit(record: PageRecord, text: string, epoch: string, now = false): void {
+  edit(record: Text2TextRecord, text: string, epoch: string, now = false): void {
     const key = keyOf(record);
     this.texts.set(key, text);
     this.stopTimer(key);
@@ -42,15 +42,15 @@ export class Drafts {
   }
 
   /** The draft to store on Validate (none if empty or already the annotation); stops its timer. */
-  take(record: PageRecord): string | undefined {
+  take(record: Text2TextRecord): string | undefined {
     const key = keyOf(record);
     this.stopTimer(key);
     const draft = this.texts.get(key);
-    return draft !== undefined && draft.trim() && draft !== record.annotation ? draft : undefined;
+    return draft?.trim() && draft !== record.annotation ? draft : undefined;
   }
 
   /** Forget drafts the kernel's records now carry. */
-  prune(records: PageRecord[]): void {
+  prune(records: Text2TextRecord[]): void {
     for (const record of records) {
       const key = keyOf(record);
       const draft = this.texts.get(key);

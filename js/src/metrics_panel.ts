@@ -1,6 +1,6 @@
 // The sidebar's "Model vs annotations" table: precision, recall and F1 of the predictions
 // against the annotations, per label (per entity for NER), among the records matching
-// the current search. The kernel computes it (rubrix_widgets/widgets/search_metrics.py).
+// the current search. The kernel computes it (rubrix_widgets/page_state/search_metrics.py).
 import { h } from "./dom";
 import { clip, clipTitle, count } from "./format";
 import type { Scores, SearchMetrics } from "./types";

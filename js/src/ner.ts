@@ -5,7 +5,7 @@
 import { h } from "./dom";
 import { clip, clipTitle, count, labelHue, MAX_TITLE, percent } from "./format";
 import type { Span } from "./protocol";
-import type { PageRecord } from "./types";
+import type { TokenClassificationRecord } from "./types";
 
 export type { Span }; // [label, start, end] in code points (protocol.ts)
 
@@ -40,13 +40,12 @@ export function selectedRange(sel: Selection): [number, number] {
 }
 
 /** Character span (code points) of tokens first..last. */
-export function tokenSpan(record: PageRecord, first: number, last: number): [number, number] {
-  const offsets = record.offsets ?? [];
-  return [offsets[first][0], offsets[last][1]];
+export function tokenSpan(record: TokenClassificationRecord, first: number, last: number): [number, number] {
+  return [record.offsets[first][0], record.offsets[last][1]];
 }
 
 export interface NerProps {
-  record: PageRecord;
+  record: TokenClassificationRecord;
   labels: string[];
   annotating: boolean;
   selection: Selection | null;
@@ -60,15 +59,9 @@ export interface NerProps {
   onRemove(span: Span): void;
 }
 
-function spansOf(value: unknown): Span[] {
-  return Array.isArray(value) ? (value as unknown[][]).map((s) => [String(s[0]), Number(s[1]), Number(s[2])]) : [];
-}
-
 /** The spans a person sees and edits: the annotation, or the predictions before any. */
-export function editableSpans(record: PageRecord): Span[] {
-  return record.annotation !== null && record.annotation !== undefined
-    ? spansOf(record.annotation)
-    : spansOf(record.prediction);
+export function editableSpans(record: TokenClassificationRecord): Span[] {
+  return record.annotation ?? record.prediction.map(([label, start, end]): Span => [label, start, end]);
 }
 
 export function pickerLabels(labels: string[], filter: string): string[] {
@@ -125,12 +118,11 @@ function gap(text: string): HTMLElement {
 
 export function nerBody(props: NerProps): HTMLElement {
   const { record } = props;
-  const text = record.text ?? "";
+  const { text, offsets } = record;
   const u = utf16Offsets(text);
-  const offsets = record.offsets ?? [];
   const gold = editableSpans(record);
-  const annotated = record.annotation !== null && record.annotation !== undefined;
-  const predicted = (record.prediction ?? []) as unknown as [string, number, number, number | null][];
+  const annotated = record.annotation !== null;
+  const predicted = record.prediction;
   const selected = props.selection?.seq === record.seq ? selectedRange(props.selection) : null;
   const line = h("p", { class: "rw-text rw-ner-text" });
   let cursor = 0;
@@ -194,7 +186,7 @@ export function nerBody(props: NerProps): HTMLElement {
     cursor = end;
   });
   if (cursor < u.length - 1) line.appendChild(gap(text.slice(u[cursor])));
-  const hidden = (record.token_count ?? offsets.length) - offsets.length;
+  const hidden = record.token_count - offsets.length;
   if (hidden > 0) line.appendChild(document.createTextNode(" …"));
   const pickerOpen = props.annotating && selected !== null;
   return h(
@@ -206,8 +198,8 @@ export function nerBody(props: NerProps): HTMLElement {
       line,
       hidden > 0
         ? h("div", { class: "rw-muted rw-ner-help rw-ner-cut", role: "note" },
-            `Showing the first ${count(offsets.length)} of ${count(record.token_count ?? 0)} tokens `
-            + `(${count(u.length - 1)} of ${count(record.length ?? u.length - 1)} characters): the rest of this text is `
+            `Showing the first ${count(offsets.length)} of ${count(record.token_count)} tokens `
+            + `(${count(u.length - 1)} of ${count(record.length)} characters): the rest of this text is `
             + "not shown here; its spans are kept.")
         : null,
       h("div", { class: "rw-muted rw-ner-help" },

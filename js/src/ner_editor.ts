@@ -2,12 +2,12 @@
 // click + Shift+click), the entity picker's filter, and turning a pick into an
 // "add_span" intent. Rendering lives in ner.ts; this holds what the clicks change.
 import { type NerProps, type Selection, pickerLabels, selectedRange, tokenSpan } from "./ner";
-import type { PageRecord } from "./types";
+import type { TokenClassificationRecord } from "./types";
 
 export interface NerHost {
   labels(): string[];
   annotating(): boolean;
-  record(seq: number): PageRecord | undefined;
+  record(seq: number): TokenClassificationRecord | undefined;
   /** Add or remove one span of one record (the page adds the drawn epoch). */
   act(action: "add_span" | "remove_span", span: { seq: number; label: string; start: number; end: number }): void;
   focusNext(key: string): void;
@@ -68,7 +68,7 @@ export class NerEditor {
     return true;
   }
 
-  props(record: PageRecord): NerProps {
+  props(record: TokenClassificationRecord): NerProps {
     const { host } = this;
     return {
       record,

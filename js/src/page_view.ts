@@ -23,12 +23,16 @@ import { captureKeys, isTyping, keyTarget } from "./keys";
 import { NerEditor } from "./ner_editor";
 import { type Controls, pager, toolbar, topBar } from "./page_controls";
 import {
-  TEXT2TEXT, TOKEN_CLASSIFICATION, annotationLabels, choicesFor, defaultExplainLabel, recordCard,
+  type CardCommon, TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, annotationLabels, choicesFor,
+  defaultExplainLabel, recordCard,
 } from "./record_card";
 import { RulesPanel } from "./rules_panel";
 import { sidebar } from "./sidebar";
 import type { Annotation, PageIntent, PageResults, Reply } from "./protocol";
-import type { Filters, Model, PageRecord, SavedRule, Traits } from "./types";
+import {
+  type Filters, type Model, type PageRecord, type SavedRule, type TaskRecord, type TaskRecords, type Traits,
+  recordAt, taskRecords,
+} from "./types";
 import { ViewBase, activeIn } from "./view_base";
 
 export const SEARCH_DEBOUNCE_MS = 350;
@@ -74,7 +78,10 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   private ner = new NerEditor({
     labels: () => this.get("_labels") ?? [],
     annotating: () => this.annotating,
-    record: (seq) => this.records.find((r) => r.seq === seq),
+    record: (seq) => {
+      const found = recordAt(this.taskPage, seq);
+      return found?.task === TOKEN_CLASSIFICATION ? found.record : undefined;
+    },
     act: (action, span) => void this.act({ action, ...span, epoch: this.renderedEpoch }),
     focusNext: (key) => {
       this.focusNext = key;
@@ -113,7 +120,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     };
     this.sideContent = h("div", { class: "rw-side-content" });
     this.parts.side.appendChild(this.sideContent);
-    if (model.get("task") === "TextClassification") {
+    if (model.get("task") === TEXT_CLASSIFICATION) {
       this.rules = new RulesPanel((intent) => this.requests.call(intent));
       this.parts.side.appendChild(this.rules.root);
     }
@@ -180,6 +187,11 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     return this.get("_records") ?? [];
   }
 
+  /** The records typed by the page's task (null: a task this page does not know). */
+  private get taskPage(): TaskRecords | null {
+    return taskRecords(this.task, this.records);
+  }
+
   // --- search ----------------------------------------------------------------------------
   private searchSoon(): void {
     if (this.searchTimer) clearTimeout(this.searchTimer);
@@ -239,15 +251,16 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     void this.actOn("annotate", { seqs: [record.seq] }, labels);
   }
 
-  private get task(): string {
+  private get task(): Traits["task"] {
     return this.get("task");
   }
 
   /** Validate: a Text2Text draft becomes the annotation; otherwise accept what is there. */
-  private validate(record: PageRecord): void {
-    const draft = this.task === TEXT2TEXT ? this.drafts.take(record) : undefined;
-    if (draft !== undefined) void this.actOn("annotate", { seqs: [record.seq] }, draft);
-    else void this.actOn("validate", { seqs: [record.seq] });
+  private validate(item: TaskRecord): void {
+    const { seq } = item.record;
+    const draft = item.task === TEXT2TEXT ? this.drafts.take(item.record) : undefined;
+    if (draft !== undefined) void this.actOn("annotate", { seqs: [seq] }, draft);
+    else void this.actOn("validate", { seqs: [seq] });
   }
 
   private bulk(action: "annotate" | "validate" | "discard"): void {
@@ -267,9 +280,9 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     return Array.from(this.parts.list.querySelectorAll<HTMLElement>("article.rw-card"));
   }
 
-  private recordOf(card: Element | null): PageRecord | undefined {
+  private recordOf(card: Element | null): TaskRecord | undefined {
     const seq = Number((card as HTMLElement | null)?.dataset.seq);
-    return this.records.find((r) => r.seq === seq);
+    return recordAt(this.taskPage, seq);
   }
 
   private move(from: Element | null, delta: number): void {
@@ -323,7 +336,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     }
     if (mod || e.altKey) return;
     const card = target.closest("article.rw-card");
-    const record = this.recordOf(card);
+    const item = this.recordOf(card);
     switch (e.key) {
       case "ArrowDown":
       case "j":
@@ -336,24 +349,26 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
         this.move(card, -1);
         return;
     }
-    if (!card || !record || !this.annotating || this.pending.has(record.seq)) return;
+    if (!card || !item || !this.annotating || this.pending.has(item.record.seq)) return;
     if (e.key === "Enter" && target === card) {
       e.preventDefault();
       this.advance(card);
-      this.validate(record);
+      this.validate(item);
     } else if (e.key === "Backspace" || e.key === "Delete") {
       e.preventDefault();
       this.advance(card);
-      void this.actOn("discard", { seqs: [record.seq] });
-    } else if (/^[1-9]$/.test(e.key) && this.task === TEXT2TEXT) {
-      const sorted = [...(record.prediction ?? [])].sort((a, b) => b[1] - a[1]);
+      void this.actOn("discard", { seqs: [item.record.seq] });
+    } else if (/^[1-9]$/.test(e.key) && item.task === TEXT2TEXT) {
+      const { record } = item;
+      const sorted = [...record.prediction].sort((a, b) => b[1] - a[1]);
       const chosen = sorted[Number(e.key) - 1];
       if (chosen === undefined) return;
       e.preventDefault();
       this.focusNext = (card as HTMLElement).dataset.key ?? null;
       this.drafts.edit(record, chosen[0], this.renderedEpoch, true);
       this.schedule();
-    } else if (/^[1-9]$/.test(e.key) && this.task !== TOKEN_CLASSIFICATION) {
+    } else if (/^[1-9]$/.test(e.key) && item.task === TEXT_CLASSIFICATION) {
+      const { record } = item;
       const label = choicesFor(record, this.get("_labels"))[Number(e.key) - 1];
       if (label === undefined) return;
       e.preventDefault();
@@ -485,7 +500,8 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       target = Array.from(this.root.querySelectorAll<HTMLElement>("[data-key]")).find((e) => e.dataset.key === key);
     }
     if (!target || activeIn(this.root) === target) return;
-    target.focus({ preventScroll: key === "first" || key === "last" ? false : true });
+    const edge = key === "first" || key === "last"; // a page turned: show its first or last card
+    target.focus({ preventScroll: !edge });
     if (caret !== null && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) {
       target.setSelectionRange(caret, caret);
     }
@@ -561,77 +577,98 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   }
 
   private renderList(): void {
+    const page = this.taskPage;
     const records = this.records;
-    this.drafts.prune(records);
-    const labels = this.get("_labels") ?? [];
-    const annotating = this.annotating;
     const empty = this.get("query").trim() || Object.keys(this.get("filters") ?? {}).length
       ? "No records match this search."
       : "This dataset has no records yet.";
+    let cards: HTMLElement[] = [];
+    if (page?.task === TEXT_CLASSIFICATION) {
+      cards = page.records.map((record) => recordCard({
+        ...this.cardCommon(record),
+        task: page.task,
+        record,
+        explainLabel: this.explainLabels.get(record.seq) ?? defaultExplainLabel(record),
+        onExplainLabel: (label) => {
+          this.explainLabels.set(record.seq, label);
+          this.schedule();
+        },
+        // A click keeps the keyboard flow going: focus moves on as after the same key
+        // (the clicked control is redrawn, disabled while saving, and would drop it).
+        onAnnotate: (chosen) => {
+          this.keepFocus(record, !record.multi_label);
+          this.annotate(record, chosen);
+        },
+      }));
+    } else if (page?.task === TOKEN_CLASSIFICATION) {
+      cards = page.records.map((record) => recordCard({
+        ...this.cardCommon(record), task: page.task, record, ner: this.ner.props(record),
+      }));
+    } else if (page?.task === TEXT2TEXT) {
+      this.drafts.prune(page.records);
+      cards = page.records.map((record) => recordCard({
+        ...this.cardCommon(record),
+        task: page.task,
+        record,
+        draft: this.drafts.get(record),
+        onEdit: (text) => this.drafts.edit(record, text, this.renderedEpoch),
+        onUse: (text) => {
+          this.drafts.edit(record, text, this.renderedEpoch, true);
+          this.schedule();
+        },
+      }));
+    }
     replaceChildren(
       this.parts.list,
+      page === null && records.length
+        ? h("p", { class: "rw-empty", role: "alert" }, `This page cannot show records of the task ${clip(JSON.stringify(this.task))}.`)
+        : null,
       records.length === 0 && !this.get("_error") ? h("p", { class: "rw-empty" }, empty) : null,
-      records.map((record) =>
-        recordCard({
-          task: this.task,
-          ner: this.task === TOKEN_CLASSIFICATION ? this.ner.props(record) : undefined,
-          draft: this.drafts.get(record),
-          explainLabel: this.explainLabels.get(record.seq) ?? defaultExplainLabel(record),
-          onEdit: (text) => this.drafts.edit(record, text, this.renderedEpoch),
-          onUse: (text) => {
-            this.drafts.edit(record, text, this.renderedEpoch, true);
-            this.schedule();
-          },
-          onExplainLabel: (label) => {
-            this.explainLabels.set(record.seq, label);
-            this.schedule();
-          },
-          record,
-          labels,
-          annotating,
-          selected: this.scopeAll || this.selected.has(record.seq),
-          pending: this.pending.has(record.seq),
-          expanded: this.expanded,
-          fullTexts: this.fullTexts,
-          showMetadata: this.metadataOpen.has(record.seq),
-          onSelect: (on) => {
-            if (this.scopeAll) {
-              this.scopeAll = false;
-              for (const r of records) this.selected.add(r.seq);
-            }
-            on ? this.selected.add(record.seq) : this.selected.delete(record.seq);
-            this.schedule();
-          },
-          // A click keeps the keyboard flow going: focus moves on as after the same key
-          // (the clicked control is redrawn, disabled while saving, and would drop it).
-          onAnnotate: (chosen) => {
-            this.keepFocus(record, !record.multi_label);
-            this.annotate(record, chosen);
-          },
-          onValidate: () => {
-            this.keepFocus(record, true);
-            this.validate(record);
-          },
-          onDiscard: () => {
-            this.keepFocus(record, true);
-            void this.actOn("discard", { seqs: [record.seq] });
-          },
-          onExpand: (key, on) => {
-            const id = `${record.seq}:${key}`;
-            if (on) this.expanded.add(id);
-            else this.expanded.delete(id);
-            const full = record.lengths?.[key] ?? 0;
-            if (on && full > (record.inputs[key] ?? "").length && !this.fullTexts.has(id)) this.fetchFullText(record, key);
-            this.schedule();
-          },
-          onMetadata: (on) => {
-            if (on) this.metadataOpen.add(record.seq);
-            else this.metadataOpen.delete(record.seq);
-            this.schedule();
-          },
-        }),
-      ),
+      cards,
     );
+  }
+
+  /** What a record's card takes on every task: selection, saving, Validate / Discard... */
+  private cardCommon(record: PageRecord): CardCommon {
+    return {
+      labels: this.get("_labels") ?? [],
+      annotating: this.annotating,
+      selected: this.scopeAll || this.selected.has(record.seq),
+      pending: this.pending.has(record.seq),
+      expanded: this.expanded,
+      fullTexts: this.fullTexts,
+      showMetadata: this.metadataOpen.has(record.seq),
+      onSelect: (on) => {
+        if (this.scopeAll) {
+          this.scopeAll = false;
+          for (const r of this.records) this.selected.add(r.seq);
+        }
+        if (on) this.selected.add(record.seq);
+        else this.selected.delete(record.seq);
+        this.schedule();
+      },
+      onValidate: () => {
+        this.keepFocus(record, true);
+        const item = recordAt(this.taskPage, record.seq);
+        if (item) this.validate(item);
+      },
+      onDiscard: () => {
+        this.keepFocus(record, true);
+        void this.actOn("discard", { seqs: [record.seq] });
+      },
+      onExpand: (key, on, cut) => {
+        const id = `${record.seq}:${key}`;
+        if (on) this.expanded.add(id);
+        else this.expanded.delete(id);
+        if (on && cut && !this.fullTexts.has(id)) this.fetchFullText(record, key);
+        this.schedule();
+      },
+      onMetadata: (on) => {
+        if (on) this.metadataOpen.add(record.seq);
+        else this.metadataOpen.delete(record.seq);
+        this.schedule();
+      },
+    };
   }
 
   /** Fetch the part of a long text the kernel did not send; dropped if the records moved

@@ -4,7 +4,9 @@ import { bdi, h } from "./dom";
 import { attributedText, explanationLabels, explanationLegend } from "./explanation";
 import { clip, clipTitle, labelHue, MAX_TITLE, percent, plainValue } from "./format";
 import { nerBody, type NerProps } from "./ner";
-import type { PageRecord } from "./types";
+import type {
+  PageRecord, Text2TextRecord, TextClassificationRecord, TokenAttribution, TokenClassificationRecord,
+} from "./types";
 
 export const TEXT2TEXT = "Text2Text";
 export const TEXT_CLASSIFICATION = "TextClassification";
@@ -13,15 +15,8 @@ export const TOKEN_CLASSIFICATION = "TokenClassification";
 export const COLLAPSED_CHARS = 600;
 export const PREDICTION_CHARS = COLLAPSED_CHARS; // of one Text2Text prediction shown ("Use this" takes it whole)
 
-export interface CardProps {
-  task: string;
-  record: PageRecord;
-  draft?: string; // Text2Text: the text being edited, not yet saved
-  explainLabel?: string;
-  ner?: NerProps;
-  onEdit(text: string): void;
-  onUse(text: string): void;
-  onExplainLabel(label: string): void;
+/** What a card of any task takes. */
+export interface CardCommon {
   labels: string[];
   annotating: boolean;
   selected: boolean;
@@ -30,16 +25,44 @@ export interface CardProps {
   fullTexts: Map<string, string>; // full texts fetched from the kernel
   showMetadata: boolean;
   onSelect(on: boolean): void;
-  onAnnotate(labels: string[]): void;
   onValidate(): void;
   onDiscard(): void;
-  onExpand(key: string, on: boolean): void;
+  /** Show an input in full (`on`) or collapsed; `cut`: the kernel sent only its start. */
+  onExpand(key: string, on: boolean, cut: boolean): void;
   onMetadata(on: boolean): void;
 }
 
-export function annotationLabels(record: PageRecord): string[] {
+/** A text classification card: label choices and the explanation shown. */
+export interface TextClassificationCard extends CardCommon {
+  task: typeof TEXT_CLASSIFICATION;
+  record: TextClassificationRecord;
+  explainLabel?: string;
+  onAnnotate(labels: string[]): void;
+  onExplainLabel(label: string): void;
+}
+
+/** A token classification card: its span editor's state (ner_editor.ts). */
+export interface TokenClassificationCard extends CardCommon {
+  task: typeof TOKEN_CLASSIFICATION;
+  record: TokenClassificationRecord;
+  ner: NerProps;
+}
+
+/** A Text2Text card: the draft being typed, not yet saved. */
+export interface Text2TextCard extends CardCommon {
+  task: typeof TEXT2TEXT;
+  record: Text2TextRecord;
+  draft?: string;
+  onEdit(text: string): void;
+  onUse(text: string): void;
+}
+
+/** A card's props, one type per task: `task` says which record the card shows. */
+export type CardProps = TextClassificationCard | TokenClassificationCard | Text2TextCard;
+
+export function annotationLabels(record: TextClassificationRecord): string[] {
   const a = record.annotation;
-  if (a === null || a === undefined) return [];
+  if (a === null) return [];
   return Array.isArray(a) ? a : [a];
 }
 
@@ -49,17 +72,24 @@ function labelChip(label: string, extra = ""): HTMLElement {
   }, clip(label));
 }
 
-function inputField(props: CardProps, key: string, showKey: boolean): HTMLElement {
+/** One input of a record: the text the kernel sent (`sent`, cut) of a text `length` long,
+ * collapsed when long; shaded by its attributions (`tokens`) to `label` when explained. */
+interface InputText {
+  key: string;
+  sent: string;
+  length: number;
+  tokens?: TokenAttribution[];
+  label?: string;
+}
+
+function inputField(props: CardCommon & { record: PageRecord }, input: InputText, showKey: boolean): HTMLElement {
   const { record } = props;
-  const sent = (key === "text" && props.task === TEXT2TEXT ? record.text : record.inputs[key]) ?? "";
-  const length = (props.task === TEXT2TEXT ? record.length : record.lengths?.[key]) ?? sent.length;
+  const { key, sent, length, tokens, label } = input;
   const id = `${record.seq}:${key}`;
   const full = props.fullTexts.get(id) ?? sent;
   const open = props.expanded.has(id);
   const long = length > COLLAPSED_CHARS;
   const text = open ? full : long ? `${sent.slice(0, COLLAPSED_CHARS)}…` : sent;
-  const tokens = record.explanation?.[key];
-  const label = props.explainLabel;
   return h(
     "div",
     { class: "rw-field" },
@@ -73,14 +103,14 @@ function inputField(props: CardProps, key: string, showKey: boolean): HTMLElemen
           class: "rw-link",
           "aria-expanded": open ? "true" : "false",
           "data-key": `expand:${id}`,
-          onclick: () => props.onExpand(key, !open),
+          onclick: () => props.onExpand(key, !open, length > sent.length),
         }, open ? "Show less" : `Show more (${length.toLocaleString("en-US")} characters)`)
       : null,
   );
 }
 
-function predictionBars(record: PageRecord): HTMLElement | null {
-  if (!record.prediction?.length) return null;
+function predictionBars(record: TextClassificationRecord): HTMLElement | null {
+  if (!record.prediction.length) return null;
   const sorted = [...record.prediction].sort((a, b) => b[1] - a[1]);
   return h(
     "div",
@@ -98,8 +128,8 @@ function predictionBars(record: PageRecord): HTMLElement | null {
   );
 }
 
-function outcome(record: PageRecord, annotated: string[]): HTMLElement | null {
-  if (!annotated.length || !record.prediction?.length) return null;
+function outcome(record: TextClassificationRecord, annotated: string[]): HTMLElement | null {
+  if (!annotated.length || !record.prediction.length) return null;
   let predicted: string[];
   if (record.multi_label) predicted = record.prediction.filter(([, s]) => s > 0.5).map(([l]) => l);
   else predicted = [[...record.prediction].sort((a, b) => b[1] - a[1])[0][0]];
@@ -108,14 +138,14 @@ function outcome(record: PageRecord, annotated: string[]): HTMLElement | null {
 }
 
 /** The labels offered for a record, in shortcut order: the dataset's, then any others it carries. */
-export function choicesFor(record: PageRecord, labels: string[]): string[] {
+export function choicesFor(record: TextClassificationRecord, labels: string[]): string[] {
   const choices = [...labels];
   for (const label of annotationLabels(record)) if (!choices.includes(label)) choices.push(label);
-  for (const [label] of record.prediction ?? []) if (!choices.includes(label)) choices.push(label);
+  for (const [label] of record.prediction) if (!choices.includes(label)) choices.push(label);
   return choices;
 }
 
-function labelControls(props: CardProps, annotated: string[]): HTMLElement {
+function labelControls(props: TextClassificationCard, annotated: string[]): HTMLElement {
   const { record } = props;
   const choices = choicesFor(record, props.labels);
   const group = h("div", { class: "rw-choices", role: "group", "aria-label": `Labels for record ${clip(String(record.id))}` });
@@ -167,7 +197,7 @@ function labelControls(props: CardProps, annotated: string[]): HTMLElement {
   return group;
 }
 
-function explanationControls(props: CardProps): HTMLElement | null {
+function explanationControls(props: TextClassificationCard): HTMLElement | null {
   const { record } = props;
   const all = Object.values(record.explanation ?? {}).flat();
   if (!all.length || props.explainLabel === undefined) return null;
@@ -188,22 +218,22 @@ function explanationControls(props: CardProps): HTMLElement | null {
 }
 
 /** The label whose attributions a record shows first: its top prediction, if explained. */
-export function defaultExplainLabel(record: PageRecord): string | undefined {
+export function defaultExplainLabel(record: TextClassificationRecord): string | undefined {
   const all = Object.values(record.explanation ?? {}).flat();
   if (!all.length) return undefined;
   const labels = explanationLabels(all);
-  const top = [...(record.prediction ?? [])].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const top = [...record.prediction].sort((a, b) => b[1] - a[1])[0]?.[0];
   return top !== undefined && labels.includes(top) ? top : labels[0];
 }
 
-function text2textBody(props: CardProps): HTMLElement {
+function text2textBody(props: Text2TextCard): HTMLElement {
   const { record } = props;
-  const stored = typeof record.annotation === "string" ? record.annotation : "";
-  const predictions = [...(record.prediction ?? [])].sort((a, b) => b[1] - a[1]);
+  const stored = record.annotation ?? "";
+  const predictions = [...record.prediction].sort((a, b) => b[1] - a[1]);
   return h(
     "div",
     { class: "rw-card-body rw-t2t" },
-    h("div", { class: "rw-inputs" }, h("div", { class: "rw-field-key" }, "Source"), inputField(props, "text", false)),
+    h("div", { class: "rw-inputs" }, h("div", { class: "rw-field-key" }, "Source"), inputField(props, { key: "text", sent: record.text, length: record.length }, false)),
     h("div", { class: "rw-t2t-side" },
       predictions.length ? h("div", { class: "rw-field-key" }, "Predictions") : null,
       h("ol", { class: "rw-t2t-predictions", "aria-label": "Predictions" },
@@ -235,14 +265,19 @@ function text2textBody(props: CardProps): HTMLElement {
 }
 
 export function recordCard(props: CardProps): HTMLElement {
-  const { record } = props;
   if (props.task === TEXT2TEXT) return card(props, text2textBody(props), null);
-  if (props.task === TOKEN_CLASSIFICATION && props.ner) return card(props, nerBody(props.ner), null);
+  if (props.task === TOKEN_CLASSIFICATION) return card(props, nerBody(props.ner), null);
+  const { record } = props;
   const annotated = annotationLabels(record);
   const keys = Object.keys(record.inputs);
   const showKeys = keys.length > 1 || (keys.length === 1 && keys[0] !== "text");
+  const input = (key: string): InputText => {
+    const sent = record.inputs[key] ?? "";
+    const length = record.lengths[key] ?? sent.length;
+    return { key, sent, length, tokens: record.explanation?.[key], label: props.explainLabel };
+  };
   const body = h("div", { class: "rw-card-body" },
-    h("div", { class: "rw-inputs" }, explanationControls(props), keys.map((key) => inputField(props, key, showKeys))),
+    h("div", { class: "rw-inputs" }, explanationControls(props), keys.map((key) => inputField(props, input(key), showKeys))),
     h("div", { class: "rw-labels-col" },
       predictionBars(record),
       h("div", { class: "rw-annotation" },
@@ -255,7 +290,7 @@ export function recordCard(props: CardProps): HTMLElement {
 
 function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null): HTMLElement {
   const { record } = props;
-  const annotated = props.task === TEXT_CLASSIFICATION ? annotationLabels(record) : [];
+  const annotated = props.task === TEXT_CLASSIFICATION ? annotationLabels(props.record) : [];
   const metadataKeys = Object.keys(record.metadata ?? {});
   return h(
     "article",
@@ -282,7 +317,7 @@ function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null):
         : null,
       h("span", { class: "rw-id", title: clipTitle(String(record.id)) }, `#${clip(String(record.id))}`),
       h("span", { class: `rw-status rw-status-${record.status.toLowerCase()}` }, record.status),
-      outcome(record, annotated),
+      props.task === TEXT_CLASSIFICATION ? outcome(props.record, annotated) : null,
       h("span", { class: "rw-spacer" }),
       metadataKeys.length
         ? h("button", {

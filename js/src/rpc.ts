@@ -9,11 +9,14 @@ import type { Ack } from "./types";
 
 export const ACK_TIMEOUT_MS = 30_000;
 
+/** The events a request channel listens to: replies as custom messages, and in state. */
+type ChannelEvent = "msg:custom" | "change:_acks";
+
 /** The part of an anywidget model a request channel needs. */
 export interface ChannelModel {
   get(name: "_acks"): Acks | undefined;
-  on(event: string, callback: (...args: any[]) => void): void;
-  off(event?: string | null, callback?: ((...args: any[]) => void) | null): void;
+  on(event: ChannelEvent, callback: (message: unknown) => void): void;
+  off(event: ChannelEvent, callback: (message: unknown) => void): void;
   send(content: unknown): void;
 }
 

@@ -1,7 +1,7 @@
 // The Rules panel (text classification): write a rule as a query and a label, see its
 // coverage and precision while typing (asked of the kernel once typing pauses for
 // RULE_METRICS_DEBOUNCE_MS), save it with the dataset, delete a saved one after a
-// confirmation. The kernel side is rubrix_widgets/widgets/rules_panel.py.
+// confirmation. The kernel side is rubrix_widgets/page_state/rules_panel.py.
 //
 // Unlike the sidebar, the panel keeps its elements between renders: the query box is
 // being typed in while the page re-renders around it.

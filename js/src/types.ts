@@ -1,11 +1,26 @@
 // What the kernel sends (traits of rubrix_widgets.widgets.dataset_page.DatasetPage).
 import type { AnyModel } from "@anywidget/types";
-import type { Acks } from "./protocol";
+import type { Acks, Span } from "./protocol";
 
 export type Label = string;
-export type Prediction = [Label, number];
+/** A predicted label and its score. */
+export type Prediction = [label: Label, score: number];
+/** A predicted span: [label, start, end, score] (characters, code points). */
+export type PredictedSpan = [label: Label, start: number, end: number, score: number | null];
 
-export interface PageRecord {
+/** The tasks, as the kernel's `task` trait names them. */
+export type Task = "TextClassification" | "TokenClassification" | "Text2Text";
+
+// The records of a page: one type per task, each with exactly the keys the kernel's page
+// JSON gives a record of that task (rubrix_widgets/page_state/page_json.py). Python reads
+// this part of the file (tests/test_page_json_types.py) and checks real page JSON against
+// it, so keep its shape: `export interface <Name> {` or `export interface <Name> extends
+// RecordBase {`, then one `  name: type;` line per field (no `?`: the kernel sends every
+// key, with null for "none"; no comment after the `;`), then `}`; and one
+// `  <Task>: <Name>;` line per task in `RecordOf`. Comments on lines of their own are fine.
+
+/** What a record of every task carries. */
+export interface RecordBase {
   seq: number;
   id: string | number;
   status: "Default" | "Edited" | "Discarded" | "Validated";
@@ -13,19 +28,89 @@ export interface PageRecord {
   annotation_agent: string | null;
   metadata: Record<string, unknown>;
   event_timestamp: string | null;
-  // TextClassification
+}
+
+/** A text classification record: its inputs (cut; `lengths` are the whole lengths), the
+ * predicted labels with their scores, and the annotated label(s). */
+export interface TextClassificationRecord extends RecordBase {
   inputs: Record<string, string>;
   lengths: Record<string, number>;
-  prediction: Prediction[]; // [label, score]; Text2Text: [text, score]
-  annotation: Label | Label[] | null; // Text2Text: the corrected text
+  prediction: Prediction[];
+  annotation: Label | Label[] | null;
   multi_label: boolean;
-  explanation?: Record<string, TokenAttribution[]> | null;
-  // Text2Text (source text) and TokenClassification
-  text?: string;
-  length?: number;
-  tokens?: string[]; // TokenClassification: the tokens shown (the first ones of a long text)
-  token_count?: number; // TokenClassification: all the tokens of the text
-  offsets?: [number, number][]; // token character offsets, Python str (code point) indices
+  explanation: Record<string, TokenAttribution[]> | null;
+}
+
+/** A token classification record: its text and tokens (the first ones of a long text:
+ * `length` and `token_count` are the whole text's), spans predicted and annotated. */
+export interface TokenClassificationRecord extends RecordBase {
+  text: string;
+  length: number;
+  tokens: string[];
+  token_count: number;
+  offsets: [start: number, end: number][];
+  prediction: PredictedSpan[];
+  annotation: Span[] | null;
+}
+
+/** A Text2Text record: the source text (cut; `length` is the whole length), the predicted
+ * texts with their scores, and the annotated text. */
+export interface Text2TextRecord extends RecordBase {
+  text: string;
+  length: number;
+  prediction: [text: string, score: number][];
+  annotation: string | null;
+}
+
+/** The record type of each task. */
+export interface RecordOf {
+  TextClassification: TextClassificationRecord;
+  TokenClassification: TokenClassificationRecord;
+  Text2Text: Text2TextRecord;
+}
+
+/** A record of any task: only the fields every task has can be read before narrowing. */
+export type PageRecord = RecordOf[Task];
+
+/** One record with its task: narrow on `task` to read that task's fields. */
+export type TaskRecord = { [K in Task]: { task: K; record: RecordOf[K] } }[Task];
+
+/** A page's records with their task: narrow on `task` to read that task's fields. */
+export type TaskRecords = { [K in Task]: { task: K; records: RecordOf[K][] } }[Task];
+
+/** The page's records typed by the page's task, or null for a task this page does not
+ * know. The one place records are taken to be of the page's task: the kernel sends only
+ * its dataset's records, and tests/test_page_json_types.py checks their keys per task. */
+export function taskRecords(task: string, records: PageRecord[]): TaskRecords | null {
+  switch (task) {
+    case "TextClassification":
+      return { task, records: records as TextClassificationRecord[] };
+    case "TokenClassification":
+      return { task, records: records as TokenClassificationRecord[] };
+    case "Text2Text":
+      return { task, records: records as Text2TextRecord[] };
+    default:
+      return null;
+  }
+}
+
+/** The record at position `seq` of a page, with its task. */
+export function recordAt(page: TaskRecords | null, seq: number): TaskRecord | undefined {
+  if (!page) return undefined;
+  switch (page.task) {
+    case "TextClassification": {
+      const record = page.records.find((r) => r.seq === seq);
+      return record && { task: page.task, record };
+    }
+    case "TokenClassification": {
+      const record = page.records.find((r) => r.seq === seq);
+      return record && { task: page.task, record };
+    }
+    case "Text2Text": {
+      const record = page.records.find((r) => r.seq === seq);
+      return record && { task: page.task, record };
+    }
+  }
 }
 
 export interface TokenAttribution {
@@ -75,7 +160,7 @@ export type Traits = {
   mode: "explore" | "annotate";
   total: number;
   dataset_name: string;
-  task: string;
+  task: Task | ""; // "": no dataset (a one-widget home showing its list)
   _records: PageRecord[];
   _facets: Facets;
   _labels: string[];
@@ -106,7 +191,7 @@ export interface Scores {
 }
 
 /** The sidebar's "Model vs annotations" numbers for the current search
- * (rubrix_widgets/widgets/search_metrics.py); {} for Text2Text. */
+ * (rubrix_widgets/page_state/search_metrics.py); {} for Text2Text. */
 export interface SearchMetrics {
   f1?: {
     records: number;

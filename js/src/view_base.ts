@@ -6,10 +6,12 @@ import type { AnyModel } from "@anywidget/types";
 import type { ChannelModel } from "./rpc";
 import { Requests } from "./rpc";
 
-type Handler = (...args: any[]) => void;
+// A model's event callback is given what the event carries (a custom message, or nothing
+// for a change): a listener takes it as unknown and checks it.
+type Handler = (...args: unknown[]) => void;
 
 export abstract class ViewBase<
-  T extends { [name: string]: any },
+  T extends Record<string, unknown>,
   I extends { action: string } = { action: string },
   R extends { [A in I["action"]]: unknown } = Record<I["action"], unknown>,
 > {

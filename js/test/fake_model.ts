@@ -4,9 +4,12 @@
 // the kernel (a view made in an earlier cell, Colab, VS Code), and no binary buffer is
 // ever delivered to a view.
 import type { Acks, Reply } from "../src/protocol";
-import type { Model, PageRecord, Traits } from "../src/types";
+import type {
+  Model, RecordBase, Text2TextRecord, TextClassificationRecord, TokenClassificationRecord, Traits,
+} from "../src/types";
 
-type Callback = (...args: any[]) => void;
+// The fake stands in for anywidget's model: its callbacks have the type anywidget gives them.
+type Callback = Parameters<Model["on"]>[1];
 
 /** Traits, change events and custom messages, for any widget's traits ``T``. */
 /** How a test answers: a `result` (`changed`: its old name), or a refusal. */
@@ -114,7 +117,7 @@ export class FakeModel extends FakeWidgetModel<Traits> implements Model {
   }
 }
 
-export function record(overrides: Partial<PageRecord> = {}): PageRecord {
+function base(): RecordBase {
   return {
     seq: 0,
     id: 1,
@@ -123,11 +126,50 @@ export function record(overrides: Partial<PageRecord> = {}): PageRecord {
     annotation_agent: null,
     metadata: { split: "train" },
     event_timestamp: null,
+  };
+}
+
+/** A text classification record, as the kernel sends it. */
+export function record(overrides: Partial<TextClassificationRecord> = {}): TextClassificationRecord {
+  return {
+    ...base(),
     inputs: { text: "A gripping, beautifully shot film." },
     lengths: { text: 34 },
     prediction: [["rotten", 0.2], ["fresh", 0.8]],
     annotation: null,
     multi_label: false,
+    explanation: null,
+    ...overrides,
+  };
+}
+
+/** A token classification record, as the kernel sends it ("Ada visits Paris", Ada
+ * predicted as PER, not annotated yet). */
+export function nerRecord(overrides: Partial<TokenClassificationRecord> = {}): TokenClassificationRecord {
+  const text = overrides.text ?? "Ada visits Paris";
+  const offsets = overrides.offsets ?? [[0, 3], [4, 10], [11, 16]];
+  return {
+    ...base(),
+    text,
+    length: [...text].length,
+    tokens: offsets.map(([start, end]) => [...text].slice(start, end).join("")),
+    token_count: offsets.length,
+    offsets,
+    prediction: [["PER", 0, 3, 0.9]],
+    annotation: null,
+    ...overrides,
+  };
+}
+
+/** A Text2Text record, as the kernel sends it. */
+export function t2tRecord(overrides: Partial<Text2TextRecord> = {}): Text2TextRecord {
+  const text = overrides.text ?? "Der Hund schläft.";
+  return {
+    ...base(),
+    text,
+    length: [...text].length,
+    prediction: [["The dog sleeps.", 0.6], ["The dog is sleeping.", 0.9]],
+    annotation: null,
     ...overrides,
   };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { mountPage } from "../src/page_view";
 import listWidget from "../src/dataset_list";
 import { clip, MAX_SHOWN } from "../src/format";
-import { FakeModel, FakeWidgetModel, flush, record } from "./fake_model";
+import { FakeModel, FakeWidgetModel, flush, nerRecord, record } from "./fake_model";
 import type { ListTraits } from "../src/dataset_list";
 import { host } from "./host";
 
@@ -102,16 +102,13 @@ describe("the home list with hostile tags", () => {
 
 describe("a token classification record cut by the kernel (1 MB text)", () => {
   it("shows its first tokens and says the rest is not shown", () => {
-    const ner = record({
-      inputs: undefined as unknown as Record<string, string>,
-      lengths: undefined as unknown as Record<string, number>,
+    const ner = nerRecord({
       text: `${SCRIPT} ${RLO}x`,
       length: 1_000_000,
       tokens: [SCRIPT, `${RLO}x`],
       token_count: 200_000,
       offsets: [[0, SCRIPT.length], [SCRIPT.length + 1, SCRIPT.length + 3]],
-      prediction: [[IMG, 0, SCRIPT.length, 0.9]] as unknown as [string, number][],
-      annotation: null,
+      prediction: [[IMG, 0, SCRIPT.length, 0.9]],
     });
     host.cleanup = mountPage(new FakeModel({ task: "TokenClassification", total: 1, _labels: [IMG], _records: [ner] }), host.el);
     noMarkup(host.el);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { mountPage } from "../src/page_view";
 import { codePointIndex, utf16Offsets } from "../src/ner";
-import { FakeModel, flush, record } from "./fake_model";
+import type { TokenClassificationRecord } from "../src/types";
+import { FakeModel, flush, nerRecord } from "./fake_model";
 import { host } from "./host";
 
 describe("offsets between the kernel (code points) and the DOM (UTF-16)", () => {
@@ -32,14 +33,11 @@ describe("offsets between the kernel (code points) and the DOM (UTF-16)", () => 
 
 // "Ada 👩‍💻 visits Zürich": code points: Ada(0,3) 👩‍💻(4,7) visits(8,14) Zürich(15,21)
 const text = "Ada 👩‍💻 visits Zürich";
-const ner = (overrides = {}) =>
-  record({
-    inputs: undefined as unknown as Record<string, string>,
+const ner = (overrides: Partial<TokenClassificationRecord> = {}) =>
+  nerRecord({
     text,
-    tokens: ["Ada", "👩‍💻", "visits", "Zürich"],
     offsets: [[0, 3], [4, 7], [8, 14], [15, 21]],
-    prediction: [["PER", 0, 3, 0.9], ["LOC", 15, 21, 0.7]] as unknown as [string, number][],
-    annotation: null,
+    prediction: [["PER", 0, 3, 0.9], ["LOC", 15, 21, 0.7]],
     ...overrides,
   });
 
@@ -56,7 +54,7 @@ describe("NER records", () => {
     const root = mount(new FakeModel({ task: "TokenClassification", _labels: ["LOC", "PER"], total: 1, _records: [ner()] }));
     expect(tokens(root).map((t) => t.textContent)).toEqual(["Ada", "👩‍💻", "visits", "Zürich"]);
     const line = root.querySelector(".rw-ner-text")!.cloneNode(true) as HTMLElement;
-    line.querySelectorAll(".rw-ent-tag").forEach((t) => t.remove());
+    for (const tag of line.querySelectorAll(".rw-ent-tag")) tag.remove();
     expect(line.textContent).toBe(text); // the text, exactly, between and around tokens
     expect(tokens(root)[0].classList.contains("rw-pred")).toBe(true);
     expect(tokens(root)[0].title).toBe("predicted PER 90.0%");
@@ -115,7 +113,7 @@ describe("NER records", () => {
   it("show annotated spans with their label and a Remove control", () => {
     const model = new FakeModel({
       task: "TokenClassification", mode: "annotate", _labels: ["LOC", "PER"], total: 1,
-      _records: [ner({ annotation: [["LOC", 15, 21]] as unknown as string[], status: "Edited" })],
+      _records: [ner({ annotation: [["LOC", 15, 21]], status: "Edited" })],
     });
     const root = mount(model);
     expect(tokens(root)[3].classList.contains("rw-ent")).toBe(true);

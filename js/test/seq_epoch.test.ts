@@ -6,7 +6,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { DRAFT_SAVE_MS } from "../src/drafts";
 import { SYNC_MS, mountPage } from "../src/page_view";
-import { FakeModel, flush, record } from "./fake_model";
+import type { PageRecord, TextClassificationRecord } from "../src/types";
+import { FakeModel, flush, nerRecord, record, t2tRecord } from "./fake_model";
 import { host } from "./host";
 
 const DRAWN = "uid-1:0";
@@ -33,11 +34,14 @@ const check = (root: ParentNode, key: string) => {
 const mouse = (target: HTMLElement, type: string) =>
   target.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true }));
 
-const page = (ids: number[], overrides = {}) => ids.map((id, seq) => record({ seq, id, ...overrides }));
+const page = (ids: number[], overrides: Partial<TextClassificationRecord> = {}) =>
+  ids.map((id, seq) => record({ seq, id, ...overrides }));
+const t2tPage = (ids: number[]) =>
+  ids.map((id, seq) => t2tRecord({ seq, id, text: "Source", prediction: [["A reply.", 0.9]] }));
 
 /** The kernel after records 100 and 101 were deleted: every later record moved up two. */
-function deleteFirstTwo(model: FakeModel, ids: number[], overrides = {}): void {
-  model.traits._records = page(ids.slice(2), overrides);
+function deleteFirstTwo(model: FakeModel, ids: number[], records: (ids: number[]) => PageRecord[] = page): void {
+  model.traits._records = records(ids.slice(2));
   model.set("_epoch", AFTER_DELETE);
   model.set("total", ids.length - 2);
 }
@@ -65,11 +69,7 @@ describe("record positions carry the epoch of the page they were drawn on", () =
 
   it("sends it with NER span edits and full-text requests", async () => {
     const text = "Ada visits Paris";
-    const ner = record({
-      seq: 4, id: 9, inputs: undefined as unknown as Record<string, string>, text,
-      tokens: ["Ada", "visits", "Paris"], offsets: [[0, 3], [4, 10], [11, 16]],
-      prediction: [["PER", 0, 3, 0.9]] as unknown as [string, number][], annotation: null,
-    });
+    const ner = nerRecord({ seq: 4, id: 9, text, offsets: [[0, 3], [4, 10], [11, 16]], prediction: [["PER", 0, 3, 0.9]] });
     const model = new FakeModel({ task: "TokenClassification", mode: "annotate", _labels: ["LOC", "PER"], total: 1, _records: [ner], _epoch: DRAWN });
     const root = mount(model);
     button(root, "Remove PER").click();
@@ -131,13 +131,12 @@ describe("record positions carry the epoch of the page they were drawn on", () =
   it("keeps a Text2Text draft with its record; its pending save names where it was typed", async () => {
     vi.useFakeTimers();
     const ids = [100, 101, 102];
-    const t2t = { inputs: undefined as unknown as Record<string, string>, lengths: undefined as unknown as Record<string, number>, text: "Source", length: 6, prediction: [["A reply.", 0.9]] as [string, number][] };
-    const model = new FakeModel({ task: "Text2Text", mode: "annotate", _labels: [], _records: page(ids, t2t), total: 3, _epoch: DRAWN });
+    const model = new FakeModel({ task: "Text2Text", mode: "annotate", _labels: [], _records: t2tPage(ids), total: 3, _epoch: DRAWN });
     const root = mount(model);
     const area = root.querySelector<HTMLTextAreaElement>('textarea[aria-label="Annotation for record 102"]')!;
     area.value = "My reply to 102.";
     area.dispatchEvent(new Event("input"));
-    deleteFirstTwo(model, ids, t2t); // record 102 moves to position 0 before the save
+    deleteFirstTwo(model, ids, t2tPage); // record 102 moves to position 0 before the save
     await vi.advanceTimersByTimeAsync(0);
     vi.advanceTimersByTime(DRAFT_SAVE_MS + 1);
     expect(model.sent.at(-1)).toMatchObject({ action: "edit", seqs: [2], annotation: "My reply to 102.", epoch: DRAWN });

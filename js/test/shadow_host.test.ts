@@ -24,7 +24,7 @@ function key(target: Element, k: string, extra: KeyboardEventInit = {}): void {
   target.dispatchEvent(event);
 }
 
-let cleanups: (() => void)[] = [];
+const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });

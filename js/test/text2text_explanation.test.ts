@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { DRAFT_SAVE_MS } from "../src/drafts";
 import { mountPage } from "../src/page_view";
-import { FakeModel, flush, record } from "./fake_model";
+import type { Text2TextRecord } from "../src/types";
+import { FakeModel, flush, record, t2tRecord } from "./fake_model";
 import { host } from "./host";
 
 const mount = (model: FakeModel) => {
@@ -13,14 +14,10 @@ const button = (root: ParentNode, name: string, n = 0) =>
     (b) => (b.getAttribute("aria-label") ?? b.textContent?.trim()) === name,
   )[n];
 
-const translation = (overrides = {}) =>
-  record({
-    inputs: undefined as unknown as Record<string, string>,
-    lengths: undefined as unknown as Record<string, number>,
+const translation = (overrides: Partial<Text2TextRecord> = {}) =>
+  t2tRecord({
     text: "Der Hund schläft.",
-    length: 17,
     prediction: [["The dog sleeps.", 0.6], ["The dog is sleeping.", 0.9]],
-    annotation: null,
     ...overrides,
   });
 

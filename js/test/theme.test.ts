@@ -24,7 +24,10 @@ function rules(text: string, media = ""): Rule[] {
     if (prelude.startsWith("@media")) {
       let depth = 1;
       let end = open + 1;
-      while (depth) depth += text[end] === "{" ? 1 : text[end] === "}" ? -1 : 0, end++;
+      for (; depth; end++) {
+        if (text[end] === "{") depth++;
+        else if (text[end] === "}") depth--;
+      }
       found.push(...rules(text.slice(open + 1, end - 1), prelude));
       at = end;
       continue;
