@@ -9,16 +9,21 @@
 
 The kernel owns the data: the browser gets one page of records at a time
 (JSON, texts cut to a few thousand characters) and sends back intents
-(``{"type": "action", ...}`` messages, answered with an ``ack`` once the
-change is on disk). Every method here takes the same path as the click.
+(``{"type": "action", ...}`` messages, answered once the change is on disk by a
+reply carrying a ``result``, as a message and in the ``_acks`` trait; see
+``protocol.py``, which also lists every intent and its fields). Every method here
+takes the same path as the click. What the kernel computes (``total``, ``metrics``,
+``rules``, the records...) is read-only: set ``query``, ``filters``, ``sort``,
+``page``, ``page_size`` or ``mode``, or call a method. Every view asks for the whole
+state when it is rendered (``hello``), so a view made late shows it all.
 
 Intents name records by position, with the epoch of the page they were drawn on
 (``_epoch``, see ``seq_epoch.py``): once records were deleted, an old position is
 refused (and the page redrawn), never applied to another record. Writes made
 elsewhere show on the next ``sync`` intent (``w.sync()`` in Python): the front end
-sends one when the kernel tells it another writer in this kernel changed the
-dataset (``store_follower.py``), and every few seconds while it is shown (writes
-by other processes).
+sends one when ``_store_changes`` moves (another writer in this kernel changed the
+dataset, ``store_follower.py``; counted on the kernel's event loop, whatever thread
+wrote), and every few seconds while it is shown (writes by other processes).
 """
 
 from __future__ import annotations
@@ -26,28 +31,55 @@ from __future__ import annotations
 import asyncio
 import time
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets
 from anywidget import AnyWidget
 
 from ..errors import NotFoundError, QuerySyntaxError, RubrixWidgetsError, StorageError
+from ..page_state.dataset_session import ActionResult, DatasetSession
+from ..page_state.filters import check_filters
+from ..page_state.frame_mirror import FrameMirror
+from ..page_state.kernel_loop import running_loop, soon
+from ..page_state.rules_panel import RulesPanel
+from ..page_state.search_metrics import SearchMetrics
+from ..page_state.seq_epoch import epoch_of
+from ..page_state.sorting import INDEXED_ORDER, check_sort
+from ..page_state.store_follower import StoreFollower
 from ..search.query_parser import operator_hint
 from ..timing import logger
-from .dataset_session import ActionResult, DatasetSession
-from .filters import check_filters
-from .frame_mirror import FrameMirror
-from .front_end import front_end
-from .kernel_loop import running_loop, soon
-from .rules_panel import RulesPanel
-from .search_metrics import SearchMetrics
-from .seq_epoch import StalePageError, epoch_of
-from .sorting import INDEXED_ORDER, check_sort
-from .store_follower import StoreFollower
+from .front_end import bundle
+from .protocol import WidgetProtocol, action
 
 MODES = ("explore", "annotate")
-MAX_PAGE_SIZE = 200
+MAX_PAGE_SIZE = 200  # page_json cuts texts to a per-page budget: a page stays well under 1 MB
+NO_DATASET = "no dataset is open; open one with home.open_dataset(name)"
+#: what to call instead of assigning a trait the kernel computes
+_SET_BY_SEARCH = "set query, filters, sort or page (or call search(query)) instead"
+PAGE_KERNEL_OWNED = {
+    "total": _SET_BY_SEARCH,
+    "df": "it follows the search; set query or filters instead",
+    "metrics": "it is computed for the search; set query or filters instead",
+    "rules": "call add_rule(query, label) or delete_rule(query, label) instead",
+    "dataset_name": "open another dataset with rb.show(name) instead",
+    "task": "it is the dataset's task, set when records are logged",
+    "_records": _SET_BY_SEARCH,
+    "_facets": _SET_BY_SEARCH,
+    "_keywords": _SET_BY_SEARCH,
+    "_mentions": _SET_BY_SEARCH,
+    "_warnings": _SET_BY_SEARCH,
+    "_error": _SET_BY_SEARCH,
+    "_epoch": _SET_BY_SEARCH,
+    "_sortable": _SET_BY_SEARCH,
+    "_labels": "call add_label(label) instead",
+    "_progress": "call annotate, validate or discard instead",
+    "_history": "call undo() or redo() instead",
+    "_schema_locked": "configure the label schema with rb.configure_dataset instead",
+    "_rules_error": "call add_rule or delete_rule instead",
+    "_store_changes": "call sync() to show writes made elsewhere instead",
+}
+PAGE_WRITABLE = frozenset({"query", "filters", "sort", "page", "page_size", "mode"})
 SETTLE_DELAY = 0.15  # seconds of quiet after clicks before the index and facets catch up
 
 
@@ -61,8 +93,13 @@ class _FrameTrait(traitlets.Any):
             obj._notify_trait(self.name, old, value)
 
 
-class DatasetPage(AnyWidget):
+class DatasetPage(WidgetProtocol, AnyWidget):
     """The dataset page: search, filters, pages of records, annotation, progress."""
+
+    _esm = bundle("dataset_page.js")  # front_end.py: hot-reloaded (ANYWIDGET_HMR)
+    _css = bundle("dataset_page.css")
+    _browser_writable: ClassVar[frozenset[str]] = PAGE_WRITABLE
+    _kernel_owned: ClassVar[dict[str, str]] = {**WidgetProtocol._kernel_owned, **PAGE_KERNEL_OWNED}
 
     # --- what a person (or Python) changes -------------------------------------------
     query = traitlets.Unicode("").tag(sync=True)
@@ -91,7 +128,7 @@ class DatasetPage(AnyWidget):
     _history = traitlets.Dict({"can_undo": False, "can_redo": False}).tag(sync=True)
     _sortable = traitlets.List().tag(sync=True)
     _schema_locked = traitlets.Bool(False).tag(sync=True)
-    _saved = traitlets.Int(0).tag(sync=True)
+    _store_changes = traitlets.Int(0).tag(sync=True)  # writes by others in this kernel
     _epoch = traitlets.Unicode("").tag(sync=True)  # of the records' positions (seq_epoch.py)
 
     def __init__(self, name: str, page_size: int = 20, mode: str = "explore", **kwargs: Any):
@@ -102,37 +139,81 @@ class DatasetPage(AnyWidget):
                 f"DatasetPage got unexpected arguments {sorted(unknown)}; it takes name, "
                 f"page_size, mode, {', '.join(sorted(known))}"
             )
-        self._session = DatasetSession(name)
+        session = DatasetSession(name)  # a clear NotFoundError before anything is made
+        opened = {"dataset_name": name, "task": session.task}
+        self._start(opened, page_size=page_size, mode=mode, **kwargs)
+        self._open(session)
+
+    def _start(self, computed: dict[str, Any], **state: Any) -> None:
+        """Make the widget with no dataset open (``_open`` opens one); ``computed``:
+        kernel-owned values the browser gets when the comm opens."""
+        for key, value in computed.items():
+            self.set_trait(key, value)
+        self._session_now: DatasetSession | None = None
+        self._follower: StoreFollower | None = None
+        self._settle_handle: asyncio.TimerHandle | None = None
+        self._df_wanted = False
+        self._resetting_page = False
+        self._reset_page_state()
+        super().__init__(**state)
+        self.observe(self._on_view_change, names=["query", "filters", "sort"])
+        self.observe(self._on_page_change, names=["page", "page_size"])
+        self._listen()
+
+    def _reset_page_state(self) -> None:
+        self._unsettled = np.zeros(0, dtype=np.int64)
+        self._first_done = False
+        self._shown: tuple[str, int] | None = None  # (uid, version) of the records shown
+        self._uid: str | None = None
+
+    def _open(self, session: DatasetSession) -> None:
+        """Show ``session``'s dataset: the first page at once; facets and keywords right
+        after the cell has shown it (or the message opening it was answered)."""
+        name = session.name
+        self._session_now = session
         self._search_metrics = SearchMetrics()
         self._rules = RulesPanel(name)
         self._mirror = FrameMirror(name)
-        self._df_wanted = False
-        self._refreshing = False
-        self._esm = front_end("dataset_page.js")
-        self._css = front_end("dataset_page.css")
-        self._resetting_page = False
-        self._unsettled = np.zeros(0, dtype=np.int64)
-        self._first_done = False
-        self._settle_handle: asyncio.TimerHandle | None = None
-        self._shown: tuple[str, int] | None = None  # (uid, version) of the records shown
-        self._uid: str | None = None
-        super().__init__(page_size=page_size, mode=mode, dataset_name=name, **kwargs)
-        self.task = self._session.task
-        self.observe(self._on_view_change, names=["query", "filters", "sort"])
-        self.observe(self._on_page_change, names=["page", "page_size"])
-        self.on_msg(self._on_message)
-        # The first page at once; facets and keywords right after the cell has shown it.
-        self.refresh(quick=True)
+        self._publish(dataset_name=name, task=session.task)
+        self._update(quick=True)
         soon(self._complete_first_refresh)
-        session = self._session
         self._follower = StoreFollower(
             session.store.folder, self._on_store_change, lambda: session.writing
         )
 
+    def _close_dataset(self) -> None:
+        """Stop following the open dataset and forget its state (no dataset is open)."""
+        if self._follower is not None:
+            self._follower.close()
+            self._follower = None
+        if self._settle_handle is not None:
+            self._settle_handle.cancel()
+            self._settle_handle = None
+        if self._session_now is not None and len(self._unsettled):
+            self._session_now.store.sync_index()  # clicks on disk: their index catches up
+        self._session_now = None
+        self._reset_page_state()
+
+    @property
+    def _session(self) -> DatasetSession:
+        session = self._session_now
+        if session is None:
+            raise RubrixWidgetsError(NO_DATASET)
+        return session
+
+    def _require_open(self) -> None:
+        """Raise "no dataset is open" on the home page's list."""
+        if self._session_now is None:
+            raise RubrixWidgetsError(NO_DATASET)
+
+    @property
+    def _is_open(self) -> bool:
+        return self._session_now is not None
+
     def _complete_first_refresh(self) -> None:
-        if not self._first_done:
+        if not self._first_done and self._is_open:
             self._first_done = True
-            self.refresh(keywords=True)
+            self._update(keywords=True)
 
     # --- validation of what comes in (from Python or from the browser) ------------------
     @traitlets.validate("filters")
@@ -176,9 +257,9 @@ class DatasetPage(AnyWidget):
 
     def observe(self, handler, names=traitlets.All, type="change"):
         wants_df = names == "df" or (isinstance(names, list | tuple) and "df" in names)
-        if wants_df and not self._df_wanted:
+        if wants_df and not self._df_wanted and self._is_open:
             self._df_wanted = True
-            self.df = self._build_df()
+            self._publish(df=self._build_df())
         return super().observe(handler, names=names, type=type)
 
     def _build_df(self):
@@ -196,19 +277,25 @@ class DatasetPage(AnyWidget):
 
     # --- refreshing what the browser shows ------------------------------------------------
     def _on_view_change(self, change) -> None:
+        if not self._is_open:  # the home page's list: nothing to show yet
+            return
         if self.page != 0:  # a new search starts at its first page
             self._resetting_page = True
             try:
                 self.page = 0
             finally:
                 self._resetting_page = False
-        self.refresh(keywords=True)
+        self._update(keywords=True)
 
     def _on_page_change(self, change) -> None:
-        if not self._resetting_page:
-            self.refresh()
+        if not self._resetting_page and self._is_open:
+            self._update()
 
-    def refresh(
+    def refresh(self) -> None:
+        """Recompute everything the page shows (and ``df`` if someone uses it)."""
+        self._update(keywords=True)
+
+    def _update(
         self,
         keywords: bool = False,
         changed: np.ndarray | None = None,
@@ -216,7 +303,7 @@ class DatasetPage(AnyWidget):
         settling: bool = False,
         base_version: int | None = None,
     ) -> None:
-        """Recompute what the browser shows (and ``df`` if someone uses it).
+        """Recompute what the browser shows after a change, in named steps.
 
         ``changed``: seqs of records just written at ``base_version`` (``df``
         updates only those, unless someone else wrote too: then it is rebuilt).
@@ -224,69 +311,99 @@ class DatasetPage(AnyWidget):
         up): page, progress and ``df`` values only; facets and labels wait for
         the ``settling`` pass that follows the acknowledgement, which also
         moves records in or out of ``df`` if they stopped or started matching.
+        ``keywords``: the search changed, so its keywords and mentions too.
         """
+        if not self._is_open:
+            return
         start = time.perf_counter()
         view = self._session.view(index_may_lag=quick and changed is not None)
+        self._follow_dataset(view)
+        try:
+            compiled, warnings = self._session.compile(view, self.query, self.filters)
+        except QuerySyntaxError as exc:
+            self._publish(_error=str(exc) + operator_hint(self.query), _warnings=[])
+            return
+        with self.hold_sync():  # one update message for every step
+            if not self._show_page(view, compiled, warnings):
+                return  # past the last page: ``page`` moved back, which shows that one
+            if not quick:
+                self._show_facets(view, compiled)
+            if keywords:
+                self._show_keywords(view, compiled)
+        if self._df_wanted:
+            self._update_df(view, compiled, changed, settling, base_version)
+        logger.debug(
+            "page refresh (quick=%s) took %.1f ms", quick, (time.perf_counter() - start) * 1e3
+        )
+
+    def _follow_dataset(self, view) -> None:
+        """Note which dataset and version is shown (what ``sync()`` compares with)."""
         uid = view.manifest.uid
         if uid != self._uid:  # a new dataset (deleted and logged again): the history is moot
             if self._uid is not None:
                 self._session.history.clear()
             self._uid = uid
-        self._shown = (uid, view.manifest.version)  # what sync() compares with
-        try:
-            compiled, warnings = self._session.compile(view, self.query, self.filters)
-        except QuerySyntaxError as exc:
-            with self.hold_sync():
-                self._error = str(exc) + operator_hint(self.query)
-                self._warnings = []
-            return
+        self._shown = (uid, view.manifest.version)
+
+    def _show_page(self, view, compiled, warnings: list) -> bool:
+        """The page of records, the total, progress, labels and history; False (and
+        ``page`` moved to the last page) when the page is past the last one."""
         records, total, _ = self._session.page(
             view, compiled, self.sort, self.page, self.page_size, self._everything
         )
         last_page = max(0, (total - 1) // self.page_size)
         if self.page > last_page:
-            self.page = last_page  # triggers a refresh of that page
-            return
-        with self.hold_sync():
-            self._error = ""
-            self._warnings = warnings
-            self._records = records
-            self._epoch = epoch_of(view.manifest)
-            self.total = total
-            self._progress = self._session.progress(view)
-            self._history = self._session.history.state()
-            self._labels = self._session.labels(view)
-            self._schema_locked = bool((view.manifest.settings or {}).get("label_schema"))
-            if not quick:
-                self._facets = self._session.facets(view, compiled)
-                self.metrics = self._search_metrics.numbers(view, compiled)
-                self._show_rules(view)
-                self._sortable = [
-                    *INDEXED_ORDER,
-                    *(f"metadata.{k}" for k in self._session.metadata_keys(view)),
-                ]
-            if keywords:
-                self._keywords = self._session.keywords(view, compiled)
-                self._mentions = self._session.mentions(view, compiled)
-        if self._df_wanted:
-            version, mirrored = view.manifest.version, self._mirror.version
-            in_step = (self._mirror.key, self._mirror.uid) == (self._view_key, uid) and (
-                mirrored == version
-                if base_version is None
-                else mirrored == base_version and version == base_version + 1
-            )
-            if changed is not None and in_step:
-                if not (settling and self._everything):
-                    frame = self._mirror.update(
-                        view, compiled, self._everything, changed, values=not settling
-                    )
-                    if frame is not self.df:
-                        self.df = frame
-            elif changed is not None or not in_step:  # a page turn or a sort keeps df
-                self.df = self._mirror.build(view, compiled, self._everything, self._view_key)
-        logger.debug(
-            "page refresh (quick=%s) took %.1f ms", quick, (time.perf_counter() - start) * 1e3
+            self.page = last_page  # its observer shows that page
+            return False
+        self._publish(
+            _error="",
+            _warnings=warnings,
+            _records=records,
+            _epoch=epoch_of(view.manifest),
+            total=total,
+            _progress=self._session.progress(view),
+            _history=self._session.history.state(),
+            _labels=self._session.labels(view),
+            _schema_locked=bool((view.manifest.settings or {}).get("label_schema")),
         )
+        return True
+
+    def _show_facets(self, view, compiled) -> None:
+        """The sidebar: facet counts, "Model vs annotations", rules, sortable fields."""
+        self._publish(
+            _facets=self._session.facets(view, compiled),
+            metrics=self._search_metrics.numbers(view, compiled),
+            _sortable=[
+                *INDEXED_ORDER,
+                *(f"metadata.{k}" for k in self._session.metadata_keys(view)),
+            ],
+        )
+        self._show_rules(view)
+
+    def _show_keywords(self, view, compiled) -> None:
+        self._publish(
+            _keywords=self._session.keywords(view, compiled),
+            _mentions=self._session.mentions(view, compiled),
+        )
+
+    def _update_df(self, view, compiled, changed, settling: bool, base_version) -> None:
+        """Keep ``df`` current: only the ``changed`` rows when nobody else wrote since
+        ``base_version``, else rebuilt; a page turn or a sort keeps it."""
+        uid, version, mirrored = view.manifest.uid, view.manifest.version, self._mirror.version
+        in_step = (self._mirror.key, self._mirror.uid) == (self._view_key, uid) and (
+            mirrored == version
+            if base_version is None
+            else mirrored == base_version and version == base_version + 1
+        )
+        if changed is not None and in_step:
+            if not (settling and self._everything):
+                frame = self._mirror.update(
+                    view, compiled, self._everything, changed, values=not settling
+                )
+                if frame is not self.df:
+                    self._publish(df=frame)
+        elif changed is not None or not in_step:
+            self._publish(df=self._mirror.build(view, compiled, self._everything, self._view_key))
 
     # --- following writes made elsewhere -------------------------------------------------
     def sync(self) -> bool:
@@ -301,30 +418,32 @@ class DatasetPage(AnyWidget):
             return changed
         if (manifest.uid, manifest.version) == self._shown:
             return False
-        self.refresh(keywords=True)
+        self._update(keywords=True)
         return True
 
     def _on_store_change(self) -> None:
-        """Another writer in this kernel changed the dataset: tell the front end, which asks
-        for a ``sync`` if it shows the page (a page nobody shows does no work)."""
+        """Another writer in this kernel changed the dataset (called on the kernel's loop):
+        tell the front end through state, which asks for a ``sync`` if it shows the page
+        (a page nobody shows does no work)."""
         if self.comm is not None:
-            self.send({"type": "changed"})
+            self._publish(_store_changes=self._store_changes + 1)
 
     def _show_gone(self) -> None:
         self._shown = None
-        with self.hold_sync():
-            self._error = (
+        self._publish(
+            _error=(
                 f"dataset {self.dataset_name!r} was deleted; this page shows it again if records "
                 "are logged to it"
-            )
-            self._records = []
-            self._epoch = ""
-            self.total = 0
+            ),
+            _records=[],
+            _epoch="",
+            total=0,
+        )
 
     def close(self) -> None:
-        follower = getattr(self, "_follower", None)
-        if follower is not None:
-            follower.close()
+        if getattr(self, "_follower", None) is not None:
+            self._follower.close()
+            self._follower = None
         super().close()
 
     # --- actions: the same path for clicks and Python calls ----------------------------
@@ -343,8 +462,6 @@ class DatasetPage(AnyWidget):
         """Show a write (already on disk): page, progress and ``df`` at once, then
         (``settle``) bring the index up to date and recompute facets and labels.
         A click acknowledges between the two, so it is saved and shown sooner."""
-        if result.changed:
-            self._saved += 1
         if settle:  # a Python call returns with everything up to date
             if self._settle_handle is not None:
                 self._settle_handle.cancel()
@@ -352,9 +469,9 @@ class DatasetPage(AnyWidget):
             changed = np.concatenate([self._unsettled, result.seqs])
             self._unsettled = np.zeros(0, dtype=np.int64)
             self._session.store.sync_index()
-            self.refresh(changed=changed, base_version=result.base_version)
+            self._update(changed=changed, base_version=result.base_version)
         else:
-            self.refresh(changed=result.seqs, quick=True, base_version=result.base_version)
+            self._update(changed=result.seqs, quick=True, base_version=result.base_version)
             self._unsettled = np.concatenate([self._unsettled, result.seqs])
         return result
 
@@ -371,11 +488,11 @@ class DatasetPage(AnyWidget):
 
     def _settle(self) -> None:
         self._settle_handle = None
-        if not len(self._unsettled):
+        if not len(self._unsettled) or not self._is_open:
             return
         changed, self._unsettled = self._unsettled, np.zeros(0, dtype=np.int64)
         self._session.store.sync_index()
-        self.refresh(changed=changed, settling=True)
+        self._update(changed=changed, settling=True)
 
     def annotate(self, ids, annotation) -> int:
         """Annotate records; returns how many changed.
@@ -435,7 +552,7 @@ class DatasetPage(AnyWidget):
         try:
             result = self._session.undo() if action == "undo" else self._session.redo()
         except ValueError:  # its records were deleted: the step left the history
-            self._history = self._session.history.state()
+            self._publish(_history=self._session.history.state())
             raise
         return self._after(result, settle=settle).changed
 
@@ -452,6 +569,7 @@ class DatasetPage(AnyWidget):
 
     def search(self, query: str) -> int:
         """Run a search (the same language as ``rb.load``); returns the number of matches."""
+        self._require_open()
         self.query = query
         if self._error:
             raise QuerySyntaxError(self._error)
@@ -460,7 +578,7 @@ class DatasetPage(AnyWidget):
     def add_label(self, label: str) -> list[str]:
         """Add a label to the choices (rejected when a label schema forbids it)."""
         labels = self._session.add_label(label)
-        self._labels = labels
+        self._publish(_labels=labels)
         return labels
 
     # --- rules (text classification): the Rules panel's calls -----------------------------
@@ -471,6 +589,7 @@ class DatasetPage(AnyWidget):
         >>> w.rule_metrics("funny OR hilarious", "fresh")["coverage"]
         0.034
         """
+        self._require_open()
         metrics, notes = self._rules.metrics(query, label)
         for note in notes:
             warnings.warn(f"rule query {query!r}: {note}", UserWarning, stacklevel=2)
@@ -483,6 +602,7 @@ class DatasetPage(AnyWidget):
         >>> w.add_rule("funny OR hilarious", "fresh")
         True
         """
+        self._require_open()
         added = self._rules.add(query, label)
         self._show_rules(self._session.view())
         return added
@@ -492,100 +612,106 @@ class DatasetPage(AnyWidget):
 
         >>> w.delete_rule("funny OR hilarious", "fresh")
         """
+        self._require_open()
         self._rules.delete(query, label)
         self._show_rules(self._session.view())
 
     def _show_rules(self, view) -> None:
         try:
-            self.rules = self._rules.saved(view)
-            self._rules_error = ""
+            self._publish(rules=self._rules.saved(view), _rules_error="")
         except StorageError as exc:  # a damaged rules.json: say so in the panel
-            self._rules_error = str(exc)
+            self._publish(_rules_error=str(exc))
 
-    # --- messages from the browser -------------------------------------------------------------
-    def _on_message(self, _widget, content: dict, _buffers) -> None:
-        if not isinstance(content, dict) or content.get("type") != "action":
-            return
-        request = content.get("request")
-        try:
-            result = self._dispatch(content)
-            self.send(
-                {
-                    "type": "ack",
-                    "request": request,
-                    "ok": True,
-                    "changed": result,
-                    "saved": self._saved,
-                }
-            )
-        except StalePageError as exc:  # positions from before a deletion: redraw the page
-            self._redraw()
-            ack = {"type": "ack", "request": request, "ok": False, "error": str(exc)}
-            self.send({**ack, "stale": True})
-        except (ValueError, RubrixWidgetsError) as exc:
-            self.send({"type": "ack", "request": request, "ok": False, "error": str(exc)})
-        except Exception as exc:  # the browser must always get an answer
-            logger.exception("dataset page: action %r failed", content.get("action"))
-            self.send(
-                {
-                    "type": "ack",
-                    "request": request,
-                    "ok": False,
-                    "error": f"{type(exc).__name__}: {exc}",
-                }
-            )
-        finally:
-            if len(self._unsettled):
-                self._settle_later()
+    # --- intents from the browser (protocol.py): the same calls as from Python ------------
+    def _after_message(self) -> None:
+        if self._is_open and len(self._unsettled):
+            self._settle_later()
 
-    def _redraw(self) -> None:
+    def _after_stale(self) -> None:
         """Show the records as they are now (after a refused stale action)."""
         try:
-            self.refresh(keywords=True)
+            self._update(keywords=True)
         except NotFoundError:
             self._show_gone()
 
-    def _dispatch(self, content: dict) -> Any:
-        action = content.get("action")
-        scope_all = content.get("scope") == "query"
-        # Positions come with the epoch of the page they were drawn on (seq_epoch.py).
-        epoch = content.get("epoch")
-        if action in ("annotate", "edit", "validate", "discard"):
-            if scope_all:  # the records matching the search now: positions of now
-                seqs, epoch = self._all_seqs()
-            else:
-                seqs = self._checked_seqs(content.get("seqs"))
-            annotation = content.get("annotation") if action in ("annotate", "edit") else None
-            result = self._session.act(action, seqs, annotation, epoch=epoch)
-            return self._after(result, settle=False).changed
-        if action in ("add_span", "remove_span"):
-            result = self._session.edit_span(
-                action.partition("_")[0],
-                content.get("seq"),
-                content.get("label"),
-                content.get("start"),
-                content.get("end"),
-                epoch=epoch,
-            )
-            return self._after(result, settle=False).changed
-        if action in ("undo", "redo"):
-            return self._step(action, settle=False)
-        if action == "add_label":
-            return self.add_label(content.get("label"))
-        if action == "full_text":
-            return self._session.full_text(content.get("seq"), content.get("key"), epoch=epoch)
-        if action == "sync":
-            return self.sync()
-        query, label = content.get("query"), content.get("label")
-        if action == "rule_metrics":
-            metrics, notes = self._rules.metrics(query, label)
-            return {"metrics": metrics, "warnings": notes}
-        if action == "add_rule":
-            return self.add_rule(query, label)
-        if action == "delete_rule":
-            self.delete_rule(query, label)
-            return True
-        raise ValueError(f"unknown action {action!r}")
+    def _targets(self, seqs, scope) -> tuple[np.ndarray, str | None]:
+        """The positions an intent names: ``seqs``, or every match of the search now
+        (``scope="query"``, positions of now, whatever epoch the intent carries)."""
+        if scope is not None:
+            if scope != "query" or seqs is not None:
+                raise ValueError(
+                    f"an action names records by 'seqs' (a list of positions) or by "
+                    f"scope 'query' (every match of the search), not scope={scope!r} "
+                    f"with seqs={seqs!r}"
+                )
+            return self._all_seqs()
+        return self._checked_seqs(seqs), None
+
+    def _write(self, kind: str, seqs, scope, epoch, annotation=None) -> int:
+        targets, now = self._targets(seqs, scope)
+        result = self._session.act(kind, targets, annotation, epoch=now or epoch)
+        return self._after(result, settle=False).changed
+
+    @action("annotate", result="number")
+    def _on_annotate(self, *, annotation, epoch, seqs=None, scope=None) -> int:
+        return self._write("annotate", seqs, scope, epoch, annotation)
+
+    @action("edit", result="number")
+    def _on_edit(self, *, seqs, annotation, epoch) -> int:
+        """A Text2Text draft: the records shown (never every match of a search)."""
+        return self._write("edit", seqs, None, epoch, annotation)
+
+    @action("validate", result="number")
+    def _on_validate(self, *, epoch, seqs=None, scope=None) -> int:
+        return self._write("validate", seqs, scope, epoch)
+
+    @action("discard", result="number")
+    def _on_discard(self, *, epoch, seqs=None, scope=None) -> int:
+        return self._write("discard", seqs, scope, epoch)
+
+    @action("add_span", result="number")
+    def _on_add_span(self, *, seq, label, start, end, epoch) -> int:
+        result = self._session.edit_span("add", seq, label, start, end, epoch=epoch)
+        return self._after(result, settle=False).changed
+
+    @action("remove_span", result="number")
+    def _on_remove_span(self, *, seq, label, start, end, epoch) -> int:
+        result = self._session.edit_span("remove", seq, label, start, end, epoch=epoch)
+        return self._after(result, settle=False).changed
+
+    @action("undo", result="number")
+    def _on_undo(self) -> int:
+        return self._step("undo", settle=False)
+
+    @action("redo", result="number")
+    def _on_redo(self) -> int:
+        return self._step("redo", settle=False)
+
+    @action("add_label", result="string[]")
+    def _on_add_label(self, *, label) -> list[str]:
+        return self.add_label(label)
+
+    @action("full_text", result="string")
+    def _on_full_text(self, *, seq, key, epoch) -> str:
+        return self._session.full_text(seq, key, epoch=epoch)
+
+    @action("sync", result="boolean")
+    def _on_sync(self) -> bool:
+        return self.sync()
+
+    @action("rule_metrics", result="RuleCheck")
+    def _on_rule_metrics(self, *, query, label) -> dict:
+        metrics, notes = self._rules.metrics(query, label)
+        return {"metrics": metrics, "warnings": notes}
+
+    @action("add_rule", result="boolean")
+    def _on_add_rule(self, *, query, label) -> bool:
+        return self.add_rule(query, label)
+
+    @action("delete_rule", result="true")
+    def _on_delete_rule(self, *, query, label) -> bool:
+        self.delete_rule(query, label)
+        return True
 
     def _checked_seqs(self, seqs) -> np.ndarray:
         if not isinstance(seqs, list) or not all(

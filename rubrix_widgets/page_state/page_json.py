@@ -1,9 +1,13 @@
 """Records of one page as the JSON the browser renders.
 
-A page is at most a few hundred records and its input text is cut to a
-budget (:data:`MAX_TEXT` characters per record, :data:`PAGE_TEXT_BUDGET` per
-page, shared by a record's inputs; the rest is sent when a person expands
-it), so a page message stays far below the 1 MB a front end should take at once.
+A page is at most 200 records (``MAX_PAGE_SIZE``) and everything of a record that can be
+long is cut to a budget: its input text (:data:`MAX_TEXT` characters per record,
+:data:`PAGE_TEXT_BUDGET` per page, shared by a record's inputs; the rest is sent when a
+person expands it), its tokens and token attributions (:data:`MAX_TOKENS` per record,
+:data:`PAGE_TOKEN_BUDGET` per page), and its metadata (:data:`MAX_METADATA_KEYS` keys,
+values cut to :data:`MAX_METADATA_VALUE` characters, :data:`METADATA_BUDGET` characters
+in all). So a page message stays about 1 MB at most, far below the 10 MB a Jupyter
+server drops (tests/test_widget_protocol.py builds the largest page).
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ from ..token_rules import token_offsets
 MAX_TEXT = 4_000  # characters of one record's inputs sent with a page
 PAGE_TEXT_BUDGET = 150_000  # characters of input text per page, shared by its records
 MAX_METADATA_VALUE = 300
+MAX_METADATA_KEYS = 50  # keys of one mapping shown (metadata and nested mappings)
+METADATA_BUDGET = 3_000  # characters of one record's metadata (as JSON) sent with a page
+# Token attributions: each token has one value per label; a page sends at most
+# EXPLANATION_BUDGET values (~20 bytes each), shared by its records' explained inputs.
+EXPLANATION_BUDGET = 20_000
+MIN_EXPLAINED_TOKENS = 8
+MAX_PREDICTED_LABELS = 100  # labels of one prediction sent (the highest scores)
 # A token classification record shows at most this many tokens (each is an element the
 # browser lays out and re-renders on every selection change); a page at most
 # PAGE_TOKEN_BUDGET, shared by its records. The rest of a longer text is not sent: the
@@ -38,12 +49,60 @@ def _plain(value: Any, limit: int = MAX_METADATA_VALUE) -> Any:
     if isinstance(value, str):
         return value if len(value) <= limit else value[:limit] + "…"
     if isinstance(value, dict):
-        return {str(k): _plain(v, limit) for k, v in value.items()}
+        items = list(value.items())
+        out = {str(k)[:limit]: _plain(v, limit) for k, v in items[:MAX_METADATA_KEYS]}
+        if len(items) > MAX_METADATA_KEYS:
+            out["…"] = f"{len(items) - MAX_METADATA_KEYS} more keys not shown"
+        return out
     if isinstance(value, list | tuple):
         return [_plain(v, limit) for v in value[:50]]
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def _metadata(metadata: dict) -> dict:
+    """The metadata a card shows: each value cut, and keys up to :data:`METADATA_BUDGET`
+    characters in all (then a note of how many more there are)."""
+    out: dict[str, Any] = {}
+    used = 0
+    items = list(metadata.items())
+    for i, (key, value) in enumerate(items):
+        shown = _plain(value)
+        used += len(str(key)) + len(orjson.dumps(shown, default=str))
+        if used > METADATA_BUDGET and out:
+            out["…"] = f"{len(items) - i} more keys not shown"
+            break
+        out[str(key)[:MAX_METADATA_VALUE]] = shown
+    return out
+
+
+def _explanation(explanation: dict | None, values: int, max_tokens: int) -> dict | None:
+    """Token attributions of each input: the first tokens (at most ``max_tokens``) whose
+    attribution values fit in ``values`` for the record (at least
+    :data:`MIN_EXPLAINED_TOKENS`), then a "…" token when some were left out."""
+    if not explanation:
+        return explanation
+    inputs = [(key, tokens or []) for key, tokens in explanation.items()]
+    per_input = values // max(1, len(inputs))
+    out = {}
+    for key, tokens in inputs:
+        labels = max((len(t.get("attributions") or {}) for t in tokens[:50]), default=1)
+        keep = min(max_tokens, max(MIN_EXPLAINED_TOKENS, per_input // max(1, labels)))
+        shown = [{**t, "token": _plain(t.get("token"))} for t in tokens[:keep]]
+        if len(tokens) > keep:
+            shown.append({"token": "…", "attributions": {}})
+        out[key] = shown
+    return out
+
+
+def _top_labels(prediction) -> list[list]:
+    """``[[label, score]]`` as stored; past :data:`MAX_PREDICTED_LABELS` labels, the
+    highest-scoring ones."""
+    pairs = [[p["label"], p["score"]] for p in prediction]
+    if len(pairs) > MAX_PREDICTED_LABELS:
+        pairs = sorted(pairs, key=lambda p: -(p[1] or 0))[:MAX_PREDICTED_LABELS]
+    return pairs
 
 
 def _shown_tokens(text: str, tokens: list[str], limit: int) -> list[tuple[int, int]]:
@@ -77,7 +136,7 @@ def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, An
             "status": row["status"],
             "prediction_agent": row["prediction_agent"],
             "annotation_agent": row["annotation_agent"],
-            "metadata": _plain(metadata),
+            "metadata": _metadata(metadata),
             "event_timestamp": _stamp(row["event_timestamp"]),
         }
         if task == TEXT_CLASSIFICATION:
@@ -94,10 +153,14 @@ def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, An
             record.update(
                 inputs=inputs,
                 lengths=lengths,
-                prediction=[[p["label"], p["score"]] for p in row["prediction"] or ()],
+                prediction=_top_labels(row["prediction"] or ()),
                 annotation=annotation,
                 multi_label=bool(row["multi_label"]),
-                explanation=orjson.loads(row["explanation"]) if row["explanation"] else None,
+                explanation=_explanation(
+                    orjson.loads(row["explanation"]) if row["explanation"] else None,
+                    EXPLANATION_BUDGET // max(1, len(table)),
+                    tokens_per_record,
+                ),
             )
         elif task == TOKEN_CLASSIFICATION:
             text, tokens = row["text"], list(row["tokens"] or ())

@@ -16,9 +16,10 @@ and support. Multi-label records and entity spans need set logic per record: the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
-import tantivy
 
 from ..metrics import F1Table, multi_label_f1, span_f1
 from ..search import keyword_queries as kq
@@ -26,6 +27,9 @@ from ..search.search_index import run_search
 from ..store.dataset_store import DatasetView
 from ..store.record_parts import take_batches
 from ..tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+
+if TYPE_CHECKING:  # the search layer runs the queries; this module only passes them on
+    import tantivy
 
 # Why the table is empty (the page words it).
 NO_MATCHES = "no_matches"

@@ -26,3 +26,16 @@ def soon(callback: Callable[[], None]) -> None:
         loop.call_soon(callback)
     else:
         callback()
+
+
+def call_on_loop(loop: asyncio.AbstractEventLoop | None, callback: Callable[[], None]) -> None:
+    """Run ``callback`` on ``loop`` (the kernel's, captured in its thread): soon when called
+    in that loop, thread-safely when called from another thread (a background writer: an
+    update pushed from there may not render in some front ends, and ipywidgets is not
+    thread-safe); right away when there is no loop (scripts, tests)."""
+    if loop is None or loop.is_closed():
+        callback()
+    elif running_loop() is loop:
+        loop.call_soon(callback)
+    else:
+        loop.call_soon_threadsafe(callback)
