@@ -1,13 +1,18 @@
 // Bundle each widget's TypeScript into one ESM file under rubrix_widgets/static/
 // (anywidget cannot load relative chunks, so no code splitting), and write its CSS
-// (the shared theme.css first).
+// (the shared theme.css first, then the styles of the views it shows).
 import { build, context } from "esbuild";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 
 const out = "../rubrix_widgets/static";
-const widgets = ["dataset_page", "dataset_list"];
+// Each bundle and its style sheets, in order. The home shows the list and the page.
+const widgets = {
+  dataset_page: ["theme", "dataset_page"],
+  dataset_list: ["theme", "dataset_list"],
+  home: ["theme", "dataset_list", "dataset_page", "home"],
+};
 const options = {
-  entryPoints: widgets.map((w) => `src/${w}.ts`),
+  entryPoints: Object.keys(widgets).map((w) => `src/${w}.ts`),
   bundle: true,
   format: "esm",
   minify: true,
@@ -17,9 +22,9 @@ const options = {
 };
 
 await mkdir(out, { recursive: true });
-const theme = await readFile("src/theme.css", "utf8");
-for (const w of widgets) {
-  await writeFile(`${out}/${w}.css`, theme + "\n" + (await readFile(`src/${w}.css`, "utf8")));
+for (const [w, sheets] of Object.entries(widgets)) {
+  const parts = await Promise.all(sheets.map((s) => readFile(`src/${s}.css`, "utf8")));
+  await writeFile(`${out}/${w}.css`, parts.join("\n"));
 }
 if (process.argv.includes("--watch")) {
   await (await context(options)).watch();

@@ -8,8 +8,8 @@ from .client import log
 from .home import home
 
 if TYPE_CHECKING:  # the widget stack (ipywidgets, anywidget) loads on first show()
-    from .widgets.dataset_list import Home
     from .widgets.dataset_page import DatasetPage
+    from .widgets.home_page import Home
 
 
 def show(
@@ -27,7 +27,8 @@ def show(
 
     ``rb.show("news")`` opens a stored dataset; ``rb.show(df_or_records, name="news")``
     logs the records into ``news`` first (same rules as :func:`rb.log`). ``rb.show()``
-    with neither is the home page, the list of datasets (:func:`rb.home`).
+    with neither is the home page (:func:`rb.home`): one widget, the list of datasets
+    and the page it opens, with the way back.
 
     ``query``, ``mode``, ``page_size``, ``sort`` (``[["metadata.loss", "desc"]]``) and
     ``filters`` (``{"predicted_as": ["fresh"]}``) set the page's first state; they are the

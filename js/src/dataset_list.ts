@@ -4,12 +4,20 @@
 // (after an inline confirmation), refresh, switch workspace (workspace_picker.ts).
 // Open and delete name the workspace the list showed, so a click made just before a
 // switch is refused rather than applied to a same-named dataset of the new workspace.
-// See rubrix_widgets/widgets/dataset_list.py.
+// When rendered, the view says `hello` and renders again from the whole state the kernel
+// sends back (a view made late shows what the kernel computed before it connected).
+// It works inside a shadow root (marimo, Panel): the focused element is read from the
+// root node, the key typed into from `composedPath()` (keys.ts).
+// See rubrix_widgets/widgets/dataset_list.py; home.ts shows this view in the one-widget
+// home, through a model adapter that renames `query`/`sort` to `list_query`/`list_sort`.
 import { bdi, h, replaceChildren } from "./dom";
 import { clip, clipTitle, count } from "./format";
-import { captureKeys, isTyping } from "./keys";
+import { captureKeys, isTyping, keyTarget } from "./keys";
+import type { Acks } from "./protocol";
+import type { ChannelModel } from "./rpc";
 import { Requests } from "./rpc";
-import type { Ack, Model } from "./types";
+import type { Ack } from "./types";
+import { activeIn } from "./view_base";
 import { WorkspacePicker } from "./workspace_picker";
 
 export interface DatasetRow {
@@ -33,6 +41,7 @@ export interface ListTraits {
   _workspace_folder?: string;
   _workspaces?: string[]; // the named workspaces (absent in a model made before them)
   _datasets: DatasetRow[];
+  _acks?: Acks; // the kernel's replies (rpc.ts reads them when a custom message is lost)
 }
 
 // The subset of anywidget's model API this view uses.
@@ -129,7 +138,7 @@ export class DatasetListView {
 
   constructor(private model: ListModel, el: HTMLElement) {
     // Requests only uses model.send, which every anywidget model has.
-    this.requests = new Requests(model as unknown as Model);
+    this.requests = new Requests(model as unknown as ChannelModel);
     this.search = h("input", {
       type: "search",
       class: "rw-home-search",
@@ -170,8 +179,12 @@ export class DatasetListView {
     for (const name of ["query", "sort", "workspace", "_workspaces", "_workspace_folder", "_datasets"]) {
       this.listen(`change:${name}`, () => this.schedule());
     }
-    this.listen("msg:custom", (message: unknown) => void this.requests.receive(message));
     this.render();
+    // A view made after the kernel computed the list (or whose messages were lost) asks
+    // for the whole state, then shows it.
+    void this.requests.send({ action: "hello" }).then((ack) => {
+      if (ack.ok && !this.disposed) this.render();
+    });
   }
 
   private listen(event: string, callback: (...args: unknown[]) => void): void {
@@ -288,24 +301,24 @@ export class DatasetListView {
     if (this.confirming !== null) {
       e.preventDefault();
       this.cancelDelete();
-    } else if (isTyping(e) && e.target === this.search && this.search.value) {
+    } else if (isTyping(e) && keyTarget(e) === this.search && this.search.value) {
       e.preventDefault();
       this.search.value = "";
       this.setTraits({ query: "" });
     } else if (isTyping(e)) {
-      (e.target as HTMLElement).blur();
+      (keyTarget(e) as HTMLElement | null)?.blur();
     }
   }
 
   // --- rendering --------------------------------------------------------------------------
   render(): void {
-    const doc = this.root.ownerDocument;
-    const active = doc.activeElement as HTMLElement | null;
+    // In a shadow root the document's activeElement is the host: ask the root node.
+    const active = activeIn(this.root) as HTMLElement | null;
     const activeKey = active && this.root.contains(active) ? active.dataset.key ?? null : null;
     const all = this.model.get("_datasets") ?? [];
     const query = this.model.get("query") ?? "";
     const workspace = this.model.get("workspace") ?? "";
-    if (doc.activeElement !== this.search && this.search.value !== query) this.search.value = query;
+    if (active !== this.search && this.search.value !== query) this.search.value = query;
     const asked = this.confirming;
     if (asked !== null && (asked.workspace !== workspace || !all.some((r) => r.name === asked.name))) this.confirming = null;
     const rows = sortRows(filterRows(all, query), this.model.get("sort") ?? ["updated_at", "desc"]);
@@ -420,9 +433,16 @@ export class DatasetListView {
   }
 }
 
-export function render({ model, el }: { model: ListModel; el: HTMLElement }): () => void {
+/** Mount the list for `model` in `el`; returns the cleanup (every listener and element
+ * it added goes). */
+export function mountList(model: ListModel, el: HTMLElement): () => void {
   const view = new DatasetListView(model, el);
   return () => view.dispose();
 }
 
-export default { render };
+// Only the default export: anywidget deprecates a module's direct `render` export.
+export default {
+  render({ model, el }: { model: ListModel; el: HTMLElement }): () => void {
+    return mountList(model, el);
+  },
+};

@@ -166,7 +166,7 @@ export class WorkspacePicker {
       this.say(ack.error ?? "the kernel could not check this name", true);
       return null;
     }
-    const answer = ack.changed as { problem: string | null; new: boolean };
+    const answer = ack.result as { problem: string | null; new: boolean };
     this.checked = { name, problem: answer.problem, new: answer.new };
     if (answer.problem) this.say(answer.problem, true);
     else this.say(answer.new ? `A new, empty workspace “${clip(name, 80)}” will be created.` : `Workspace “${clip(name, 80)}” exists.`);

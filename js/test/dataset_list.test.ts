@@ -1,12 +1,17 @@
 import { describe, expect, it, vi } from "vitest";
-import { filterRows, formatDate, render, sortRows } from "../src/dataset_list";
+import widget, { filterRows, formatDate, sortRows } from "../src/dataset_list";
 import { WORKSPACE_CHECK_MS } from "../src/workspace_picker";
 import { captureKeys } from "../src/keys";
 import { FakeListModel, dataset, flush } from "./fake_list_model";
 import { host } from "./host";
 
+/** Render the list; the kernel answers the view's `hello` at once, and the tests look at
+ * the intents sent after it. */
 function mount(model: FakeListModel): HTMLElement {
-  host.cleanup = render({ model, el: host.el });
+  host.cleanup = widget.render({ model, el: host.el });
+  expect(model.sent).toEqual([{ type: "action", action: "hello", request: expect.any(String) }]);
+  model.ack({ result: true });
+  model.sent.length = 0;
   return host.el;
 }
 
@@ -143,7 +148,7 @@ describe("open and delete", () => {
     const model = new FakeListModel({ _datasets: DATA });
     const root = mount(model);
     button(root, "news").click();
-    expect(model.sent).toEqual([{ type: "action", request: 1, action: "open", name: "news", workspace: "/tmp/workspace" }]);
+    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "open", name: "news", workspace: "/tmp/workspace" }]);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Opening news…");
     model.ack({ ok: false, error: "dataset 'news' does not exist" });
     await flush();
@@ -179,12 +184,12 @@ describe("open and delete", () => {
     const root = mount(model);
     button(root, "Delete news").click();
     button(root.querySelector('[role="alertdialog"]')!, "Delete").click();
-    expect(model.sent).toEqual([{ type: "action", request: 1, action: "delete", name: "news", workspace: "/tmp/workspace" }]);
+    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "delete", name: "news", workspace: "/tmp/workspace" }]);
     expect(root.querySelector('[role="alertdialog"]')).toBeNull();
     expect(button(root, "Delete news").disabled).toBe(true);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Deleting news…");
     model.set("_datasets", DATA.filter((d) => d.name !== "news"));
-    model.ack({ changed: ["reviews", "tweets-ner"] });
+    model.ack({ result: ["reviews", "tweets-ner"] });
     await flush();
     expect(names(root)).toEqual(["reviews", "tweets-ner"]);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Deleted news.");
@@ -214,7 +219,7 @@ describe("open and delete", () => {
     const model = new FakeListModel({ _datasets: DATA });
     const root = mount(model);
     button(root, "Refresh").click();
-    expect(model.sent).toEqual([{ type: "action", request: 1, action: "refresh" }]);
+    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "refresh" }]);
   });
 });
 
@@ -303,11 +308,11 @@ describe("workspaces", () => {
     const model = new FakeListModel({ _datasets: DATA, ...TEAMS });
     const root = mount(model);
     pick(root, "alpha");
-    expect(model.sent).toEqual([{ type: "action", request: 1, action: "switch_workspace", workspace: "alpha" }]);
+    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "switch_workspace", workspace: "alpha" }]);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Opening workspace alpha…");
     model.set("workspace", "alpha");
     model.set("_datasets", DATA.slice(2));
-    model.ack({ changed: ["tweets-ner"] });
+    model.ack({ result: ["tweets-ner"] });
     await flush();
     expect(selector(root).value).toBe("alpha");
     expect(names(root)).toEqual(["tweets-ner"]);
@@ -348,9 +353,9 @@ describe("workspaces", () => {
     type(root, "my team");
     expect(model.sent).toEqual([]);
     await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS);
-    expect(model.sent).toEqual([{ type: "action", request: 1, action: "check_workspace", workspace: "my team" }]);
+    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "check_workspace", workspace: "my team" }]);
     const problem = "workspace name 'my team' is not allowed: it contains ' '; a workspace name has letters, digits, - and _";
-    model.ack({ changed: { problem, new: false } });
+    model.ack({ result: { problem, new: false } });
     await settle();
     expect(note(root).textContent).toBe(problem);
     expect(nameBox(root).getAttribute("aria-invalid")).toBe("true");
@@ -361,7 +366,7 @@ describe("workspaces", () => {
 
     type(root, "new-team");
     await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS);
-    model.ack({ changed: { problem: null, new: true } });
+    model.ack({ result: { problem: null, new: true } });
     await settle();
     expect(note(root).textContent).toBe("A new, empty workspace “new-team” will be created.");
     expect(nameBox(root).hasAttribute("aria-invalid")).toBe(false);
@@ -369,7 +374,7 @@ describe("workspaces", () => {
     await settle();
     expect(model.sent.at(-1)).toMatchObject({ action: "switch_workspace", workspace: "new-team" });
     model.set("workspace", "new-team");
-    model.ack({ changed: [] });
+    model.ack({ result: [] });
     await settle();
     expect(nameBox(root).closest("[hidden]")).not.toBeNull();
   });
@@ -381,8 +386,8 @@ describe("workspaces", () => {
     pick(root, selector(root).options[3].value);
     type(root, "alpha");
     key(nameBox(root), "Enter");
-    expect(model.sent).toEqual([{ type: "action", request: 1, action: "check_workspace", workspace: "alpha" }]);
-    model.ack({ changed: { problem: null, new: false } });
+    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "check_workspace", workspace: "alpha" }]);
+    model.ack({ result: { problem: null, new: false } });
     await settle();
     expect(model.sent.at(-1)).toMatchObject({ action: "switch_workspace", workspace: "alpha" });
     model.ack({ ok: false, error: "disk full" });
@@ -408,7 +413,7 @@ describe("workspaces", () => {
     pick(root, selector(root).options[3].value);
     type(root, evil);
     await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS);
-    model.ack({ changed: { problem: `workspace name '${evil}' is not allowed`, new: false } });
+    model.ack({ result: { problem: `workspace name '${evil}' is not allowed`, new: false } });
     await settle();
     expect(root.querySelector("img")).toBeNull();
     expect(note(root).textContent).toContain(evil);
