@@ -65,7 +65,7 @@ def act(widget, action: str, via_comm: bool = False, **fields) -> dict:
     ``via_comm`` delivers it through the comm (the whole ipywidgets path) instead of
     calling the widget's message handler directly."""
     widget.comm.sent.clear()
-    request = next(_requests)
+    request = f"test:{next(_requests)}"  # "<view id>:<n>", as the front end numbers them
     content = {"type": "action", "request": request, "action": action, **fields}
     if via_comm:
         widget.comm.deliver({"method": "custom", "content": content})

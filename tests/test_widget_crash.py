@@ -303,7 +303,7 @@ def _kill_rounds(
     ``delay(rng)`` more seconds, or ``into="settle"``: a moment after its settle starts,
     or ``into="commit"``: inside its index commit); after each, a restarted
     view checks every record. ``make_round(rng, k, expected, agent)`` gives a round's
-    steps (applied to ``expected``), each ack's ``changed``, and the searches that must
+    steps (applied to ``expected``), each ack's ``result``, and the searches that must
     find what the clicks wrote."""
     rng = random.Random(seed)
     expected = Expected(name)
@@ -339,7 +339,7 @@ def _kill_rounds(
             kernels.kill(pid)
         where = f"round {k}: {steps}, acks {acks}"
         assert [a["ok"] for a in acks] == [True] * len(acks), where
-        assert [a["changed"] for a in acks] == changes, where
+        assert [a["result"] for a in acks] == changes, where
         outcomes[index_state(name)] += 1
         try:
             check_after_restart(expected, {agent, "critic"}, searches, page_first=k % 2 == 0)

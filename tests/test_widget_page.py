@@ -27,9 +27,9 @@ from fake_comm import act as send_action
 from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
+from rubrix_widgets.page_state.page_json import MAX_TEXT
 from rubrix_widgets.store import workspace as ws
 from rubrix_widgets.widgets.dataset_page import MAX_PAGE_SIZE, DatasetPage
-from rubrix_widgets.widgets.page_json import MAX_TEXT
 
 NAME = "reviews"
 N_REVIEWS = 1200
@@ -50,8 +50,9 @@ def fake_comm(monkeypatch):
 
 def act(widget, action: str, via_comm: bool = False, **fields) -> dict:
     """An action message as the page's front end sends it: record positions (``seqs``,
-    ``seq``) go with the epoch of the page they were drawn on (``_epoch``, as last synced)."""
-    if ("seqs" in fields or "seq" in fields) and "epoch" not in fields:
+    ``seq``) and bulk scopes go with the epoch of the page they were drawn on (``_epoch``,
+    as last synced)."""
+    if ({"seqs", "seq", "scope"} & set(fields)) and "epoch" not in fields:
         fields["epoch"] = widget._epoch
     return send_action(widget, action, via_comm, **fields)
 
@@ -746,7 +747,7 @@ def test_pages_cover_every_match_once_in_logged_order(shared):
 
 
 def test_turning_pages_reuses_the_facets_and_a_change_recounts_them(reviews, monkeypatch):
-    from rubrix_widgets.widgets.dataset_session import DatasetSession
+    from rubrix_widgets.page_state.dataset_session import DatasetSession
 
     counted = []
     original = DatasetSession._count_facets
@@ -938,7 +939,7 @@ def test_changes_are_on_disk_when_the_call_returns(reviews, workspace):
     w = rb.show(reviews)
     w.annotate([1, 2], "plot")
     ack = act(w, "discard", seqs=[4])
-    assert ack["ok"] and ack["changed"] == 1
+    assert ack["ok"] and ack["result"] == 1
     script = (
         "import json, rubrix_widgets as rb; "
         f"df = rb.load({reviews!r}, query='annotated_as:plot OR status:Discarded'); "
@@ -960,13 +961,11 @@ def test_changes_are_on_disk_when_the_call_returns(reviews, workspace):
     )
 
 
-def notices(widget) -> list[dict]:
-    """The kernel's "the dataset changed" messages to the front end since the last clear."""
-    return [
-        m["content"]
-        for m in widget.comm.sent
-        if m["method"] == "custom" and m["content"].get("type") == "changed"
-    ]
+def notices(widget) -> list[int]:
+    """The kernel's "the dataset changed" notices to the front end since the last clear:
+    each value of ``_store_changes`` it synced (state, not a custom message, so a view
+    that connects later still sees it)."""
+    return [state["_store_changes"] for state in updates(widget) if "_store_changes" in state]
 
 
 def test_a_second_page_follows_the_writes_of_the_first(reviews):
@@ -974,9 +973,10 @@ def test_a_second_page_follows_the_writes_of_the_first(reviews):
     w1.comm.sent.clear()
     w2.comm.sent.clear()
     w1.annotate([1, 2], "plot")
-    assert notices(w2) == [{"type": "changed"}] and notices(w1) == []  # not its own write
+    assert notices(w2) == [1] and notices(w1) == []  # not its own write
+    assert w2._store_changes == 1
     assert w2._records[1]["annotation"] is None  # the kernel waits for a front end to ask
-    assert act(w2, "sync")["changed"] is True  # as the front end does on the notice
+    assert act(w2, "sync")["result"] is True  # as the front end does on the notice
     assert [r["annotation"] for r in w2._records[1:3]] == ["plot", "plot"]
     assert w2._progress == w1._progress
     assert w2._facets == w1._facets
@@ -1069,18 +1069,17 @@ def test_query_scope_messages_act_on_the_current_matches(reviews):
     w = rb.show(reviews)
     browser_sets(w, query="hilarious", filters={"status": ["Default"]})
     expected = _bulk_expected(reviews, "hilarious", lambda r: r.status == "Default")
-    ack = act(w, "annotate", scope="query", annotation="fresh", seqs=[])
+    ack = act(w, "annotate", scope="query", annotation="fresh")
     assert ack == {
         "type": "ack",
         "request": ack["request"],
         "ok": True,
-        "changed": len(expected),
-        "saved": 1,
+        "result": len(expected),
     }
     assert sorted(rb.load(reviews, query="annotated_by:rubrix").id) == sorted(expected)
     browser_sets(w, query="hilarious", filters={})
     ack = act(w, "discard", scope="query")
-    assert ack["changed"] == len(rb.load(reviews, query="hilarious"))
+    assert ack["result"] == len(rb.load(reviews, query="hilarious"))
 
 
 def test_bulk_action_with_a_broken_search_is_rejected(reviews):
@@ -1141,13 +1140,13 @@ def test_undo_and_redo_messages_are_acked_and_sync_history(reviews):
     act(w, "annotate", seqs=[1], annotation="rotten")
     assert synced(w, "_history") == {"can_undo": True, "can_redo": False}
     ack = act(w, "undo")
-    assert (ack["ok"], ack["changed"]) == (True, 1)
+    assert (ack["ok"], ack["result"]) == (True, 1)
     assert synced(w, "_history") == {"can_undo": False, "can_redo": True}
     assert synced(w, "_records")[1]["annotation"] is None
     ack = act(w, "redo")
-    assert (ack["ok"], ack["changed"]) == (True, 1)
+    assert (ack["ok"], ack["result"]) == (True, 1)
     assert synced(w, "_records")[1]["annotation"] == "rotten"
-    assert act(w, "redo")["changed"] == 0
+    assert act(w, "redo")["result"] == 0
 
 
 # -- df ---------------------------------------------------------------------------------------
@@ -1237,7 +1236,7 @@ def test_add_label_adds_it_to_the_choices(reviews):
     assert w.add_label("mixed") == ["fresh", "mixed", "plot", "rotten"]
     assert w._labels == ["fresh", "mixed", "plot", "rotten"]
     ack = act(w, "add_label", label="  so-so ")
-    assert ack["ok"] and "so-so" in ack["changed"]
+    assert ack["ok"] and "so-so" in ack["result"]
     assert "so-so" in synced(w, "_labels")
     assert rb.show(reviews)._labels == ["fresh", "mixed", "plot", "rotten", "so-so"]
     assert w.annotate([1], "mixed") == 1
@@ -1286,7 +1285,6 @@ def test_annotating_outside_the_label_schema_is_rejected_and_nothing_changes(rev
     assert act(w, "annotate", scope="query", annotation="other")["ok"] is False
     assert_unchanged(reviews, before)
     assert w._history == {"can_undo": False, "can_redo": False}
-    assert w._saved == 0
     assert w.annotate([1], "plot") == 1  # inside the schema is fine
 
 
@@ -1294,17 +1292,16 @@ def test_annotating_outside_the_label_schema_is_rejected_and_nothing_changes(rev
 def test_an_action_message_is_acked_after_the_browser_got_the_new_page(reviews):
     w = rb.show(reviews)
     ack = act(w, "annotate", seqs=[1, 2], annotation="rotten")
-    assert ack == {"type": "ack", "request": ack["request"], "ok": True, "changed": 2, "saved": 1}
+    assert ack == {"type": "ack", "request": ack["request"], "ok": True, "result": 2}
     at = next(i for i, m in enumerate(w.comm.sent) if m["method"] == "custom")
     before_ack = {k for m in w.comm.sent[:at] if m["method"] == "update" for k in m["state"]}
-    assert {"_records", "_progress", "_saved", "_history"} <= before_ack
+    assert {"_records", "_progress", "_history", "_acks"} <= before_ack
     # once the message is handled, everything the browser has is current
     records = synced(w, "_records")
     assert [r["annotation"] for r in records[1:3]] == ["rotten", "rotten"]
     assert synced(w, "_progress") == w._progress == rb.show(reviews)._progress
     assert synced(w, "_facets") == w._facets == rb.show(reviews)._facets
-    assert synced(w, "_saved") == 1
-    assert act(w, "validate", seqs=[3])["saved"] == 2
+    assert synced(w, "_acks")[str(ack["request"])] == {k: v for k, v in ack.items() if k != "type"}
 
 
 def test_messages_through_the_comm_are_handled_like_direct_calls(reviews):
@@ -1323,7 +1320,7 @@ def test_messages_through_the_comm_are_handled_like_direct_calls(reviews):
             },
         }
     )
-    assert acks(w) == [{"type": "ack", "request": 41, "ok": True, "changed": 1, "saved": 1}]
+    assert acks(w) == [{"type": "ack", "request": 41, "ok": True, "result": 1}]
     assert rb.load(reviews, ids=[6]).annotation.iloc[0] == "plot"
 
 
@@ -1343,7 +1340,11 @@ def test_unknown_actions_are_answered_with_an_error(reviews):
     for action in ("delete", None, "Annotate"):
         ack = act(w, action, seqs=[1])
         assert ack["ok"] is False
-        assert ack["error"] == f"unknown action {action!r}"
+        assert ack["error"] == (
+            f"unknown action {action!r}; allowed actions: add_label, add_rule, add_span, "
+            "annotate, delete_rule, discard, edit, full_text, hello, redo, remove_span, "
+            "rule_metrics, sync, undo, validate"
+        )
     assert_unchanged(reviews, before)
 
 
@@ -1371,7 +1372,7 @@ def test_malformed_seqs_are_answered_with_a_clear_error(reviews, fields):
     assert ack["ok"] is False
     assert "seqs" in ack["error"]
     assert_unchanged(reviews, before)
-    assert w._saved == 0
+    assert w._history["can_undo"] is False
 
 
 @pytest.mark.parametrize(
@@ -1447,7 +1448,7 @@ def test_bad_annotations_are_rejected_and_nothing_changes(reviews, annotation, w
 def test_an_empty_seq_list_changes_nothing(reviews):
     w = rb.show(reviews)
     ack = act(w, "validate", seqs=[])
-    assert (ack["ok"], ack["changed"], ack["saved"]) == (True, 0, 0)
+    assert (ack["ok"], ack["result"]) == (True, 0)
     assert w._history["can_undo"] is False
 
 
@@ -1497,8 +1498,11 @@ def test_full_text_action_returns_the_untruncated_text(long_reviews):
     longest = max(range(20), key=lambda i: len(full[i]))
     assert len(full[longest]) > MAX_TEXT
     ack = act(w, "full_text", seq=w._records[longest]["seq"], key="text")
-    assert ack["ok"] is True and ack["changed"] == full[longest]
-    assert act(w, "full_text", seq=w._records[longest]["seq"])["changed"] == full[longest]
+    assert ack["ok"] is True and ack["result"] == full[longest]
+    missing = act(w, "full_text", seq=w._records[longest]["seq"])
+    assert missing["error"] == (
+        "action 'full_text' needs field(s) key; its fields are: epoch, key, seq"
+    )
 
 
 def test_full_text_of_one_input_of_a_multi_input_record(long_texts):
@@ -1513,8 +1517,8 @@ def test_full_text_of_one_input_of_a_multi_input_record(long_texts):
     assert record["lengths"] == {"title": 8, "body": len(body[2])}
     sent = record["inputs"]["body"]  # the record's text budget is shared by its inputs
     assert 0 < len(sent) < len(body[2]) and body[2].startswith(sent)
-    assert act(w, "full_text", seq=record["seq"], key="body")["changed"] == body[2]
-    assert act(w, "full_text", seq=record["seq"], key="title")["changed"] == "review 2"
+    assert act(w, "full_text", seq=record["seq"], key="body")["result"] == body[2]
+    assert act(w, "full_text", seq=record["seq"], key="title")["result"] == "review 2"
 
 
 @pytest.mark.parametrize("seq", [-1, 200, "3", None, 1.0])
@@ -1556,20 +1560,35 @@ def test_a_page_of_two_long_inputs_per_record_stays_under_1_mb(long_texts):
     assert len(json.dumps(w._records, ensure_ascii=False).encode()) < ONE_MB
 
 
-def test_front_end_hot_reloads_with_anywidget_hmr(reviews, monkeypatch):
-    """ANYWIDGET_HMR=1: the bundle is a watched file, so `npm run watch` edits reach open pages."""
-    from anywidget._file_contents import FileContents
+HMR_CHECK = """
+import rubrix_widgets.widgets as w
+from anywidget._file_contents import FileContents
+print(sorted(
+    (cls.__name__, cls._esm._path.name, cls._esm._background_thread is not None)
+    if isinstance(cls._esm, FileContents) else (cls.__name__, type(cls._esm).__name__)
+    for cls in (w.DatasetPage, w.DatasetList, w.Home)
+))
+"""
 
-    monkeypatch.setenv("ANYWIDGET_HMR", "1")
-    w = rb.show(reviews)
-    esm = w.__dict__.get("_esm")  # what anywidget watches (the trait holds its text)
-    try:
-        assert isinstance(esm, FileContents)
-        assert "Search records" in w._esm
-    finally:
-        esm.stop_thread()
-    monkeypatch.delenv("ANYWIDGET_HMR")
-    assert isinstance(rb.show(reviews).__dict__.get("_esm"), str)
+
+@pytest.mark.parametrize("hmr", ["1", "0"])
+def test_front_end_hot_reloads_with_anywidget_hmr_through_its_public_api(hmr):
+    """With ANYWIDGET_HMR=1 each widget names its bundle as a path (anywidget's public
+    ``_esm = Path``), which anywidget watches, so `npm run watch` edits reach open widgets;
+    otherwise its text (a path would keep every widget alive: front_end.py)."""
+    env = {**os.environ, "ANYWIDGET_HMR": hmr}
+    out = subprocess.run(
+        [sys.executable, "-c", HMR_CHECK], capture_output=True, text=True, check=True, env=env
+    )
+    if hmr == "1":
+        expected = [
+            ("DatasetList", "dataset_list.js", True),
+            ("DatasetPage", "dataset_page.js", True),
+            ("Home", "home.js", True),
+        ]
+    else:
+        expected = [("DatasetList", "str"), ("DatasetPage", "str"), ("Home", "str")]
+    assert out.stdout.strip() == repr(expected)
 
 
 def test_importing_the_package_does_not_load_the_widget_stack():
@@ -1849,7 +1868,7 @@ def test_the_page_sends_the_epoch_of_its_record_positions(reviews):
     w.annotate([3], "plot")  # changing records keeps every position
     assert w._epoch == drawn
     rb.delete_records(reviews, ids=[0])  # from another cell: positions move
-    assert act(w, "sync")["changed"] is True  # the front end asks on the kernel's notice
+    assert act(w, "sync")["result"] is True  # the front end asks on the kernel's notice
     assert w._epoch != drawn and synced(w, "_epoch") == w._epoch
     assert page_ids(w)[:2] == [1, 2] and w.total == N_REVIEWS - 1
 
@@ -1892,7 +1911,7 @@ def test_a_bulk_action_on_a_selection_drawn_before_a_delete_is_refused(reviews):
     # "every record matching the search" names no positions: resolved when it arrives
     w.query = "id:[10 TO 19]"
     ack = act(w, "discard", scope="query", epoch=drawn)
-    assert ack["ok"] is True and ack["changed"] == 10 - int(
+    assert ack["ok"] is True and ack["result"] == 10 - int(
         (before.set_index("id").loc[10:19].status == "Discarded").sum()
     )
     assert (rb.load(reviews, query="id:[10 TO 19]").status == "Discarded").all()
@@ -1938,7 +1957,7 @@ def test_full_text_asked_from_a_page_drawn_before_a_delete_is_refused(long_texts
     rb.delete_records("long", ids=[0])
     ack = act(w, "full_text", seq=2, key="text", epoch=drawn)  # drawn as id 2, now id 3
     assert_refused_as_stale(ack)
-    assert act(w, "full_text", seq=seq_of(w, 2), key="text")["changed"] == long_texts[2]
+    assert act(w, "full_text", seq=seq_of(w, 2), key="text")["result"] == long_texts[2]
 
 
 def test_a_stale_click_is_refused_even_when_the_record_now_there_would_be_left_alone():
@@ -1978,7 +1997,7 @@ def test_undo_and_redo_follow_their_records_by_id_across_a_delete(reviews):
     w.annotate([5, 6], "plot")  # one step, two records
     rb.delete_records(reviews, ids=[0, 6])  # a record before them, and one of them
     deleted = rb.load(reviews)
-    assert act(w, "undo")["changed"] == 1  # id 5 (now at another position) is back
+    assert act(w, "undo")["result"] == 1  # id 5 (now at another position) is back
     row = rb.load(reviews, ids=[5]).iloc[0]
     assert (row.annotation, row.status) == (original.annotation, original.status)
     others = rb.load(reviews).set_index("id").drop(index=5)
@@ -2001,14 +2020,14 @@ def test_undo_after_the_dataset_was_logged_again_is_refused(reviews, reviews_fra
     w.annotate([5], "plot")
     drawn = w._epoch
     rb.delete(reviews)
-    assert act(w, "sync")["changed"] is True
+    assert act(w, "sync")["result"] is True
     assert w._error.startswith("dataset 'reviews' was deleted") and w._records == []
     rb.log(reviews_frame.head(50), reviews, verbose=False)  # same name, a new dataset
-    assert act(w, "sync")["changed"] is True
+    assert act(w, "sync")["result"] is True
     assert w.total == 50 and w._epoch != drawn
     before = rb.load(reviews)
     assert w._history == {"can_undo": False, "can_redo": False}
-    assert act(w, "undo")["changed"] == 0
+    assert act(w, "undo")["result"] == 0
     ack = act(w, "validate", seqs=[5], epoch=drawn)
     assert_refused_as_stale(ack, "dataset 'reviews' was deleted and created again")
     assert_unchanged(reviews, before)
@@ -2061,7 +2080,7 @@ def test_a_page_whose_dataset_is_logged_again_shows_the_new_one_everywhere(revie
 def test_a_delete_between_reading_and_writing_a_click_is_caught_under_the_write_lock(
     reviews, monkeypatch
 ):
-    from rubrix_widgets.widgets import actions
+    from rubrix_widgets.page_state import actions
 
     w = rb.show(reviews, mode="annotate")
     before = rb.load(reviews)
@@ -2124,7 +2143,11 @@ def test_in_a_kernel_writes_of_a_cell_send_one_notice_once_it_is_done_and_no_wor
         w.close()
         rb.log(rb.TextClassificationRecord(text="after close"), reviews, verbose=False)
         await asyncio.sleep(0)
-        closed = [m for m in comm.sent if m["method"] == "custom"]
+        closed = [
+            m
+            for m in comm.sent
+            if m["method"] == "custom" or "_store_changes" in m.get("state", {})
+        ]
         return during, after, untouched, own, closed
 
     assert asyncio.run(kernel()) == (0, 1, True, 0, [])

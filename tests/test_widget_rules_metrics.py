@@ -26,9 +26,9 @@ from ipywidgets.widgets import widget as ipywidget_module
 import rubrix_widgets as rb
 from rubrix_widgets.labeling.text_classification import Rule, add_rules, load_rules, rule_metrics
 from rubrix_widgets.metrics import summary_numbers
+from rubrix_widgets.page_state import rules_panel, search_metrics
 from rubrix_widgets.record_query import matching_table
 from rubrix_widgets.store import workspace as ws
-from rubrix_widgets.widgets import rules_panel, search_metrics
 from rubrix_widgets.widgets.dataset_page import DatasetPage
 
 NAME = "reviews"
@@ -377,7 +377,7 @@ def test_rule_metrics_message_answers_rule_metrics(reviews, query, label):
     ack = act(w, "rule_metrics", query=query, label=label)
     assert ack["ok"] is True
     expected = rule_metrics(reviews, query, label)
-    assert ack["changed"] == {"metrics": expected, "warnings": []}
+    assert ack["result"] == {"metrics": expected, "warnings": []}
     assert w.rule_metrics(query, label) == expected
     # correct + incorrect are the annotated records the rule covers
     covered = rb.load(reviews, query=f"({query}) AND _exists_:annotated_as")
@@ -389,7 +389,7 @@ def test_rule_metrics_of_lowercase_operators_come_with_the_search_bar_warning(re
     w = rb.show(reviews)
     ack = act(w, "rule_metrics", query="funny or sad", label="fresh")
     assert ack["ok"] is True
-    assert ack["changed"]["warnings"] and "or" in ack["changed"]["warnings"][0]
+    assert ack["result"]["warnings"] and "or" in ack["result"]["warnings"][0]
     with pytest.warns(UserWarning, match="uppercase|lowercase|OR"):
         w.rule_metrics("funny or sad", "fresh")
 
@@ -409,7 +409,7 @@ def test_saving_a_rule_stores_it_and_lists_it_with_its_metrics(reviews):
     rb.init(annotator="ada")
     w = rb.show(reviews)
     ack = act(w, "add_rule", query="funny OR hilarious", label="fresh")
-    assert ack == {**ack, "ok": True, "changed": True}
+    assert ack == {**ack, "ok": True, "result": True}
     assert sent_before_ack(w, "rules")  # the list is updated when the ack arrives
     [stored] = load_rules(reviews)
     assert (stored.query, stored.label, stored.author) == ("funny OR hilarious", "fresh", "ada")
@@ -430,7 +430,7 @@ def test_saving_a_rule_stores_it_and_lists_it_with_its_metrics(reviews):
 def test_saving_the_same_rule_again_keeps_one(reviews):
     w = rb.show(reviews)
     assert w.add_rule("funny", "fresh") is True
-    assert act(w, "add_rule", query="  funny ", label="fresh")["changed"] is False
+    assert act(w, "add_rule", query="  funny ", label="fresh")["result"] is False
     assert [(r.query, r.label) for r in load_rules(reviews)] == [("funny", "fresh")]
 
 
