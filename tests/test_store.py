@@ -71,7 +71,7 @@ def test_a_corrupt_index_is_rebuilt_from_records(workspace):
 
 
 def test_a_record_changed_twice_before_the_index_catches_up_is_indexed_once(workspace):
-    from rubrix_widgets.widgets.dataset_session import DatasetSession
+    from rubrix_widgets.page_state.dataset_session import DatasetSession
 
     rb.log([tc(i) for i in range(3)], "twice")
     session = DatasetSession("twice")
@@ -87,7 +87,7 @@ def test_a_record_changed_twice_before_the_index_catches_up_is_indexed_once(work
 def test_files_of_a_commit_killed_before_meta_json_do_not_block_the_next_one(workspace):
     """A kill -9 inside tantivy's commit leaves its files but not meta.json; the replayed
     catch-up would write the same file names."""
-    from rubrix_widgets.widgets.dataset_session import DatasetSession
+    from rubrix_widgets.page_state.dataset_session import DatasetSession
 
     rb.log([tc(i) for i in range(10)], "dead")
     session = DatasetSession("dead")
@@ -210,6 +210,7 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_data(workspace, monkeypatch):
 
 # -- crashes --------------------------------------------------------------------------------------
 def _check_whole(name: str, before: set, batch: set) -> str:
+    """Which of the call a reader finds: "none" or "all" (anything else fails here)."""
     dataset_store._cache.clear()
     df = rb.load(name)
     ids = set(df.id)
@@ -221,39 +222,74 @@ def _check_whole(name: str, before: set, batch: set) -> str:
     return "all" if ids == before | batch else "none"
 
 
-def _crash_runs(workspace: Path, runs: int, size: int) -> list[str]:
-    """Kill a writer at a random moment of a big log, ``runs`` times; each starts afresh."""
+def _fresh(name: str, ids: set) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if name in rb.datasets().name.tolist():
+            rb.delete(name)
+        rb.log([tc(i) for i in ids], name)
+
+
+def _crash_runs(workspace: Path, runs: int, size: int) -> list[tuple[bool, str]]:
+    """Kill a writer at a random moment of a big log, ``runs`` times; each starts afresh.
+
+    Each run gives whether the writer had said its call returned before the kill, and
+    what a reader then finds.
+    """
     base = set(range(50))
-    outcomes = []
+    outcomes: list[tuple[bool, str]] = []
     rng = random.Random(7)
     for run in range(runs):
-        if run == 0 or outcomes[-1] == "all":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if run:
-                    rb.delete("crash")
-                rb.log([tc(i) for i in base], "crash")
+        if run == 0 or outcomes[-1][1] == "all":
+            _fresh("crash", base)
         batch = set(range(1000, 1000 + size))
         proc = start("big_log", "crash", "1000", str(size))
         time.sleep(rng.uniform(0.0, 0.5 + size / 40_000))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        returned = "done" in proc.stdout.read()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            outcomes.append(_check_whole("crash", base, batch))
+            outcomes.append((returned, _check_whole("crash", base, batch)))
     return outcomes
 
 
 def test_kill_minus_9_during_log_leaves_none_or_all_of_the_call(workspace):
     outcomes = _crash_runs(workspace, runs=6, size=20_000)
-    assert set(outcomes) <= {"none", "all"}
+    # every run left none or all of the call (_check_whole); a call that had returned is kept
+    assert all(found == "all" for returned, found in outcomes if returned), outcomes
+
+
+@pytest.mark.parametrize(
+    "stage, found",
+    [
+        ("records file", "none"),  # written, but no manifest names it yet
+        ("commit", "none"),  # the manifest is the commit: not replaced, nothing happened
+        ("after commit", "all"),  # committed, not indexed: the index catches up
+        ("index", "all"),  # committed, half indexed: the index catches up
+    ],
+)
+def test_a_writer_killed_at_each_stage_of_a_log_leaves_none_before_the_commit_all_after(
+    workspace, stage, found
+):
+    base, batch = set(range(50)), set(range(1000, 3000))
+    _fresh("staged", base)
+    proc = start("log_killed_at", "staged", "1000", str(len(batch)), stage)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read()  # it died at that stage
+    assert "done" not in proc.stdout.read()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _check_whole("staged", base, batch) == found
+    rb.log([tc(5000)], "staged")  # and the dataset takes the next write
+    assert 5000 in set(rb.load("staged", query="record").id)
 
 
 @pytest.mark.slow
 def test_kill_minus_9_during_a_200k_log_twenty_times(workspace):
     outcomes = _crash_runs(workspace, runs=20, size=200_000)
-    assert set(outcomes) <= {"none", "all"}
-    assert "none" in outcomes  # the kills did land mid-write
+    assert all(found == "all" for returned, found in outcomes if returned), outcomes
+    assert "none" in {found for _, found in outcomes}, "no kill landed mid-write"
 
 
 # -- concurrency ----------------------------------------------------------------------------------

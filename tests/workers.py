@@ -30,6 +30,44 @@ def big_log(name: str, start: int, count: int) -> None:
     print("done", flush=True)
 
 
+def log_killed_at(name: str, start: int, count: int, stage: str) -> None:
+    """:func:`big_log`, killed (SIGKILL, by itself) at one ``stage`` of the write.
+
+    ``records file``: once the new records file is written, before the manifest;
+    ``commit``: as the manifest is about to be replaced; ``after commit``: right after it;
+    ``index``: in the middle of indexing the new records (after the commit).
+    """
+    import os
+    import signal
+
+    from rubrix_widgets.search import search_index
+    from rubrix_widgets.store import dataset_store
+
+    def die() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    write_part, write_manifest = dataset_store.write_part, dataset_store.write_manifest
+    documents = search_index.documents
+    if stage == "records file":
+        dataset_store.write_part = lambda *a: (write_part(*a), die())
+    elif stage == "commit":
+        dataset_store.write_manifest = lambda *a: die()
+    elif stage == "after commit":
+        dataset_store.write_manifest = lambda *a: (write_manifest(*a), die())
+    elif stage == "index":
+
+        def some_documents(*args):
+            for k, doc in enumerate(documents(*args)):
+                if k == count // 2:
+                    die()
+                yield doc
+
+        search_index.documents = some_documents
+    else:
+        raise SystemExit(f"unknown stage {stage!r}")
+    big_log(name, start, count)
+
+
 def writer(name: str, prefix: str, count: int) -> None:
     """``count`` new records, one call each; after every odd one, annotate the one before."""
     print("ready", flush=True)
@@ -77,6 +115,8 @@ if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "big_log":
         big_log(args[0], int(args[1]), int(args[2]))
+    elif command == "log_killed_at":
+        log_killed_at(args[0], int(args[1]), int(args[2]), args[3])
     elif command == "writer":
         writer(args[0], args[1], int(args[2]))
     elif command == "reader":
