@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported when first used: a process that only reads never pays for it
     import concurrent.futures
 
-_log = logging.getLogger("rubrix_widgets")
+_log = logging.getLogger(__name__)
 _writer: concurrent.futures.ThreadPoolExecutor | None = None
 _queued: list[concurrent.futures.Future] = []
 _queue_guard = threading.Lock()

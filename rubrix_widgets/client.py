@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import rules
+from . import validation
 from .background_writes import settle_monitors, submit, wait_for_background
 from .errors import DatasetRuleError, InputError
 from .ingest import table_from_frame, table_from_records
@@ -29,9 +29,9 @@ from .record_query import matching_table
 from .record_table import RecordsFrame, frame_from_table
 from .settings import (
     SETTINGS_CLASSES,
-    _labels,
-    _LabelSchemaSettings,
+    LabelSchemaSettings,
     check_label_schema,
+    label_schema_of,
     labels_in,
 )
 from .store import workspace as ws
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .records import BulkResponse
 
 PROGRESS_MIN_RECORDS = 5_000
-_log = logging.getLogger("rubrix_widgets")
+_log = logging.getLogger(__name__)
 
 
 def init(
@@ -293,7 +293,7 @@ def _log_now(records, name, tags, metadata, chunk_size, verbose, task) -> BulkRe
         if tags:
             manifest.tags = {**manifest.tags, **{str(k): str(v) for k, v in tags.items()}}
         if metadata:
-            manifest.metadata = {**manifest.metadata, **rules.check_metadata(metadata)}
+            manifest.metadata = {**manifest.metadata, **validation.check_metadata(metadata)}
         return manifest
 
     if existing_task is not None:
@@ -439,7 +439,7 @@ def delete_records(
         if isinstance(ids, str | int) or not isinstance(ids, Iterable):
             raise InputError(f"ids must be a list of record ids, not {type(ids).__name__}")
         try:
-            keys = [str(rules.check_id(i)) for i in ids if i is not None] or None
+            keys = [str(validation.check_id(i)) for i in ids if i is not None] or None
         except ValueError as exc:
             raise InputError(f"ids: {exc}") from None
     if keys is None and query is not None and not isinstance(query, str):
@@ -521,7 +521,7 @@ def snapshots(name: str) -> list[Snapshot]:
     return list(ws.existing(name).manifest().snapshots)
 
 
-def configure_dataset(name: str, settings: _LabelSchemaSettings) -> None:
+def configure_dataset(name: str, settings: LabelSchemaSettings) -> None:
     """Set a dataset's label schema, creating the (empty) dataset if needed."""
     wait_for_background()
     task = getattr(settings, "task", None)
@@ -551,10 +551,10 @@ def _with_settings(manifest: Manifest, settings: dict) -> Manifest:
     return manifest
 
 
-def _check_schema_covers(dataset: DatasetStore, settings: _LabelSchemaSettings) -> None:
+def _check_schema_covers(dataset: DatasetStore, settings: LabelSchemaSettings) -> None:
     """A schema must cover every label the records already use, annotated or predicted
     (Rubrix's server counted both)."""
-    schema = _labels(settings.label_schema)
+    schema = label_schema_of(settings.label_schema)
     if not schema:  # no schema: any label goes
         return
     for field_name, labels in labels_in(dataset.view().table(), settings.task).items():
@@ -567,7 +567,7 @@ def _check_schema_covers(dataset: DatasetStore, settings: _LabelSchemaSettings) 
             )
 
 
-def load_dataset_settings(name: str) -> _LabelSchemaSettings | None:
+def load_dataset_settings(name: str) -> LabelSchemaSettings | None:
     """The settings of ``name``, or None if it has none."""
     manifest = ws.existing(name).manifest()
     if not manifest.settings:

@@ -23,14 +23,15 @@ import pandas as pd
 import pyarrow as pa
 
 from . import hf_datasets, ingest, training
-from .record_table import RUBRIX_COLUMNS, _objects, records_from_frame
+from ._arrow import object_series
+from .record_table import records_from_frame
 from .records import (
     READ_ONLY_FIELDS,
     Text2TextRecord,
     TextClassificationRecord,
     TokenClassificationRecord,
 )
-from .tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
+from .tasks import RUBRIX_FIELDS, TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
 
 
 class WrongRecordTypeError(ValueError):
@@ -109,7 +110,7 @@ class DatasetBase:
         """
         n = len(self._records)
         data: dict[str, Any] = {}
-        for name in RUBRIX_COLUMNS[self.task]:
+        for name in RUBRIX_FIELDS[self.task]:
             values = [getattr(r, name, None) for r in self._records]
             if name == "multi_label":
                 data[name] = pd.Series(values, dtype=bool)
@@ -118,8 +119,8 @@ class DatasetBase:
             elif name == "id" and n and all(type(v) is int for v in values):
                 data[name] = pd.Series(values, dtype="int64")
             else:
-                data[name] = _objects(values)
-        frame = pd.DataFrame(data, columns=list(RUBRIX_COLUMNS[self.task]))
+                data[name] = object_series(values)
+        frame = pd.DataFrame(data, columns=list(RUBRIX_FIELDS[self.task]))
         frame.attrs["task"] = self.task
         return frame
 
@@ -129,7 +130,7 @@ class DatasetBase:
 
         Columns that are not record fields are ignored, with a warning.
         """
-        known = set(RUBRIX_COLUMNS[cls.task]) | set(_accepted_fields(cls._RECORD_TYPE))
+        known = set(RUBRIX_FIELDS[cls.task]) | set(_accepted_fields(cls._RECORD_TYPE))
         known |= {"tags"} if cls.task == TOKEN_CLASSIFICATION else set()
         unknown = [c for c in dataframe.columns if c not in known]
         if unknown:
@@ -183,7 +184,7 @@ class _Trainable(DatasetBase):
     def _training_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             {
-                name: _objects([getattr(r, name) for r in self._records])
+                name: object_series([getattr(r, name) for r in self._records])
                 for name in self._training_columns
             }
         )

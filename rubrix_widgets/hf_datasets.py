@@ -25,9 +25,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import rules
-from .record_table import RUBRIX_COLUMNS, _objects
-from .tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
+from . import validation
+from ._arrow import object_series
+from .tasks import RUBRIX_FIELDS, TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 # Fields Rubrix's from_datasets joins from several columns into one dict.
 JOINABLE = ("inputs", "metadata")
@@ -69,7 +69,7 @@ def dataset_from_table(table: pa.Table, task: str, missing_ids: np.ndarray, metr
     plain = task != TEXT_CLASSIFICATION or table.column("inputs").null_count == n
     inputs = None if plain else _json_values(table, "inputs")
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
-    for name in RUBRIX_COLUMNS[task]:
+    for name in RUBRIX_FIELDS[task]:
         if name == "search_keywords":  # Rubrix leaves it out: it only means something in rb.load
             continue
         if name == "metrics":
@@ -175,9 +175,9 @@ def _json_values(table: pa.Table, name: str) -> list[Any]:
 
 def _plain(value: Any) -> Any:
     """A metrics value as plain JSON data (numpy numbers become Python numbers)."""
-    if value is None or (not isinstance(value, Mapping) and rules.is_missing(value)):
+    if value is None or (not isinstance(value, Mapping) and validation.is_missing(value)):
         return None
-    return orjson.loads(rules.dumps(value)) or None
+    return orjson.loads(validation.dumps(value)) or None
 
 
 def _dict_column(name: str, values: list[Any], n: int) -> tuple[str, pa.Array]:
@@ -194,7 +194,7 @@ def _dict_column(name: str, values: list[Any], n: int) -> tuple[str, pa.Array]:
         array = pa.array(values)
         # JSON text tells 1 from 1.0 and True, which == does not
         read_back = _READ_BACK[name]
-        exact = pa.types.is_struct(array.type) and rules.dumps(values) == rules.dumps(
+        exact = pa.types.is_struct(array.type) and validation.dumps(values) == validation.dumps(
             [read_back(back) for back in array.to_pylist()]
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
@@ -209,7 +209,9 @@ def _dict_column(name: str, values: list[Any], n: int) -> tuple[str, pa.Array]:
         UserWarning,
         stacklevel=4,
     )
-    return target, pa.array([None if v is None else rules.dumps(v) for v in values], pa.string())
+    return target, pa.array(
+        [None if v is None else validation.dumps(v) for v in values], pa.string()
+    )
 
 
 # =====================================================================================
@@ -289,7 +291,7 @@ def record_columns(
             f"{class_name}.from_datasets reads a datasets.Dataset, not {type(dataset).__name__}"
         )
     mapping = {field: source for field, source in mapping.items() if source is not None}
-    accepted = set(RUBRIX_COLUMNS[task]) | set(record_fields)
+    accepted = set(RUBRIX_FIELDS[task]) | set(record_fields)
     accepted |= {"tags"} if task == TOKEN_CLASSIFICATION else set()
     _check_mapping(mapping, accepted, dataset.column_names, class_name)
 
@@ -345,9 +347,11 @@ def record_columns(
     _READERS[task](out, feature_of, n, datasets)
     keep = [f for f in out if f in record_fields or f in ("text", "tags")]
     rows = len(out[keep[0]]) if keep else n
-    frame = pd.DataFrame({f: _objects(out[f]) for f in keep}, index=pd.RangeIndex(rows))
+    frame = pd.DataFrame({f: object_series(out[f]) for f in keep}, index=pd.RangeIndex(rows))
     if "multi_label" in frame.columns:
-        frame["multi_label"] = [bool(v) and not rules.is_missing(v) for v in frame["multi_label"]]
+        frame["multi_label"] = [
+            bool(v) and not validation.is_missing(v) for v in frame["multi_label"]
+        ]
     return frame
 
 
@@ -470,3 +474,19 @@ _READERS = {
     TOKEN_CLASSIFICATION: _read_token_classification,
     TEXT2TEXT: _read_text2text,
 }
+
+
+def frame_to_datasets(frame: pd.DataFrame, task: str):
+    """A records frame as a ``datasets.Dataset``, read column-wise with ``rb.log``'s checks.
+
+    What ``rb.load(...).to_datasets()`` gives; an edited cell that is not a valid field
+    value is a ValueError naming its row.
+    """
+    from . import ingest
+
+    import_datasets()
+    table = ingest.table_from_frame(frame, task)
+    n = len(frame)
+    missing = frame["id"].isna().to_numpy() if "id" in frame.columns else np.ones(n, bool)
+    metrics = frame["metrics"].tolist() if "metrics" in frame.columns else [None] * n
+    return dataset_from_table(table, task, missing, metrics)

@@ -4,9 +4,13 @@ Every column is first converted and checked column-wise with Arrow
 (milliseconds for a million rows). If that fast path meets anything it
 cannot vouch for (a wrong type, a score out of range, a numpy scalar
 pyarrow refuses), the column is redone row by row with the rule functions
-of :mod:`rubrix_widgets.rules`, which either normalise the odd values or
+of :mod:`rubrix_widgets.validation`, which either normalise the odd values or
 raise the precise error naming the row and field. So both paths accept
 exactly the same input, and errors read the same.
+
+This module builds the fields every task has (id, metadata, status, agents, event
+timestamp); each task's own columns are built by its part of the builder:
+:mod:`.ingest_text`, :mod:`.ingest_tokens` and :mod:`.ingest_text2text`.
 """
 
 from __future__ import annotations
@@ -14,36 +18,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import rules
+from . import validation
+from ._arrow import no_gc
 from .ingest_columns import (
     Fallback,
-    all_in_unit_interval,
-    check_labels,
-    duplicates_within_rows,
-    empty_as_null,
-    explanation_json,
     has_lists,
     has_surrogate,
-    inputs_are_text,
     json_column,
-    naive_utc,
-    sorted_by_score,
-    split_inputs,
+    timestamps_storable,
     uuid4s,
-    wrap_in_lists,
 )
+from .ingest_text import TextClassificationColumns
+from .ingest_text2text import Text2TextColumns
 from .ingest_tokens import TokenColumns
-from .record_table import BOOKKEEPING, no_gc
 from .tasks import (
-    LABEL_SCORE,
+    BOOKKEEPING,
     TEXT2TEXT,
     TEXT_CLASSIFICATION,
-    TEXT_SCORE,
     TOKEN_CLASSIFICATION,
     spec,
 )
@@ -63,7 +58,7 @@ def table_from_frame(df: pd.DataFrame, task: str, fast: bool = True) -> pa.Table
     known = set(task_spec.record_fields) | _FRAME_ONLY.get(task, set()) | _IGNORED
     unknown = [str(c) for c in df.columns if c not in known]
     if unknown:
-        rules.warn_user(
+        validation.warn_user(
             f"columns {unknown} are not {task} record fields and are ignored; known fields are "
             f"{list(task_spec.record_fields)}. To keep them, put them in a 'metadata' column "
             "of dicts"
@@ -89,7 +84,9 @@ def table_from_records(records: Sequence[Any], task: str) -> pa.Table:
 
 
 # -- the builder ---------------------------------------------------------------------------
-class _Builder(TokenColumns):
+class _Builder(TextClassificationColumns, TokenColumns, Text2TextColumns):
+    """One batch's Arrow columns: the fields every task has here, each task's in its mixin."""
+
     def __init__(self, columns: dict[str, pd.Series], n: int, task: str, ids, fast: bool):
         self.columns, self.n, self.task, self.ids, self.fast = columns, n, task, ids, fast
         self.out: dict[str, pa.Array] = {}
@@ -162,7 +159,7 @@ class _Builder(TokenColumns):
             self.out["metadata"] = self.attempt(self.fast_metadata, self.slow_metadata)
             self.out["event_timestamp"] = self.attempt(self.fast_timestamps, self.slow_timestamps)
             self.out["prediction_agent"] = self.strings(
-                "prediction_agent", lambda v: rules.check_agent(v, "prediction_agent")
+                "prediction_agent", lambda v: validation.check_agent(v, "prediction_agent")
             )
             {
                 TEXT_CLASSIFICATION: self.text_classification,
@@ -206,7 +203,7 @@ class _Builder(TokenColumns):
             raise Fallback
 
         def slow():
-            values = self.rows("id", rules.check_id)
+            values = self.rows("id", validation.check_id)
             missing = [i for i, v in enumerate(values) if v is None]
             fresh = uuid4s(len(missing)).to_pylist()
             for i, value in zip(missing, fresh, strict=True):
@@ -223,8 +220,8 @@ class _Builder(TokenColumns):
         return json_column(column)
 
     def slow_metadata(self) -> pa.Array:
-        values = self.rows("metadata", rules.check_record_metadata)
-        return pa.array([rules.dumps(v) if v else None for v in values], pa.large_string())
+        values = self.rows("metadata", validation.check_record_metadata)
+        return pa.array([validation.dumps(v) if v else None for v in values], pa.large_string())
 
     def fast_timestamps(self) -> pa.Array:
         column = self.given("event_timestamp")
@@ -235,11 +232,14 @@ class _Builder(TokenColumns):
             raise Fallback
         if getattr(column.dt, "tz", None) is not None:
             column = column.dt.tz_convert("UTC").dt.tz_localize(None)
-        return pc.cast(pa.array(column, from_pandas=True), kind)
+        array = pc.cast(pa.array(column, from_pandas=True), kind)
+        if not timestamps_storable(array):
+            raise Fallback  # the row by row rule names the row and the allowed range
+        return array
 
     def slow_timestamps(self) -> pa.Array:
-        values = self.rows("event_timestamp", rules.check_event_timestamp)
-        return pa.array([naive_utc(v) for v in values], pa.timestamp("us"))
+        values = self.rows("event_timestamp", validation.check_event_timestamp)
+        return pa.array(values, pa.timestamp("us"))
 
     def build_status_and_annotator(self) -> None:
         has_annotation = pc.is_valid(self.out["annotation"])
@@ -250,20 +250,20 @@ class _Builder(TokenColumns):
             if column is None:
                 return pc.cast(derived, pa.string())
             given = pa.array(column, type=pa.string(), from_pandas=True)
-            if not pc.all(pc.is_in(given.drop_null(), pa.array(rules.STATUSES))).as_py():
+            if not pc.all(pc.is_in(given.drop_null(), pa.array(validation.STATUSES))).as_py():
                 raise Fallback
             return pc.coalesce(given, derived)
 
         flags = has_annotation.to_pylist()
         self.out["status"] = self.attempt(
-            fast, lambda: pa.array(self.rows("status", rules.check_status, flags), pa.string())
+            fast, lambda: pa.array(self.rows("status", validation.check_status, flags), pa.string())
         )
         agents = self.strings(
-            "annotation_agent", lambda v: rules.check_agent(v, "annotation_agent")
+            "annotation_agent", lambda v: validation.check_agent(v, "annotation_agent")
         )
         dropped = pc.sum(pc.and_(pc.is_valid(agents), pc.invert(has_annotation))).as_py() or 0
         if dropped:
-            rules.warn_user(
+            validation.warn_user(
                 f"annotation_agent is dropped on {dropped} records without an annotation"
             )
             agents = pc.if_else(has_annotation, agents, pa.scalar(None, pa.string()))
@@ -275,155 +275,14 @@ class _Builder(TokenColumns):
         has_prediction = pc.is_valid(self.out["prediction"])
         dropped = pc.sum(pc.and_(pc.is_valid(agents), pc.invert(has_prediction))).as_py() or 0
         if dropped:
-            rules.warn_user(
+            validation.warn_user(
                 f"prediction_agent is dropped on {dropped} records without a prediction"
             )
             none = pa.scalar(None, pa.string())
             self.out["prediction_agent"] = pc.if_else(has_prediction, agents, none)
 
-    # -- text classification -----------------------------------------------------------------
-    def text_classification(self) -> None:
-        multi_column = self.given("multi_label")
-        self.multi = (
-            np.zeros(self.n, dtype=bool)
-            if multi_column is None
-            else np.array([bool(v) and not rules.is_missing(v) for v in multi_column], dtype=bool)
-        )
-        self.out["multi_label"] = pa.array(self.multi, pa.bool_())
-        self.out["text"], self.out["inputs"], inputs = self.attempt(
-            self.fast_inputs, self.slow_inputs
-        )
-        self.out["annotation"] = self.attempt(self.fast_annotation, self.slow_annotation)
-        self.out["prediction"] = self.attempt(self.fast_prediction, self.slow_prediction)
-        self.out["explanation"] = self.explanations(inputs)
-
-    def fast_inputs(self):
-        texts, inputs = self.given("text"), self.given("inputs")
-        if texts is None and inputs is not None:  # record objects carry inputs only
-            values = inputs.tolist()
-            if not all(type(d) is dict and len(d) == 1 and "text" in d for d in values):
-                raise Fallback
-            texts = [d["text"] for d in values]
-        elif texts is None or (inputs is not None and not inputs_are_text(inputs, texts)):
-            raise Fallback
-        array = pa.array(texts)  # inferred, not cast: bytes or numbers must not pass for str
-        if array.type not in (pa.string(), pa.large_string()) or array.null_count:
-            raise Fallback
-        return array.cast(pa.large_string()), pa.nulls(self.n, pa.large_string()), None
-
-    def slow_inputs(self):
-        texts, inputs = self.columns.get("text"), self.columns.get("inputs")
-        if inputs is not None and texts is not None:
-            values = self.rows("inputs", rules.check_inputs, texts.tolist())
-        elif inputs is not None:
-            values = self.rows("inputs", rules.check_inputs)
-        else:
-            values = self.rows("text", rules.check_inputs)
-        split = [split_inputs(v) for v in values]
-        return (
-            pa.array([t for t, _ in split], pa.large_string()),
-            pa.array([j for _, j in split], pa.large_string()),
-            values,
-        )
-
-    def fast_annotation(self) -> pa.Array:
-        column = self.given("annotation")
-        kind = pa.list_(pa.string())
-        if column is None:
-            return pa.nulls(self.n, kind)
-        if self.multi.any():
-            if not self.multi.all():
-                raise Fallback
-            lists = pa.array(column, type=kind, from_pandas=True)
-            lists = pc.if_else(pc.is_null(lists), pa.scalar(None, kind), lists)
-            check_labels(pc.list_flatten(lists))
-            if duplicates_within_rows(lists, pc.list_flatten(lists)):
-                raise Fallback
-            return lists
-        if pd.api.types.is_integer_dtype(column.dtype):  # class ids: "1", as records make them
-            labels = pc.cast(pa.array(column, from_pandas=True), pa.string())
-        else:
-            labels = pa.array(column, type=pa.string(), from_pandas=True)
-        check_labels(labels.drop_null())
-        return wrap_in_lists(labels)
-
-    def slow_annotation(self) -> pa.Array:
-        values = self.rows("annotation", rules.check_text_annotation, self.multi.tolist())
-        return pa.array(
-            [None if v is None else [v] if isinstance(v, str) else v for v in values],
-            pa.list_(pa.string()),
-        )
-
-    def fast_prediction(self) -> pa.Array:
-        column = self.given("prediction")
-        kind = pa.list_(LABEL_SCORE)
-        if column is None:
-            return pa.nulls(self.n, kind)
-        lists = pa.array(column, type=kind, from_pandas=True)
-        flat = pc.list_flatten(lists)
-        labels, scores = flat.field("label"), flat.field("score")
-        check_labels(labels)
-        if scores.null_count or not all_in_unit_interval(scores):
-            raise Fallback
-        if duplicates_within_rows(lists, labels):
-            raise Fallback
-        rows = pc.list_parent_indices(lists).to_numpy()
-        sums = np.bincount(rows, weights=scores.to_numpy(), minlength=self.n)
-        if (sums[~self.multi] > 1.0 + rules.SCORE_SUM_TOLERANCE).any():
-            raise Fallback
-        return sorted_by_score(empty_as_null(lists), "score")
-
-    def slow_prediction(self) -> pa.Array:
-        values = self.rows("prediction", rules.check_text_prediction, self.multi.tolist())
-        return pa.array(values, pa.list_(LABEL_SCORE))
-
-    def explanations(self, inputs: list | None) -> pa.Array:
-        if self.given("explanation") is None:
-            return pa.nulls(self.n, pa.large_string())
-        if inputs is None:
-            inputs = [{"text": None}] * self.n
-        values = self.rows("explanation", rules.check_explanation, inputs)
-        return pa.array([explanation_json(v) for v in values], pa.large_string())
-
     def where(self, row: int) -> str:
         ident = None if self.ids is None else self.ids.iloc[row]
         if hasattr(ident, "item"):
             ident = ident.item()
-        return f"row {row}" + (f" (id={ident!r})" if not rules.is_missing(ident) else "") + " "
-
-    # -- text2text -----------------------------------------------------------------------------
-    def text2text(self) -> None:
-        def fast_text():
-            column = self.given("text")
-            if column is None:
-                raise Fallback
-            array = pa.array(column.tolist())  # inferred, not cast: bytes must not pass for str
-            if array.type not in (pa.string(), pa.large_string()) or array.null_count:
-                raise Fallback
-            return array.cast(pa.large_string())
-
-        def slow_text():
-            values = self.rows("text", lambda v: rules.check_text(v, allow_empty=True))
-            return pa.array(values, pa.large_string())
-
-        self.out["text"] = self.attempt(fast_text, slow_text)
-        self.out["annotation"] = self.strings(
-            "annotation", rules.check_text2text_annotation, large=True
-        )
-
-        def fast_prediction():
-            column = self.given("prediction")
-            if column is None:
-                return pa.nulls(self.n, pa.list_(TEXT_SCORE))
-            lists = pa.array(column, type=pa.list_(TEXT_SCORE), from_pandas=True)
-            scores = pc.list_flatten(lists).field("score")
-            if scores.null_count or not all_in_unit_interval(scores):
-                raise Fallback
-            return sorted_by_score(empty_as_null(lists), "score")
-
-        self.out["prediction"] = self.attempt(
-            fast_prediction,
-            lambda: pa.array(
-                self.rows("prediction", rules.check_text2text_prediction), pa.list_(TEXT_SCORE)
-            ),
-        )
+        return f"row {row}" + (f" (id={ident!r})" if not validation.is_missing(ident) else "") + " "

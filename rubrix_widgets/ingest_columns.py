@@ -3,7 +3,7 @@ stored tables with: metadata as one JSON column, label and score checks over who
 columns, ids, inputs and explanations in their stored form.
 
 A check that cannot vouch for a column raises :class:`Fallback`: the builder then redoes
-that column row by row with the rules of :mod:`rubrix_widgets.rules`.
+that column row by row with the rules of :mod:`rubrix_widgets.validation`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import rules
+from . import validation
 
 
 class Fallback(Exception):
@@ -49,7 +49,7 @@ def json_column(values) -> pa.Array:
     """Metadata dicts -> a column of JSON text, without empty values; {} and None become null.
 
     Values that are None (or NaN), ``[]`` or ``{}`` are dropped, as Rubrix's server did
-    (:func:`rules.drop_empty_values`): the whole buffer is searched once for ``:null``,
+    (:func:`validation.drop_empty_values`): the whole buffer is searched once for ``:null``,
     ``:[]`` and ``:{}``, and only the rows holding one are decoded and cleaned (a string
     holding those characters costs a needless check, never a wrong result).
 
@@ -102,7 +102,7 @@ def _without_empty_values(
     for row in rows:
         start, end = int(offsets[row]), int(offsets[row + 1])
         out += data[int(offsets[done]) : start]
-        cleaned = rules.drop_empty_values(orjson.loads(data[start:end]))
+        cleaned = validation.drop_empty_values(orjson.loads(data[start:end]))
         text = orjson.dumps(cleaned) if cleaned else b""
         valid[row] = bool(cleaned)
         out += text
@@ -118,7 +118,7 @@ def has_lists(column: pd.Series) -> bool:
 
 def missing_list(value: Any) -> bool:
     return value is None or (
-        not isinstance(value, list | tuple | np.ndarray) and rules.is_missing(value)
+        not isinstance(value, list | tuple | np.ndarray) and validation.is_missing(value)
     )
 
 
@@ -214,10 +214,39 @@ def uuid4s(n: int) -> pa.Array:
     return pc.cast(pa.array(text, pa.binary(36)), pa.string())
 
 
-def naive_utc(moment):
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(__import__("datetime").timezone.utc).replace(tzinfo=None)
+def has_bool_scores(column: pd.Series, lists: pa.ListArray, scores: pa.Array) -> bool:
+    """Whether a prediction cell pairs a label with a bool, which Arrow took for 1.0 or 0.0.
+
+    Only the cells with a score of exactly 0 or 1 are looked at, one by one.
+    """
+    exact = pc.or_(pc.equal(scores, 0.0), pc.equal(scores, 1.0))
+    if not pc.any(exact).as_py():
+        return False
+    rows = np.unique(pc.list_parent_indices(lists).to_numpy()[exact.to_numpy(zero_copy_only=False)])
+    for cell in column.iloc[rows].tolist():
+        for item in cell if isinstance(cell, list | tuple) else ():
+            if isinstance(item, tuple | list) and len(item) == 2:
+                score = item[1]
+            elif isinstance(item, dict):
+                score = item.get("score")
+            else:
+                continue
+            if score is True or score is False:
+                return True
+    return False
+
+
+_STORABLE = (validation.EARLIEST, validation.LATEST)
+
+
+def timestamps_storable(array: pa.Array) -> bool:
+    """Whether every (naive UTC) timestamp is within the years 1-9999 (see
+    :func:`validation.check_event_timestamp`, which names the ones that are not)."""
+    # compared as microseconds: a timestamp outside the range has no Python datetime
+    micros = pc.cast(array, pa.int64())
+    low, high = (pa.scalar(b, pa.timestamp("us")).cast(pa.int64()) for b in _STORABLE)
+    inside = pc.and_(pc.greater_equal(micros, low), pc.less_equal(micros, high))
+    return pc.all(inside).as_py() is not False
 
 
 def split_inputs(inputs: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -226,8 +255,8 @@ def split_inputs(inputs: dict[str, Any]) -> tuple[str | None, str | None]:
         ((key, value),) = inputs.items()
         if key == "text" and isinstance(value, str):
             return value, None
-        return (value if isinstance(value, str) else None), rules.dumps(inputs)
-    return None, rules.dumps(inputs)
+        return (value if isinstance(value, str) else None), validation.dumps(inputs)
+    return None, validation.dumps(inputs)
 
 
 def explanation_json(explanation: dict[str, list[Any]] | None) -> str | None:
@@ -235,7 +264,7 @@ def explanation_json(explanation: dict[str, list[Any]] | None) -> str | None:
         return None
     from .records import TokenAttributions
 
-    return rules.dumps(
+    return validation.dumps(
         {
             key: [
                 (

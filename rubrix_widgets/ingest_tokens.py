@@ -2,7 +2,7 @@
 
 The usual frame (text == " ".join(tokens)) is checked column-wise: token offsets are
 cumulative lengths and every span check is an array comparison. Anything else goes row by
-row through :mod:`rubrix_widgets.rules`, which gives the same result or names the row and
+row through :mod:`rubrix_widgets.validation`, which gives the same result or names the row and
 field at fault. :class:`TokenColumns` is the builder's (:class:`ingest._Builder`) part that
 does this; it uses the builder's ``given``, ``rows``, ``attempt``, ``row_error`` and
 ``where``.
@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import rules, token_rules
+from . import token_validation, validation
 from .ingest_columns import (
     Fallback,
     all_in_unit_interval,
@@ -118,7 +118,7 @@ class TokenColumns:
         )
         for row, (text, toks) in enumerate(zip(text_values, token_values, strict=True)):
             try:
-                text, toks, offs = token_rules.check_text_and_tokens(text, toks)
+                text, toks, offs = token_validation.check_text_and_tokens(text, toks)
             except ValueError as exc:
                 raise self.row_error(row, exc) from None
             texts.append(text)
@@ -133,7 +133,7 @@ class TokenColumns:
                 if missing_list(tags) or len(tags) == 0 or not missing_or_empty(spans):
                     continue
                 try:
-                    annotations[row] = token_rules.tags_to_spans(list(tags), offsets[row])
+                    annotations[row] = token_validation.tags_to_spans(list(tags), offsets[row])
                 except ValueError as exc:
                     raise self.row_error(row, exc) from None
         self.columns["annotation"] = pd.Series(annotations, dtype=object)
@@ -153,7 +153,7 @@ class TokenColumns:
 
         def check(value, text, token_offsets, row):
             found: list[tuple[tuple, tuple]] = []
-            spans = token_rules.check_spans(
+            spans = token_validation.check_spans(
                 value, text, token_offsets, name, name == "prediction", found
             )
             corrections.extend((self.where(row), before, after) for before, after in found)
@@ -161,7 +161,7 @@ class TokenColumns:
 
         spans = self.rows(name, check, texts, offsets, range(self.n))
         if corrections:
-            rules.warn_user(token_rules.describe_corrections(name, corrections))
+            validation.warn_user(token_validation.describe_corrections(name, corrections))
         return spans
 
 

@@ -7,19 +7,18 @@ and exports compute on; :func:`matching_count` counts without reading rows.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import tantivy
 
-from . import rules
+from . import validation
 from .background_writes import settle_monitors
 from .errors import InputError
-from .search.query_parser import parse_query
+from .search import keyword_queries as kq
 from .search.search_index import run_search
+from .search.snapshot_search import search_table
 from .store import workspace as ws
 
 
@@ -46,7 +45,7 @@ def matching_table(
     if snapshot is not None:
         _, table = dataset.snapshot_table(snapshot)
         task = dataset.manifest().task
-        return task, _filter_table(table, task, query, ids, limit)
+        return task, search_table(table, task, query, ids, limit)
     view = dataset.view()
     if query is None and ids is None:
         table = view.table()
@@ -55,12 +54,7 @@ def matching_table(
     for message in messages:
         warnings.warn(message, UserWarning, stacklevel=3)
     if ids is not None:
-        compiled = tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Must, compiled),
-                (tantivy.Occur.Must, ids_query(ids, view.index.index.schema)),
-            ]
-        )
+        compiled = kq.every(compiled, kq.ids_query(view.schema, ids))
     seqs, _ = run_search(view.searcher, compiled, limit, count=False, query_text=query or "")
     return view.task, view.live.rows(seqs)
 
@@ -73,13 +67,6 @@ def matching_count(name: str, query: str | None = None) -> int:
         return view.manifest.records
     compiled, _ = view.index.compile(query)
     return run_search(view.searcher, compiled, 0, count=True, query_text=query)[1]
-
-
-def ids_query(ids: Any, schema) -> tantivy.Query:
-    if isinstance(ids, str | int) or not isinstance(ids, Iterable):
-        raise ValueError(f"ids must be a list of ids, not {type(ids).__name__}")
-    keys = [str(rules.check_id(i)) for i in ids if i is not None]
-    return tantivy.Query.term_set_query(schema, "id", keys)
 
 
 def _after_id(table: pa.Table, id_from: Any, limit: int | None) -> pa.Table:
@@ -96,7 +83,7 @@ def _after_id(table: pa.Table, id_from: Any, limit: int | None) -> pa.Table:
         raise InputError(f"id_from must be a record id (int or str), not {id_from!r}")
     if id_from is not None and (not isinstance(id_from, str | int | np.integer) or id_from):
         try:
-            bound = rules.check_id(id_from)  # a UUID becomes its str; a float is refused
+            bound = validation.check_id(id_from)  # a UUID becomes its str; a float is refused
         except ValueError as exc:
             raise InputError(f"id_from: {exc}") from None
         as_int = _as_int(bound)
@@ -121,31 +108,3 @@ def _as_int(value: int | str) -> int | None:
         except ValueError:
             return None
     return value if value is not None and -(2**63) <= value < 2**63 else None
-
-
-def _filter_table(table: pa.Table, task: str, query, ids, limit) -> pa.Table:
-    """Query a snapshot: index it in memory with the same schema and compiler."""
-    if query is None and ids is None:
-        return table if limit is None else table.slice(0, limit)
-    from .search.index_documents import documents, input_keys_of
-    from .search.index_schema import MIN_SLOTS, build_schema, register_tokenizers
-    from .search.query_compiler import QueryCompiler
-
-    keys = input_keys_of(table, task)
-    slot_of = {k: i for i, k in enumerate(keys)}
-    index = tantivy.Index(build_schema(task, max(MIN_SLOTS, len(keys))))
-    register_tokenizers(index)
-    with index.writer(num_threads=1) as writer:
-        for doc in documents(table, task, slot_of):
-            writer.add_document(doc)
-        writer.commit()
-    index.reload()
-    compiled = QueryCompiler(index, task, slot_of, query or "").compile(parse_query(query).node)
-    if ids is not None:
-        compiled = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, compiled), (tantivy.Occur.Must, ids_query(ids, index.schema))]
-        )
-    seqs, _ = run_search(index.searcher(), compiled, limit, count=False, query_text=query or "")
-    order = np.argsort(table.column("_seq").to_numpy())
-    positions = order[np.searchsorted(table.column("_seq").to_numpy(), seqs, sorter=order)]
-    return table.take(pa.array(positions))

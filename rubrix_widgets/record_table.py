@@ -8,10 +8,8 @@ collector over and over, so bulk conversions pause it.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -20,58 +18,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import rules
-from .tasks import RUBRIX_FIELDS, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
-
-BOOKKEEPING = ("_seq", "last_updated")
+from . import validation
+from ._arrow import nested_tuples, no_gc, object_series, pylist
+from .tasks import (
+    BOOKKEEPING,  # noqa: F401  (re-exported until page_state imports tasks')
+    READ_ONLY_FIELDS,
+    RUBRIX_FIELDS,
+    TEXT_CLASSIFICATION,
+    TOKEN_CLASSIFICATION,
+    spec,
+)
 
 RUBRIX_COLUMNS = RUBRIX_FIELDS  # the columns of Rubrix's DatasetFor*.to_pandas()
-
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-# -- Arrow -> frame ------------------------------------------------------------------
-def pylist(values: pa.Array) -> list[Any]:
-    """``to_pylist``, sharing one str object per distinct string.
-
-    Labels and agents repeat a lot; building each distinct string once (and
-    not a million copies) halves the time and the memory.
-    """
-    if (
-        len(values) > 1000
-        and values.null_count == 0
-        and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type))
-    ):
-        encoded = pc.dictionary_encode(values)
-        if len(encoded.dictionary) * 4 < len(values):
-            return list(
-                map(encoded.dictionary.to_pylist().__getitem__, encoded.indices.to_numpy().tolist())
-            )
-    return values.to_pylist()
-
-
-def nested_tuples(array: pa.ChunkedArray | pa.Array, fields: Sequence[str]) -> list[Any]:
-    """list<struct> -> [[tuple, ...] | None]: column-wise, not row by row."""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
-    flat = array.flatten()  # the values of this (possibly sliced) array only
-    items = list(zip(*(pylist(flat.field(name)) for name in fields), strict=True))
-    offsets = array.offsets.to_numpy()
-    offsets = (offsets - offsets[0]).tolist()
-    valid = array.is_valid().to_numpy(zero_copy_only=False).tolist()
-    return [
-        items[start:end] if ok else None
-        for start, end, ok in zip(offsets[:-1], offsets[1:], valid, strict=True)
-    ]
 
 
 def _spans(array: pa.ChunkedArray | pa.Array, scored: bool) -> list[Any]:
@@ -116,14 +74,6 @@ def _ids(table: pa.Table) -> pd.Series | list[Any]:
         s if i is None else i
         for s, i in zip(table.column("id").to_pylist(), ints.to_pylist(), strict=True)
     ]
-
-
-def _objects(values: Any) -> pd.Series:
-    if isinstance(values, pd.Series):
-        return values
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return pd.Series(array, dtype=object, copy=False)
 
 
 def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> RecordsFrame:
@@ -175,7 +125,7 @@ def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> Rec
             name_: (
                 cols[name_]
                 if name_ in ("multi_label", "event_timestamp")
-                else _objects(cols[name_])
+                else object_series(cols[name_])
             )
             for name_ in spec(task).load_columns
         }
@@ -281,16 +231,9 @@ class RecordsFrame(pd.DataFrame):
         >>> rb.load("reviews").to_datasets().features["prediction"]
         List({'label': Value('string'), 'score': Value('float64')})
         """
-        from . import ingest
-        from .hf_datasets import dataset_from_table, import_datasets
+        from .hf_datasets import frame_to_datasets
 
-        task = self._task("to_datasets")
-        import_datasets()
-        table = ingest.table_from_frame(self, task)
-        n = len(self)
-        missing = self["id"].isna().to_numpy() if "id" in self.columns else np.ones(n, bool)
-        metrics = self["metrics"].tolist() if "metrics" in self.columns else [None] * n
-        return dataset_from_table(table, task, missing, metrics)
+        return frame_to_datasets(self, self._task("to_datasets"))
 
     def prepare_for_training(
         self,
@@ -358,9 +301,10 @@ def records_from_frame(df: pd.DataFrame, task: str | None, first_row: int = 0) -
     """The rows of ``df`` as record objects, checked; errors name the row (``first_row`` + k)."""
     if task is None:
         raise ValueError("this frame does not say which task its records belong to")
-    from .records import READ_ONLY_FIELDS
+    from .records import RECORD_CLASSES  # pydantic only when records are asked for
 
-    record_class = spec(task).record_class
+    spec(task)  # an unknown task is a ValueError naming the known ones
+    record_class = RECORD_CLASSES[task]
     fields = [f for f in (*record_class.model_fields, *READ_ONLY_FIELDS) if f in df.columns]
     if task == TEXT_CLASSIFICATION and "text" in df.columns:
         fields.append("text")  # a row with no inputs has its text here
@@ -379,7 +323,7 @@ def records_from_frame(df: pd.DataFrame, task: str | None, first_row: int = 0) -
 
 
 def _scalar_missing(value: Any) -> bool:
-    return not isinstance(value, list | tuple | dict | str) and rules.is_missing(value)
+    return not isinstance(value, list | tuple | dict | str) and validation.is_missing(value)
 
 
 def _explanations(column: pa.ChunkedArray) -> list:

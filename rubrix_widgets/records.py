@@ -7,7 +7,7 @@
     >>> rb.Text2TextRecord(text="Hello", prediction=["Hola", ("Buenos días", 0.3)])
 
 Records are checked when built and when a field is assigned; the checks are
-the functions of :mod:`rubrix_widgets.rules`, shared with the fast
+the functions of :mod:`rubrix_widgets.validation`, shared with the fast
 column-wise path that logs DataFrames. Values are kept in the form they load
 back in: an ``event_timestamp`` with a time zone becomes naive UTC, empty
 metadata values are dropped (Rubrix's server dropped them), an agent without
@@ -35,8 +35,8 @@ from pydantic import (
     model_validator,
 )
 
-from . import rules, token_rules
-from .tasks import RUBRIX_FIELDS
+from . import token_validation, validation
+from .tasks import READ_ONLY_FIELDS, RUBRIX_FIELDS
 
 Id = int | str | None
 Metadata = dict[str, Any]
@@ -65,7 +65,7 @@ class TokenAttributions(BaseModel):
         for k, v in value.items():
             if v is None:
                 continue
-            number = rules.to_float(v, f"attribution of {k!r}")
+            number = validation.to_float(v, f"attribution of {k!r}")
             if not math.isfinite(number):  # JSON, hence the store, has no infinity
                 raise ValueError(f"attribution of {k!r}: {number} is not a finite number")
             out[str(k)] = number
@@ -184,26 +184,27 @@ class _Record(BaseModel):
         # records hold what loads back, so the agent is dropped here.
         agents = {}
         for field, has_it in (("annotation", has_annotation), ("prediction", has_prediction)):
-            agent = rules.check_agent(getattr(self, f"{field}_agent"), f"{field}_agent")
+            agent = validation.check_agent(getattr(self, f"{field}_agent"), f"{field}_agent")
             if agent is not None and not has_it:
-                rules.warn_user(f"{field}_agent {agent!r} is dropped: the record has no {field}")
+                validation.warn_user(
+                    f"{field}_agent {agent!r} is dropped: the record has no {field}"
+                )
                 agent = None
             agents[f"{field}_agent"] = agent
         return {
-            "id": rules.check_id(self.id),
-            "metadata": rules.check_record_metadata(self.metadata),
-            "status": rules.check_status(self.status, has_annotation),
-            "event_timestamp": _naive_utc(rules.check_event_timestamp(self.event_timestamp)),
+            "id": validation.check_id(self.id),
+            "metadata": validation.check_record_metadata(self.metadata),
+            "status": validation.check_status(self.status, has_annotation),
+            "event_timestamp": validation.check_event_timestamp(self.event_timestamp),
             **agents,
         }
 
 
-READ_ONLY_FIELDS = ("metrics", "search_keywords", "last_updated")
-
-
 def _check_read_only(name: str, value: Any) -> Any:
     """Rubrix's read-only fields: metrics (dict), search_keywords (list of str), last_updated."""
-    if value is None or (not isinstance(value, Mapping | list | tuple) and rules.is_missing(value)):
+    if value is None or (
+        not isinstance(value, Mapping | list | tuple) and validation.is_missing(value)
+    ):
         return None
     if name == "metrics":
         if not isinstance(value, Mapping):
@@ -215,7 +216,7 @@ def _check_read_only(name: str, value: Any) -> Any:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"search_keywords: {value!r:.60} is not a list of str")
         return list(value)
-    return rules.check_event_timestamp(value, "last_updated")
+    return validation.check_event_timestamp(value, "last_updated")
 
 
 class TextClassificationRecord(_Record):
@@ -259,7 +260,7 @@ class TextClassificationRecord(_Record):
     @classmethod
     def _text_alias(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("inputs"), str):
-            rules.warn_user(
+            validation.warn_user(
                 "inputs given as a str: give it as text='...' (Rubrix will stop accepting a "
                 "str for inputs); it is stored as inputs={'text': ...}",
                 FutureWarning,
@@ -267,17 +268,14 @@ class TextClassificationRecord(_Record):
         if isinstance(data, dict) and "text" in data:
             data = dict(data)
             text = data.pop("text")
-            data["inputs"] = rules.check_inputs(data.get("inputs"), text)
+            data["inputs"] = validation.check_inputs(data.get("inputs"), text)
         return data
 
     def _normalize(self) -> None:
-        inputs = rules.check_inputs(self.inputs)
-        annotation = rules.check_text_annotation(self.annotation, self.multi_label)
-        prediction = rules.check_text_prediction(self.prediction, self.multi_label)
-        # an empty explanation is no explanation (and is stored as none)
-        explanation = rules.check_explanation(self.explanation, inputs) or None
-        if explanation is not None:
-            explanation = {key: _attributions(key, values) for key, values in explanation.items()}
+        inputs = validation.check_inputs(self.inputs)
+        annotation = validation.check_text_annotation(self.annotation, self.multi_label)
+        prediction = validation.check_text_prediction(self.prediction, self.multi_label)
+        explanation = checked_explanation(self.explanation, inputs)
         self._set(
             inputs=inputs,
             annotation=annotation,
@@ -333,27 +331,27 @@ class TokenClassificationRecord(_Record):
         if not _length(tags):
             return data
         if _length(data.get("annotation")):
-            rules.warn_user("annotation is given, so tags are ignored")
+            validation.warn_user("annotation is given, so tags are ignored")
         else:
             data["annotation"] = _TagsPending(list(tags))
         return data
 
     def _normalize(self) -> None:
-        text, tokens, offsets = token_rules.check_text_and_tokens(self.text, self.tokens)
+        text, tokens, offsets = token_validation.check_text_and_tokens(self.text, self.tokens)
         annotation = self.annotation
         if isinstance(annotation, _TagsPending):
-            annotation = token_rules.tags_to_spans(annotation.tags, offsets)
+            annotation = token_validation.tags_to_spans(annotation.tags, offsets)
         checked = {}
         for field, spans in (("annotation", annotation), ("prediction", self.prediction)):
             corrections: list[tuple[tuple, tuple]] = []
-            checked[field] = token_rules.check_spans(
+            checked[field] = token_validation.check_spans(
                 spans, text, offsets, field, field == "prediction", corrections
             )
             if corrections:
-                message = token_rules.describe_corrections(
+                message = token_validation.describe_corrections(
                     field, [("", b, a) for b, a in corrections]
                 )
-                rules.warn_user(message)
+                validation.warn_user(message)
         annotation, prediction = checked["annotation"], checked["prediction"]
         self._set(
             text=text,
@@ -364,7 +362,7 @@ class TokenClassificationRecord(_Record):
         )
 
     def _offsets(self) -> list[tuple[int, int]]:
-        return token_rules.token_offsets(self.text, self.tokens)
+        return token_validation.token_offsets(self.text, self.tokens)
 
     def spans2iob(self, spans: list[tuple] | None = None) -> list[str] | None:
         """IOB tags of ``spans`` (e.g. ``record.annotation``), one per token; None for None.
@@ -379,7 +377,7 @@ class TokenClassificationRecord(_Record):
         _deprecated("spans2iob")
         if spans is None:
             return None
-        return token_rules.spans_to_tags(spans, self._offsets())
+        return token_validation.spans_to_tags(spans, self._offsets())
 
     def char_id2token_id(self, char_idx: int) -> int | None:
         """Index of the token holding character ``char_idx``; None between tokens.
@@ -424,7 +422,7 @@ class TokenClassificationRecord(_Record):
 
 
 def _deprecated(name: str) -> None:
-    rules.warn_user(
+    validation.warn_user(
         f"TokenClassificationRecord.{name} is deprecated in Rubrix and may be removed; it "
         "works here as it did there",
         FutureWarning,
@@ -433,9 +431,22 @@ def _deprecated(name: str) -> None:
 
 def _length(value: Any) -> int:
     """How many items: 0 for None, NaN or an empty list; 1 for any other non-list value."""
-    if value is None or (not hasattr(value, "__len__") and rules.is_missing(value)):
+    if value is None or (not hasattr(value, "__len__") and validation.is_missing(value)):
         return 0
     return len(value) if hasattr(value, "__len__") else 1
+
+
+def checked_explanation(
+    value: Any, inputs: Mapping[str, Any]
+) -> dict[str, list[TokenAttributions]] | None:
+    """A record's explanation: input key -> its TokenAttributions, checked (both write paths).
+
+    An empty explanation is no explanation (and is stored as none).
+    """
+    explanation = validation.check_explanation(value, inputs) or None
+    if explanation is None:
+        return None
+    return {key: _attributions(key, values) for key, values in explanation.items()}
 
 
 def _attributions(key: str, values: Any) -> list[TokenAttributions]:
@@ -457,18 +468,6 @@ def _attributions(key: str, values: Any) -> list[TokenAttributions]:
             )
             raise ValueError(f"{where}[{k}]: {problems}") from None
     return out
-
-
-def _naive_utc(moment: dt.datetime | None) -> dt.datetime | None:
-    """Timestamps are kept as they are stored and load back: naive, in UTC."""
-    if moment is None or moment.tzinfo is None:
-        return moment
-    try:
-        return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    except OverflowError:
-        raise ValueError(
-            f"event_timestamp: {moment.isoformat()} is outside the years 1-9999 in UTC"
-        ) from None
 
 
 class _TagsPending:
@@ -498,9 +497,9 @@ class Text2TextRecord(_Record):
     event_timestamp: Annotated[dt.datetime | None, SkipValidation] = None
 
     def _normalize(self) -> None:
-        text = rules.check_text(self.text, allow_empty=True)
-        annotation = rules.check_text2text_annotation(self.annotation)
-        prediction = rules.check_text2text_prediction(self.prediction)
+        text = validation.check_text(self.text, allow_empty=True)
+        annotation = validation.check_text2text_annotation(self.annotation)
+        prediction = validation.check_text2text_prediction(self.prediction)
         self._set(
             text=text,
             annotation=annotation,

@@ -58,7 +58,8 @@ class LabelSchema(set):
         return (type(self), (list(self),))
 
 
-def _labels(values: Iterable[str]) -> LabelSchema:
+def label_schema_of(values: Iterable[str]) -> LabelSchema:
+    """``values`` as a label schema (a set of non-empty str); a ValueError says what is wrong."""
     if isinstance(values, str):
         raise ValueError("label_schema must be a set (or list) of labels, not a single str")
     if not isinstance(values, Iterable):
@@ -74,21 +75,21 @@ def _labels(values: Iterable[str]) -> LabelSchema:
 
 
 @dataclass
-class _LabelSchemaSettings:
+class LabelSchemaSettings:
     """Rubrix's ``LabelsSchemaSettings``: ``label_schema`` is a set of labels."""
 
     label_schema: set[str] = field(default_factory=LabelSchema)
     task = ""
 
     def __post_init__(self) -> None:
-        self.label_schema = _labels(self.label_schema)
+        self.label_schema = label_schema_of(self.label_schema)
 
     def to_dict(self) -> dict:
         # checked again: Rubrix code may assign a new set to ``label_schema``
-        return {"label_schema": list(_labels(self.label_schema))}
+        return {"label_schema": list(label_schema_of(self.label_schema))}
 
     @classmethod
-    def from_dict(cls, data: dict) -> _LabelSchemaSettings:
+    def from_dict(cls, data: dict) -> LabelSchemaSettings:
         schema = data.get("label_schema", [])
         if isinstance(schema, dict):  # Rubrix's {"labels": [{"name": ...}]} form
             schema = [label["name"] for label in schema.get("labels", [])]
@@ -114,7 +115,7 @@ def _labels_schema_alias(cls):
 
 @_labels_schema_alias
 @dataclass
-class TextClassificationSettings(_LabelSchemaSettings):
+class TextClassificationSettings(LabelSchemaSettings):
     """Labels allowed in text classification annotations and predictions."""
 
     task = TEXT_CLASSIFICATION
@@ -122,7 +123,7 @@ class TextClassificationSettings(_LabelSchemaSettings):
 
 @_labels_schema_alias
 @dataclass
-class TokenClassificationSettings(_LabelSchemaSettings):
+class TokenClassificationSettings(LabelSchemaSettings):
     """Entity labels allowed in token classification annotations and predictions.
 
     ``allow_overlapping``: a span drawn in the dataset page may overlap existing
@@ -144,7 +145,7 @@ class TokenClassificationSettings(_LabelSchemaSettings):
 
     @classmethod
     def from_dict(cls, data: dict) -> TokenClassificationSettings:
-        base = _LabelSchemaSettings.from_dict.__func__(_LabelSchemaSettings, data)
+        base = LabelSchemaSettings.from_dict.__func__(LabelSchemaSettings, data)
         return cls(
             label_schema=base.label_schema,
             allow_overlapping=bool(data.get("allow_overlapping", False)),

@@ -27,6 +27,30 @@ RUBRIX_FIELDS: dict[str, tuple[str, ...]] = {
     TEXT2TEXT: ("text", *_AGENTS, *_RUBRIX_TAIL),
 }
 
+# The columns the store adds to every record (its position and when it was last written).
+BOOKKEEPING = ("_seq", "last_updated")
+# Rubrix's read-only fields: on its records and frames, never given by a person.
+READ_ONLY_FIELDS = ("metrics", "search_keywords", "last_updated")
+
+# The fields of the record models (records.py), in their order: Rubrix's fields without the
+# read-only ones (text classification's ``text`` is an alias of its inputs). Kept here so that
+# reading and writing data never imports the pydantic models; a test checks they agree.
+_TAIL = ("id", "metadata", "status", "event_timestamp")
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    TEXT_CLASSIFICATION: (
+        "inputs",
+        "prediction",
+        "annotation",
+        "prediction_agent",
+        "annotation_agent",
+        "multi_label",
+        "explanation",
+        *_TAIL,
+    ),
+    TOKEN_CLASSIFICATION: ("text", "tokens", *_AGENTS, *_TAIL),
+    TEXT2TEXT: ("text", *_AGENTS, *_TAIL),
+}
+
 _COMMON_HEAD = [
     pa.field("_seq", pa.int64(), nullable=False),
     pa.field("id", pa.string(), nullable=False),
@@ -56,15 +80,9 @@ class TaskSpec:
     load_columns: tuple[str, ...]
 
     @property
-    def record_class(self) -> type:
-        # imported on first use: reading a dataset needs no pydantic models
-        from .records import RECORD_CLASSES
-
-        return RECORD_CLASSES[self.name]
-
-    @property
     def record_fields(self) -> tuple[str, ...]:
-        return tuple(self.record_class.model_fields)
+        """The fields a record of this task is made of (its model's fields, in their order)."""
+        return RECORD_FIELDS[self.name]
 
 
 def _schema(*fields: pa.Field) -> pa.Schema:

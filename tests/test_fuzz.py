@@ -1345,16 +1345,30 @@ IDS = st.one_of(
     st.integers(-(2**63), 2**63 - 1),
     no_surrogates(min_size=1, max_size=20).filter(lambda s: s.strip()),
 )
+UTC_OFFSETS = st.builds(
+    dt.timezone,
+    st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: dt.timedelta(minutes=m)),
+)
 TIMESTAMPS = st.one_of(
     st.none(),
     st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59)),
+    # aware: kept a day inside the years 1-9999 so the moment in UTC is storable (the
+    # edges, refused by both paths alike, have their own test below)
     st.datetimes(
-        min_value=dt.datetime(2, 1, 1),
-        max_value=dt.datetime(9998, 12, 31),
-        timezones=st.builds(
-            dt.timezone,
-            st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: dt.timedelta(minutes=m)),
-        ),
+        min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30), timezones=UTC_OFFSETS
+    ),
+)
+# Any moment a datetime can hold, naive or in any UTC offset, often within a day of the
+# ends: there the moment in UTC may fall outside what can be stored.
+ANY_MOMENT = st.one_of(
+    st.datetimes(
+        min_value=dt.datetime(1, 1, 1), max_value=dt.datetime.max, timezones=st.none() | UTC_OFFSETS
+    ),
+    st.datetimes(
+        min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(1, 1, 2), timezones=UTC_OFFSETS
+    ),
+    st.datetimes(
+        min_value=dt.datetime(9999, 12, 31), max_value=dt.datetime.max, timezones=UTC_OFFSETS
     ),
 )
 SCORE = st.floats(0, 1)
@@ -1498,19 +1512,11 @@ def _records_round_trip(data, task: str):
             rb.log(records, name)
         loaded = rb.load(name)
         assert loaded.records == records
-        if not any(_single_named_input(r) for r in records):  # a known bug, see below
-            copy = fresh_name("frame")
-            rb.log(loaded, copy)  # the loaded DataFrame logs back unchanged
-            assert rb.load(copy).records == records
-            rb.delete(copy)
+        copy = fresh_name("frame")
+        rb.log(loaded, copy)  # the loaded DataFrame logs back unchanged
+        assert rb.load(copy).records == records
+        rb.delete(copy)
     rb.delete(name)
-
-
-def _single_named_input(record) -> bool:
-    inputs = getattr(record, "inputs", None) or {}
-    return (
-        len(inputs) == 1 and "text" not in inputs and isinstance(next(iter(inputs.values())), str)
-    )
 
 
 @pytest.mark.parametrize("task", list(VALID_RECORDS))
@@ -1662,18 +1668,6 @@ def invalid_payloads(draw, task: str):
     return cls, field, value, payload
 
 
-# Values the DataFrame path gets wrong today (see the xfail tests below): for these, only
-# the record models are fuzzed.
-def _frame_path_known_bad(task: str, field: str, value: Any) -> bool:
-    if task == "TextClassification":
-        return (
-            field == "multi_label"
-            or (field == "prediction" and value == [("a", True)])
-            or (field == "explanation" and isinstance(value, dict) and "text" in value)
-        )
-    return task == "Text2Text" and field == "prediction" and value == [None]
-
-
 @pytest.mark.parametrize("task", list(VALID_BASE))
 @fuzz_settings(40)
 @given(data=st.data())
@@ -1693,8 +1687,8 @@ def test_invalid_record_values_are_refused_naming_the_field_and_nothing_is_store
         assert record.model_dump() == before, "a refused assignment changed the record"
 
     # a DataFrame whose second row has the value: refused, naming the field; nothing stored
-    if _frame_path_known_bad(task, field, value):
-        return
+    if field == "multi_label" and value is None:
+        return  # an empty DataFrame cell is a field not given: multi_label's default, False
     name = f"bad-{task.lower()}"  # one per test (the workspace is the test's)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -1714,7 +1708,7 @@ def test_invalid_record_values_are_refused_naming_the_field_and_nothing_is_store
         pd.testing.assert_frame_equal(rb.load(name).to_pandas(), before)
 
 
-# -- known bugs outside this task's files (rules.py, ingest.py): minimal repros -----------------
+# -- bugs found by fuzzing, fixed: minimal repros ------------------------------------------
 def test_ids_beyond_64_bits_are_refused_naming_the_id():
     with pytest.raises(ValueError, match="id"):
         rb.log(rb.TextClassificationRecord(text="a", id=2**64), "big")
@@ -1736,20 +1730,15 @@ def test_metadata_keys_ending_in_a_quote_are_accepted():
     assert rb.load("quote").records == [record]
 
 
-_FRAME_GAP = pytest.mark.xfail(
-    strict=True, reason="ingest.py does not check these cells as the models do"
-)
-
-
 @pytest.mark.parametrize(
     "task, column, value",
     [
         ("TextClassification", "prediction", "a"),
-        pytest.param("TextClassification", "prediction", [("a", True)], marks=_FRAME_GAP),
-        pytest.param("TextClassification", "multi_label", "maybe", marks=_FRAME_GAP),
-        pytest.param("TextClassification", "explanation", {"text": 5}, marks=_FRAME_GAP),
-        pytest.param("TextClassification", "explanation", {"text": ["x"]}, marks=_FRAME_GAP),
-        pytest.param("Text2Text", "prediction", [None], marks=_FRAME_GAP),
+        ("TextClassification", "prediction", [("a", True)]),
+        ("TextClassification", "multi_label", "maybe"),
+        ("TextClassification", "explanation", {"text": 5}),
+        ("TextClassification", "explanation", {"text": ["x"]}),
+        ("Text2Text", "prediction", [None]),
     ],
 )
 def test_frame_cells_the_record_models_refuse_are_refused_naming_the_column(task, column, value):
@@ -1782,3 +1771,91 @@ def test_a_loaded_frame_with_one_named_input_logs_back():
     rb.log(record, "named")
     rb.log(rb.load("named"), "named-copy")
     assert rb.load("named-copy").records == [record]
+
+
+# -- one timestamp rule for records and DataFrames ----------------------------------------------
+def _stored_by_each_path(column: list) -> tuple[Any, Any]:
+    """What the record path and the DataFrame path make of ``column`` as event timestamps:
+    the loaded column, or the ValueError's text."""
+    outcomes = []
+    for path in ("records", "frame"):
+        name = fresh_name(path)
+        try:
+            if path == "records":
+                rb.log(
+                    [
+                        rb.TextClassificationRecord(text="a", id=k, event_timestamp=stamp)
+                        for k, stamp in enumerate(column)
+                    ],
+                    name,
+                )
+            else:
+                frame = pd.DataFrame({"text": ["a"] * len(column), "id": range(len(column))})
+                frame["event_timestamp"] = pd.Series(column, dtype=object)
+                rb.log(frame, name)
+        except ValueError as exc:
+            outcomes.append(str(exc))
+            assert name not in rb.datasets().name.tolist() or rb.load(name).empty
+            continue
+        loaded = rb.load(name)
+        outcomes.append([r.event_timestamp for r in loaded.records])  # .records works
+        rb.delete(name)
+    return outcomes[0], outcomes[1]
+
+
+@fuzz_settings(40)
+@given(stamps=st.lists(ANY_MOMENT, min_size=1, max_size=3))
+def test_records_and_dataframes_store_any_timestamp_alike_or_both_refuse_it_naming_the_field(
+    stamps,
+):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        by_records, by_frame = _stored_by_each_path(stamps)
+    if isinstance(by_records, str):
+        assert isinstance(by_frame, str), (by_records, by_frame)
+        for message in (by_records, by_frame):
+            assert "event_timestamp" in message and "0001-01-01" in message, message
+    else:
+        assert by_frame == by_records
+        assert all(s is None or s.tzinfo is None for s in by_frame)  # naive, in UTC
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pytest.param(
+            [dt.datetime(1, 1, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=5)))], id="aware-year-1"
+        ),
+        pytest.param(
+            [dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-5)))],
+            id="aware-past-9999",
+        ),
+        pytest.param(
+            [
+                dt.datetime(1, 1, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+                dt.datetime(2020, 1, 1),
+            ],
+            id="mixed-column",
+        ),
+    ],
+)
+def test_a_timestamp_outside_the_years_1_to_9999_in_utc_is_refused_naming_the_field(column):
+    for as_frame in (False, True):
+        frame = pd.DataFrame({"text": ["a"] * len(column), "id": range(len(column))})
+        frame["event_timestamp"] = column if as_frame else pd.Series(column, dtype=object)
+        with pytest.raises(
+            ValueError, match=r"row 0 \(id=0\): event_timestamp: .* 0001-01-01T00:00:00 to 9999"
+        ):
+            rb.log(frame, "edges")
+        assert "edges" not in rb.datasets().name.tolist()
+    with pytest.raises(ValueError, match="event_timestamp: .* outside the range"):
+        rb.TextClassificationRecord(text="a", event_timestamp=column[0])
+
+
+def test_an_aware_timestamp_column_is_stored_in_utc_as_records_store_it():
+    tokyo = pd.Series(pd.to_datetime(["2020-01-01 09:00"]).tz_localize("Asia/Tokyo"))
+    rb.log(pd.DataFrame({"text": ["a"], "id": [1], "event_timestamp": tokyo}), "tokyo")
+    rb.log(rb.TextClassificationRecord(text="a", id=1, event_timestamp=tokyo[0]), "tokyo-rec")
+    expected = [dt.datetime(2020, 1, 1, 0, 0)]
+    assert [r.event_timestamp for r in rb.load("tokyo").records] == expected
+    assert [r.event_timestamp for r in rb.load("tokyo-rec").records] == expected

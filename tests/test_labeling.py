@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 import rubrix_widgets as rb
+from rubrix_widgets._fs import is_temp
 from rubrix_widgets.labeling.text_classification import (
     DuplicatedRuleNameError,
     MajorityVoter,
@@ -46,7 +47,6 @@ from rubrix_widgets.labeling.text_classification import (
     update_rules,
 )
 from rubrix_widgets.store import workspace as ws
-from rubrix_widgets.store.files import is_temp
 from rubrix_widgets.store.record_parts import LiveRows
 
 ANNOTATE_EVERY = 7  # every 7th tweet carries its real label as an annotation

@@ -6,7 +6,8 @@ import pyarrow as pa
 
 import rubrix_widgets as rb
 from rubrix_widgets import ingest
-from rubrix_widgets.record_table import frame_from_table, nested_tuples, pylist
+from rubrix_widgets._arrow import nested_tuples, pylist
+from rubrix_widgets.record_table import frame_from_table
 from rubrix_widgets.tasks import LABEL_SCORE, SCORED_SPAN
 
 

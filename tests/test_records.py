@@ -763,3 +763,15 @@ def test_token_attributions_numpy_values_become_floats():
 def test_bulk_response_failed_defaults_to_zero():
     response = rb.BulkResponse(dataset="reviews", processed=3)
     assert (response.dataset, response.processed, response.failed) == ("reviews", 3, 0)
+
+
+def test_the_field_lists_the_data_layer_reads_without_pydantic_match_the_record_models():
+    """tasks.RECORD_FIELDS spares reading and writing data the pydantic import: it must
+    name each model's fields, in the models' order (the DataFrame path's column order)."""
+    from rubrix_widgets.records import RECORD_CLASSES
+    from rubrix_widgets.tasks import READ_ONLY_FIELDS, RECORD_FIELDS, SPECS
+
+    for task, cls in RECORD_CLASSES.items():
+        assert RECORD_FIELDS[task] == tuple(cls.model_fields), task
+        assert SPECS[task].record_fields == RECORD_FIELDS[task]
+        assert not set(READ_ONLY_FIELDS) & set(cls.model_fields)  # kept apart on the record

@@ -929,6 +929,85 @@ def test_queries_on_a_snapshot_match_the_live_dataset():
         assert frozen == [i for i in live if i != 7], query
 
 
+def test_a_snapshot_searched_by_query_and_ids_gives_the_rows_of_both_in_order():
+    rb.log(text_classification_records(), "snap-ids")
+    snapshot = rb.create_snapshot("snap-ids")
+    both = rb.load("snap-ids", query="lazy OR phone", ids=[4, 3, 1, 99], snapshot=snapshot)
+    assert both.id.tolist() == [1, 3] == ids("snap-ids", "(lazy OR phone) AND id:(1 OR 3 OR 4)")
+    with pytest.raises(ValueError, match="ids must be a list of ids, not int"):
+        rb.load("snap-ids", ids=3, snapshot=snapshot)
+
+
+# -- the search API for code outside search/ (the page) -----------------------------------------
+def scored(name: str, scores: dict[int, float | None], metadata: dict[int, object]) -> None:
+    rb.log(
+        [
+            R(
+                id=i,
+                text=f"record {i}",
+                prediction=None if scores[i] is None else [("a", scores[i])],
+                metadata={} if metadata.get(i) is None else {"k": metadata[i]},
+            )
+            for i in scores
+        ],
+        name,
+    )
+
+
+def page_ids(view, query: str, sort, offset=0, limit=10) -> tuple[list, int]:
+    from rubrix_widgets.search.sorting import sorted_page
+
+    compiled, _ = view.index.compile(query)
+    seqs, total = sorted_page(view, compiled, sort, offset, limit)
+    return view.live.rows(seqs).column("id").to_pylist(), total
+
+
+def test_pages_sorted_by_an_indexed_field_come_in_its_order_with_the_total():
+    scored("sorted", {1: 0.2, 2: 0.9, 3: 0.5, 4: 0.7}, {})
+    view = ws.existing("sorted").view()
+    assert page_ids(view, "*", [["score", "desc"]]) == (["2", "4", "3", "1"], 4)
+    assert page_ids(view, "*", [["score", "asc"]], offset=1, limit=2) == (["3", "4"], 4)
+    assert page_ids(view, "NOT id:3", [["id", "desc"]]) == (["4", "2", "1"], 3)
+    assert page_ids(view, "*", []) == (["1", "2", "3", "4"], 4)  # first-logged order
+
+
+def test_pages_sorted_by_metadata_put_records_without_the_key_last_both_ways():
+    scored("by-meta", {1: 0.1, 2: 0.1, 3: 0.1, 4: 0.1}, {1: 5, 2: None, 3: 1, 4: "x"})
+    view = ws.existing("by-meta").view()
+    # numbers before text, missing last, in either direction
+    assert page_ids(view, "*", [["metadata.k", "asc"]])[0] == ["3", "1", "4", "2"]
+    assert page_ids(view, "*", [["metadata.k", "desc"]])[0] == ["4", "1", "3", "2"]
+
+
+def test_a_sort_the_page_cannot_do_is_refused_saying_what_it_can():
+    from rubrix_widgets.search.sorting import check_sort
+
+    assert check_sort([("score", "desc")]) == [["score", "desc"]]
+    with pytest.raises(ValueError, match="sort by score, id, last_updated, event_timestamp"):
+        check_sort([["text", "asc"]])
+    with pytest.raises(ValueError, match="'up' is not 'asc' or 'desc'"):
+        check_sort([["score", "up"]])
+
+
+def test_queries_by_id_and_by_position_find_those_records_on_the_view_schema():
+    from rubrix_widgets.search import keyword_queries as kq
+    from rubrix_widgets.search.search_index import run_search
+
+    rb.log(text_classification_records(), "by-key")
+    view = ws.existing("by-key").view()
+
+    def found(query) -> list:
+        seqs, _ = run_search(view.searcher, query, None)
+        return view.live.rows(seqs).column("id").to_pylist()
+
+    assert found(kq.ids_query(view.schema, [5, "2", None, 99])) == ["2", "5"]
+    sports = kq.term(view.schema, "annotated_as", "Sports")
+    assert found(kq.every(kq.ids_query(view.schema, [1, 2, 5]), sports)) == ["1", "2"]
+    assert found(kq.seqs_query(view.schema, [0, 2, 99])) == ["1", "3"]
+    with pytest.raises(ValueError, match="ids must be a list of ids, not str"):
+        kq.ids_query(view.schema, "2")
+
+
 # -- real data -----------------------------------------------------------------------------------
 def word(text: pd.Series, w: str) -> pd.Series:
     """Rows whose lowercased text has ``w`` as a whole word (close to the analyzer)."""

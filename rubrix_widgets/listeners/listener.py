@@ -43,7 +43,7 @@ from ..store import changes
 from ..store import workspace as ws
 from .models import Metrics, MissingQueryParamError, RBListenerContext, Search
 
-log = logging.getLogger("rubrix_widgets")
+log = logging.getLogger(__name__)
 
 
 class RBDatasetListener:

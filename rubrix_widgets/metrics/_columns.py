@@ -14,7 +14,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import token_rules
+from .. import token_validation
 from ..search.index_schema import MULTI_LABEL_THRESHOLD
 from ..tasks import TEXT_CLASSIFICATION
 
@@ -246,7 +246,7 @@ def token_starts(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     for row in np.flatnonzero(~same.to_numpy(zero_copy_only=False)).tolist():
         text, row_tokens = texts[row].as_py(), tokens[row].as_py()
         at = slice(firsts[row], firsts[row] + per_row[row])
-        starts[at] = [start for start, _ in token_rules.token_offsets(text, row_tokens)]
+        starts[at] = [start for start, _ in token_validation.token_offsets(text, row_tokens)]
     return rows, starts
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..rules import STATUSES
 from ..tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, spec
+from ..validation import STATUSES
 from . import _columns as cols
 from ._scores import multi_label_f1, single_label_f1, span_f1
 

@@ -11,12 +11,15 @@ spans through ``label.span.start_pos`` (flair < 0.11); flair 0.11 and later name
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 from ._writer import LogBatch
-from .base import _LOGGER, BaseMonitor, build_records, per_input_metadata, utc_now
+from .base import BaseMonitor, build_records, per_input_metadata, utc_now
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass

@@ -10,12 +10,15 @@ metadata (its str values also as dataset tags).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ._writer import LogBatch
-from .base import _LOGGER, BaseMonitor, build_records, check_call_metadata, utc_now
+from .base import BaseMonitor, build_records, check_call_metadata, utc_now
+
+_LOGGER = logging.getLogger(__name__)
 
 # pipe() hands sampled docs to the writer in chunks, so a long stream is logged as it
 # goes and holds no docs in memory (Rubrix logged once, when the stream ended)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 import warnings
 from collections.abc import Mapping
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._writer import LogBatch
-from .base import _LOGGER, BaseMonitor, build_records, per_input_metadata, utc_now
+from .base import BaseMonitor, build_records, per_input_metadata, utc_now
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-_LOGGER = logging.getLogger("rubrix_widgets.monitoring")
+_LOGGER = logging.getLogger(__name__)
 
 IDLE_EXIT_S = 5.0  # an idle writer thread ends after this; the next job starts a new one
 EXIT_FLUSH_TIMEOUT_S = 120.0  # how long interpreter exit waits for pending records

@@ -20,7 +20,7 @@ from typing import Any
 from ..store import workspace as ws
 from ._writer import LogBatch, RecordWriter
 
-_LOGGER = logging.getLogger("rubrix_widgets.monitoring")
+_LOGGER = logging.getLogger(__name__)
 
 # attributes that belong to the monitor; any other name goes to the wrapped model
 _OWN = frozenset({"dataset", "sample_rate", "agent", "tags", "log_interval"})
@@ -209,9 +209,9 @@ def check_call_metadata(metadata: Any, where: str) -> Mapping | None:
             f"{where}: metadata={metadata!r} is not allowed: give a dict of "
             "JSON values for the logged record"
         )
-    from .. import rules
+    from .. import validation
 
-    rules.check_metadata(metadata)
+    validation.check_metadata(metadata)
     return metadata
 
 

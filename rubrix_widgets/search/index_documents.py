@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import tantivy
 
-from ..record_table import nested_tuples, no_gc
+from .._arrow import nested_tuples, no_gc
 from ..tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 from .index_schema import (
     JSON_INPUTS,

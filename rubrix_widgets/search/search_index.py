@@ -19,8 +19,8 @@ import numpy as np
 import pyarrow as pa
 import tantivy
 
+from .._fs import atomic_write_text
 from ..errors import QuerySyntaxError, RubrixWidgetsError
-from ..store.files import atomic_write_text
 from ..timing import timed
 from .index_documents import documents
 from .index_schema import INDEX_FORMAT, MIN_SLOTS, build_schema, register_tokenizers

@@ -16,6 +16,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+_log = logging.getLogger(__name__)
+
 _watchers: dict[str, list[Callable[[], None]]] = {}
 
 
@@ -42,4 +44,4 @@ def changed(folder: str | os.PathLike | Path) -> None:
         try:
             callback()
         except Exception:
-            logging.getLogger("rubrix_widgets").exception("dataset change watcher failed")
+            _log.exception("dataset change watcher failed")

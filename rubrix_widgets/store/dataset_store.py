@@ -39,13 +39,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import tantivy
 
+from .._fs import atomic_write, is_temp, storage_errors
 from ..errors import NotFoundError, StorageError
 from ..search.index_documents import input_keys_of
 from ..search.search_index import SearchIndex, remove_stale_builds, run_search
 from ..tasks import spec
 from ..timing import timed
 from . import changes, locks
-from .files import atomic_write, is_temp, storage_errors
 from .manifest import Manifest, Part, Snapshot, read_manifest, utcnow, write_manifest
 from .record_parts import LiveRows, read_part, write_part
 
@@ -67,6 +67,11 @@ class DatasetView:
     @property
     def task(self) -> str:
         return self.manifest.task
+
+    @property
+    def schema(self) -> tantivy.Schema:
+        """The index's schema, which queries built outside the parser need."""
+        return self.index.index.schema
 
     def table(self) -> pa.Table:
         return self.live.table()

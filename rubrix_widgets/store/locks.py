@@ -19,8 +19,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .._fs import storage_errors
 from ..errors import StorageError
-from .files import storage_errors
 
 DEFAULT_TIMEOUT_S = 600.0
 _LOCK_NAME = ".lock"

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._fs import atomic_write_text
 from ..errors import StorageError
-from .files import atomic_write_text
 
 MANIFEST = "dataset.json"
 FORMAT = 2  # the newest format this version reads

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from .._fs import atomic_write
 from ..errors import StorageError
-from .files import atomic_write
 
 
 def write_part(path: Path, table: pa.Table) -> None:

@@ -32,11 +32,13 @@ import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .._fs import storage_errors
 from ..errors import AlreadyExistsError, InvalidNameError, NotFoundError, StorageError
 from . import changes, locks
 from .dataset_store import DatasetStore
-from .files import storage_errors
 from .manifest import Manifest, read_manifest, utcnow, write_manifest
+
+_log = logging.getLogger(__name__)
 
 NAME_PATTERN = r"^(?!-|_)[a-z0-9-_]+$"
 _NAME_RE = re.compile(NAME_PATTERN)
@@ -91,7 +93,7 @@ def notify(name: str | None = None) -> None:
         try:
             callback(name)
         except Exception:
-            logging.getLogger("rubrix_widgets").exception("dataset list listener failed")
+            _log.exception("dataset list listener failed")
 
 
 @dataclasses.dataclass(frozen=True)

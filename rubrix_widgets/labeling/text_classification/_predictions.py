@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...record_table import no_gc
+from ..._arrow import no_gc
 from ...store import locks
 from ...store import workspace as ws
 from ...tasks import TEXT_CLASSIFICATION

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..._fs import atomic_write_text
 from ...errors import NotFoundError, StorageError
 from ...store import locks
 from ...store import workspace as ws
-from ...store.files import atomic_write_text
 
 RULES_FILE = "rules.json"
 FORMAT = 1

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import tantivy
 
-from ...record_query import ids_query as _ids_of
 from ...search import keyword_queries as kq
 from ...search.keyword_queries import every  # noqa: F401  (rules combine queries with it)
 from ...search.search_index import run_search
@@ -34,37 +32,37 @@ def text_view(name: str) -> DatasetView:
     return view
 
 
-def compiled(view: DatasetView, query: str) -> tantivy.Query:
+def compiled(view: DatasetView, query: str) -> kq.Query:
     """The tantivy query of ``query`` (QuerySyntaxError naming the problem)."""
     # The parser's warnings (lowercase and/or) were given when the Rule was made.
     query_, _ = view.index.compile(query)
     return query_
 
 
-def matching_seqs(view: DatasetView, query: tantivy.Query, text: str = "") -> np.ndarray:
+def matching_seqs(view: DatasetView, query: kq.Query, text: str = "") -> np.ndarray:
     """Seqs of every record matching ``query``, ascending: one search, no rows read."""
     seqs, _ = run_search(view.searcher, query, None, count=False, query_text=text)
     return seqs
 
 
-def count(view: DatasetView, query: tantivy.Query, text: str = "") -> int:
+def count(view: DatasetView, query: kq.Query, text: str = "") -> int:
     """How many records match ``query``: the searcher's count, no hits collected."""
     return kq.count(view.searcher, query, text)
 
 
-def annotated(view: DatasetView) -> tantivy.Query:
+def annotated(view: DatasetView) -> kq.Query:
     """Records with at least one annotated label (``_exists_:annotated_as``)."""
-    return kq.has(view.index.index.schema, "annotated_as")
+    return kq.has(view.schema, "annotated_as")
 
 
-def annotated_as(view: DatasetView, label: str) -> tantivy.Query:
+def annotated_as(view: DatasetView, label: str) -> kq.Query:
     """Records annotated with ``label`` (exact, like ``annotated_as:label`` but unescaped)."""
-    return kq.term(view.index.index.schema, "annotated_as", label)
+    return kq.term(view.schema, "annotated_as", label)
 
 
-def ids_query(view: DatasetView, ids: Iterable) -> tantivy.Query:
+def ids_query(view: DatasetView, ids: Iterable) -> kq.Query:
     """Records with one of these ids."""
-    return _ids_of(ids, view.index.index.schema)
+    return kq.ids_query(view.schema, ids)
 
 
 def positions_in(record_seqs: np.ndarray, seqs: np.ndarray) -> np.ndarray:

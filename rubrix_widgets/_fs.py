@@ -1,5 +1,8 @@
 """Durable file writes, and OS errors turned into messages a person can act on.
 
+At the bottom of the package (it imports only the errors): the store, the search index
+and the rules' file all write through it.
+
 A file is either the old one or the whole new one: we write a temporary file
 beside the target, flush it to disk, rename it over the target and flush the
 folder entry. Readers never see a half-written file.
@@ -14,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..errors import StorageError
+from .errors import StorageError
 
 _TMP_MARK = ".tmp-"
 
@@ -25,10 +28,12 @@ def temp_path_for(path: Path) -> Path:
 
 
 def is_temp(name: str) -> bool:
+    """Whether ``name`` is one of our temporary files (left behind by a killed writer)."""
     return name.startswith(_TMP_MARK)
 
 
 def fsync_dir(folder: Path) -> None:
+    """Flush ``folder``'s entries to disk (so a rename in it survives a power cut)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -56,10 +61,15 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (see :func:`atomic_write`)."""
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) atomically.
+
+    >>> atomic_write_text(folder / "dataset.json", json.dumps(manifest))
+    """
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
