@@ -57,7 +57,7 @@ LAZY_CANDIDATES = (
     "rubrix_widgets.records",
     "pydantic",
     "rubrix_widgets.dataset_classes",
-    "rubrix_widgets.rules",
+    "rubrix_widgets.validation",
     "rubrix_widgets.settings",
     "pyarrow.parquet",
 )
@@ -108,7 +108,7 @@ def pandas_facets(flat, positions) -> dict:
 
 
 def w7(name: str, rounds: int) -> dict:
-    from rubrix_widgets.widgets.dataset_session import FACET_VALUES, DatasetSession
+    from rubrix_widgets.page_state.dataset_session import FACET_VALUES, DatasetSession
 
     flat = flat_frame(name)
     results = {}

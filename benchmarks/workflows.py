@@ -99,7 +99,7 @@ def w10(rounds: int) -> dict:
 
     import rubrix_widgets as rb
     from rubrix_widgets.store import workspace as ws
-    from rubrix_widgets.widgets.search_metrics import search_f1
+    from rubrix_widgets.page_state.search_metrics import search_f1
 
     frame = rb.load(NAME, query="_exists_:annotated_as")
     truth = frame.annotation.to_numpy()

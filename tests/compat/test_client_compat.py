@@ -260,7 +260,7 @@ def test_delete_records_tells_listeners_the_dataset_list_and_open_pages(logged, 
     try:
         rb.delete_records(logged, ids=list(range(5)))
         assert woken and logged in listed
-        assert {r["name"]: r["records"] for r in home.list._datasets}[logged] == 1995
+        assert {r["name"]: r["records"] for r in home._datasets}[logged] == 1995
         page.refresh()
         assert page.total == 1995 and page.page_ids[0] == 5
         assert page.annotate([5], "relabelled") == 1  # by id: the right record, renumbered
@@ -270,7 +270,7 @@ def test_delete_records_tells_listeners_the_dataset_list_and_open_pages(logged, 
         ws.unsubscribe(remember)
         page.close()
         home.close()
-        home.list.close()
+        home.close()
 
 
 def test_a_failed_index_update_after_the_commit_is_rebuilt_right(logged, monkeypatch):

@@ -177,14 +177,14 @@ def test_switching_workspace_refreshes_open_dataset_lists(monkeypatch):
     ws.subscribe(hear)
     home = rb.home()
     try:
-        assert home.list.names == ["default-ds"]
+        assert home.names == ["default-ds"]
         rb.set_workspace("team")
         assert heard[-1] is None
-        assert home.list.names == ["team-ds"]
+        assert home.names == ["team-ds"]
     finally:
         ws.unsubscribe(hear)
         home.close()
-        home.list.close()
+        home.close()
 
 
 def test_a_pinned_workspace_holds_for_its_own_thread_only(tmp_path):
