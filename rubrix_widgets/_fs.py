@@ -41,7 +41,7 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Create ``path`` atomically; ``write(tmp)`` must fill the temporary file.
 
     The temporary file is removed if anything fails, so a full disk leaves

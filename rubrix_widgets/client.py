@@ -71,6 +71,15 @@ def init(
         default workspace, except when only ``annotator`` is given.
     annotator : str, optional
         The name annotations made in the dataset page are recorded under.
+
+    Examples
+    --------
+    >>> rb.init(workspace="my-team", annotator="ana")
+    >>> rb.get_workspace()
+    'my-team'
+    >>> rb.init()  # back to $RUBRIX_WORKSPACE, else the default workspace
+    >>> rb.get_workspace()
+    'rubrix'
     """
     if workspace is not None and workspace != "":
         ws.folder_of(workspace)  # a bad name raises before anything changes
@@ -112,6 +121,17 @@ def set_workspace(workspace: str | os.PathLike) -> None:
         path (absolute, or starting with ``.`` or ``~``).
 
     Open dataset lists refresh.
+
+    Examples
+    --------
+    >>> rb.set_workspace("my-team")
+    >>> rb.log(rb.TextClassificationRecord(text="Great movie!"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> rb.datasets().name.tolist()
+    ['reviews']
+    >>> rb.set_workspace("rubrix")  # the default workspace has its own datasets
+    >>> rb.datasets().name.tolist()
+    []
     """
     if workspace is None:
         raise InputError(
@@ -123,7 +143,16 @@ def set_workspace(workspace: str | os.PathLike) -> None:
 
 
 def get_workspace() -> str:
-    """The current workspace: its name, or its folder for a folder workspace."""
+    """The current workspace: its name, or its folder for a folder workspace.
+
+    Examples
+    --------
+    >>> rb.get_workspace()
+    'rubrix'
+    >>> rb.set_workspace("my-team")
+    >>> rb.get_workspace()
+    'my-team'
+    """
     return ws.workspace_name()
 
 
@@ -229,6 +258,17 @@ def log(
     Returns
     -------
     BulkResponse, or a Future of it with ``background=True``.
+
+    Examples
+    --------
+    >>> record = rb.TextClassificationRecord(text="Great movie!", annotation="pos")
+    >>> rb.log(record, "reviews")
+    1 records logged to .../reviews
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> rb.log([rb.TextClassificationRecord(text="Dull plot")], "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> len(rb.load("reviews"))
+    2
     """
     if background:
         return submit(
@@ -252,6 +292,13 @@ async def log_async(
 
     The write runs in the background writer thread, so the event loop is not blocked and
     writes keep their call order.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> record = rb.TextClassificationRecord(text="Great movie!")
+    >>> asyncio.run(rb.log_async(record, "reviews", verbose=False))  # in a notebook: await ...
+    BulkResponse(dataset='reviews', processed=1, failed=0)
     """
     import asyncio  # here: importing asyncio costs more than the rest of this module
 
@@ -364,6 +411,27 @@ def load(
         Accepted for Argilla 1.x code; records are read in one go.
     snapshot : int, optional
         Load a snapshot made with :func:`create_snapshot` instead of the live records.
+
+    Examples
+    --------
+    >>> rb.log(
+    ...     [
+    ...         rb.TextClassificationRecord(text="Great movie!", annotation="pos"),
+    ...         rb.TextClassificationRecord(text="Dull plot", prediction=[("neg", 0.8)]),
+    ...     ],
+    ...     "reviews",
+    ...     verbose=False,
+    ... )
+    BulkResponse(dataset='reviews', processed=2, failed=0)
+    >>> frame = rb.load("reviews")
+    >>> frame[["text", "annotation", "status"]]
+               text annotation     status
+    0  Great movie!        pos  Validated
+    1     Dull plot       None    Default
+    >>> rb.load("reviews", query="predicted_as:neg").text.tolist()
+    ['Dull plot']
+    >>> frame.records[0].annotation
+    'pos'
     """
     if as_pandas is False:
         warnings.warn(
@@ -395,6 +463,15 @@ def delete(name: str) -> None:
 
     As in Rubrix, deleting a dataset that does not exist does nothing; a name that no
     dataset can have is still refused.
+
+    Examples
+    --------
+    >>> rb.log(rb.TextClassificationRecord(text="Great movie!"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> rb.delete("reviews")
+    >>> rb.datasets().name.tolist()
+    []
+    >>> rb.delete("reviews")  # gone already: nothing to do
     """
     wait_for_background()
     if ws.delete(name):
@@ -431,6 +508,26 @@ def delete_records(
 
     Atomic, like every write: it happens whole or not at all, and open lists, listeners
     and ``rb.datasets()`` counts follow.
+
+    Examples
+    --------
+    >>> rb.log(
+    ...     [
+    ...         rb.TextClassificationRecord(text="Great movie!", annotation="pos"),
+    ...         rb.TextClassificationRecord(text="Dull plot"),
+    ...     ],
+    ...     "reviews",
+    ...     verbose=False,
+    ... )
+    BulkResponse(dataset='reviews', processed=2, failed=0)
+    >>> rb.delete_records("reviews", query="status:Default")  # (matched, deleted)
+    (1, 1)
+    >>> rb.load("reviews").text.tolist()
+    ['Great movie!']
+    >>> rb.delete_records("reviews", query="status:Validated", discard_only=True)
+    (1, 1)
+    >>> rb.load("reviews").status.tolist()
+    ['Discarded']
     """
     wait_for_background()
     dataset = ws.existing(name)
@@ -474,6 +571,16 @@ def copy(dataset: str, name_of_copy: str, workspace: str | None = None) -> None:
         ``AlreadyExistsApiError`` (``rb.errors.AlreadyExistsError``).
     workspace : str, optional
         The workspace to copy to (a name, or a folder); the current one by default.
+
+    Examples
+    --------
+    >>> rb.log(rb.TextClassificationRecord(text="Great movie!"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> rb.copy("reviews", name_of_copy="reviews_backup")
+    >>> rb.datasets().name.tolist()
+    ['reviews', 'reviews_backup']
+    >>> rb.load("reviews_backup").text.tolist()
+    ['Great movie!']
     """
     wait_for_background()
     ws.check_name(dataset)
@@ -483,7 +590,19 @@ def copy(dataset: str, name_of_copy: str, workspace: str | None = None) -> None:
 
 
 def datasets() -> pd.DataFrame:
-    """All datasets of the workspace: name, task, tags, metadata, counts and dates."""
+    """All datasets of the workspace: name, task, tags, metadata, counts and dates.
+
+    Examples
+    --------
+    >>> rb.log(rb.TextClassificationRecord(text="Great movie!"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> rb.log(rb.Text2TextRecord(text="Hello", annotation="Hallo"), "translations", verbose=False)
+    BulkResponse(dataset='translations', processed=1, failed=0)
+    >>> rb.datasets()[["name", "task", "records", "annotated"]]
+               name                task  records  annotated
+    0       reviews  TextClassification        1          0
+    1  translations            Text2Text        1          1
+    """
     rows = [
         {
             "name": m.name,
@@ -511,18 +630,50 @@ def datasets() -> pd.DataFrame:
 
 
 def create_snapshot(name: str) -> int:
-    """Freeze the current records of ``name``; returns the snapshot id for ``rb.load``."""
+    """Freeze the current records of ``name``; returns the snapshot id for ``rb.load``.
+
+    Examples
+    --------
+    >>> rb.log(rb.TextClassificationRecord(text="Great movie!"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> snapshot = rb.create_snapshot("reviews")
+    >>> rb.log(rb.TextClassificationRecord(text="Dull plot"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> len(rb.load("reviews")), len(rb.load("reviews", snapshot=snapshot))
+    (2, 1)
+    """
     wait_for_background()
     return ws.existing(name).create_snapshot().id
 
 
 def snapshots(name: str) -> list[Snapshot]:
-    """The snapshots of ``name`` (``.id``, ``.created_at``, ``.records``), oldest first."""
+    """The snapshots of ``name`` (``.id``, ``.created_at``, ``.records``), oldest first.
+
+    Examples
+    --------
+    >>> rb.log(rb.TextClassificationRecord(text="Great movie!"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> first = rb.create_snapshot("reviews")
+    >>> [(s.id, s.records) for s in rb.snapshots("reviews")]
+    [(1, 1)]
+    """
     return list(ws.existing(name).manifest().snapshots)
 
 
 def configure_dataset(name: str, settings: LabelSchemaSettings) -> None:
-    """Set a dataset's label schema, creating the (empty) dataset if needed."""
+    """Set a dataset's label schema, creating the (empty) dataset if needed.
+
+    Examples
+    --------
+    >>> settings = rb.TextClassificationSettings(label_schema=["pos", "neg"])
+    >>> rb.configure_dataset("reviews", settings)
+    >>> rb.load_dataset_settings("reviews").label_schema
+    {'pos', 'neg'}
+    >>> rb.log(rb.TextClassificationRecord(text="Meh", annotation="meh"), "reviews")
+    Traceback (most recent call last):
+    ...
+    rubrix_widgets.errors.DatasetRuleError: record ...: annotation label 'meh' is not in ...
+    """
     wait_for_background()
     task = getattr(settings, "task", None)
     if task not in SETTINGS_CLASSES:
@@ -568,7 +719,18 @@ def _check_schema_covers(dataset: DatasetStore, settings: LabelSchemaSettings) -
 
 
 def load_dataset_settings(name: str) -> LabelSchemaSettings | None:
-    """The settings of ``name``, or None if it has none."""
+    """The settings of ``name``, or None if it has none.
+
+    Examples
+    --------
+    >>> rb.log(rb.TextClassificationRecord(text="Great movie!"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> rb.load_dataset_settings("reviews") is None  # none configured
+    True
+    >>> rb.configure_dataset("reviews", rb.TextClassificationSettings(label_schema=["pos", "neg"]))
+    >>> rb.load_dataset_settings("reviews")
+    TextClassificationSettings(label_schema={'pos', 'neg'})
+    """
     manifest = ws.existing(name).manifest()
     if not manifest.settings:
         return None

@@ -21,6 +21,7 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pydantic import BaseModel
 
 from . import hf_datasets, ingest, training
 from ._arrow import object_series
@@ -57,24 +58,30 @@ class DatasetBase:
     """A list of records of one task (use a ``DatasetFor*`` class)."""
 
     task: str = ""
-    _RECORD_TYPE: type | None = None
+    _RECORD_TYPE: type[BaseModel] | None = None
 
-    def __init__(self, records: Iterable[Any] | None = None):
-        if self._RECORD_TYPE is None:
+    @classmethod
+    def _record_type(cls) -> type[BaseModel]:
+        """The record class this dataset holds; DatasetBase itself holds none."""
+        if cls._RECORD_TYPE is None:
             raise NotImplementedError(
                 "DatasetBase holds no task: use rb.DatasetForTextClassification, "
                 "rb.DatasetForTokenClassification or rb.DatasetForText2Text"
             )
+        return cls._RECORD_TYPE
+
+    def __init__(self, records: Iterable[Any] | None = None):
+        self._record_type()
         self._records: list[Any] = list(records or [])
         wrong = {type(r).__name__: None for r in self._records if not self._fits(r)}
         if wrong:
             raise WrongRecordTypeError(
-                f"a {type(self).__name__} holds {self._RECORD_TYPE.__name__} objects only, "
+                f"a {type(self).__name__} holds {self._record_type().__name__} objects only, "
                 f"but you gave {', '.join(wrong)}"
             )
 
     def _fits(self, record: Any) -> bool:
-        return isinstance(record, self._RECORD_TYPE)
+        return isinstance(record, self._record_type())
 
     def __len__(self) -> int:
         return len(self._records)
@@ -91,7 +98,7 @@ class DatasetBase:
         for record in new:
             if not self._fits(record):
                 raise WrongRecordTypeError(
-                    f"a {type(self).__name__} holds {self._RECORD_TYPE.__name__} objects only; "
+                    f"a {type(self).__name__} holds {self._record_type().__name__} objects only; "
                     f"you tried to set a {type(record).__name__}"
                 )
         self._records[key] = new if isinstance(key, slice) else value
@@ -130,12 +137,12 @@ class DatasetBase:
 
         Columns that are not record fields are ignored, with a warning.
         """
-        known = set(RUBRIX_FIELDS[cls.task]) | set(_accepted_fields(cls._RECORD_TYPE))
+        known = set(RUBRIX_FIELDS[cls.task]) | set(_accepted_fields(cls._record_type()))
         known |= {"tags"} if cls.task == TOKEN_CLASSIFICATION else set()
         unknown = [c for c in dataframe.columns if c not in known]
         if unknown:
             warnings.warn(
-                f"columns {unknown} are not {cls._RECORD_TYPE.__name__} fields and are ignored",
+                f"columns {unknown} are not {cls._record_type().__name__} fields and are ignored",
                 UserWarning,
                 stacklevel=2,
             )
@@ -160,12 +167,12 @@ class DatasetBase:
     @classmethod
     def _from_datasets(cls, dataset: Any, mapping: dict[str, Any]):
         frame = hf_datasets.record_columns(
-            dataset, cls.task, mapping, _accepted_fields(cls._RECORD_TYPE), cls.__name__
+            dataset, cls.task, mapping, _accepted_fields(cls._record_type()), cls.__name__
         )
         return cls(records_from_frame(frame, cls.task))
 
 
-def _accepted_fields(record_type: type) -> list[str]:
+def _accepted_fields(record_type: type[BaseModel]) -> list[str]:
     """What a record takes: its fields, and Rubrix's read-only ``metrics``, ``search_keywords``."""
     return [*record_type.model_fields, *READ_ONLY_FIELDS]
 
@@ -193,10 +200,24 @@ class _Trainable(DatasetBase):
 class DatasetForTextClassification(_Trainable):
     """Text classification records (``rb.TextClassificationRecord``).
 
-    >>> ds = rb.DatasetForTextClassification([rb.TextClassificationRecord(text="Great!",
-    ...                                                                   annotation="pos")])
+    Examples
+    --------
+    >>> ds = rb.DatasetForTextClassification(
+    ...     [
+    ...         rb.TextClassificationRecord(text="Great movie!", annotation="pos"),
+    ...         rb.TextClassificationRecord(text="Dull plot", annotation="neg"),
+    ...     ]
+    ... )
+    >>> len(ds), ds[0].text
+    (2, 'Great movie!')
+    >>> ds.to_pandas()[["text", "annotation"]]
+               text annotation
+    0  Great movie!        pos
+    1     Dull plot        neg
     >>> list(ds.prepare_for_training()["label"])
-    [0]
+    [1, 0]
+    >>> rb.log(ds, "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=2, failed=0)
     """
 
     task = TEXT_CLASSIFICATION
@@ -298,10 +319,19 @@ class DatasetForTextClassification(_Trainable):
 class DatasetForTokenClassification(_Trainable):
     """Token classification (NER) records (``rb.TokenClassificationRecord``).
 
-    >>> ds = rb.DatasetForTokenClassification([rb.TokenClassificationRecord(
-    ...     text="Ann lives in Paris", annotation=[("PER", 0, 3), ("LOC", 13, 18)])])
+    Examples
+    --------
+    >>> ds = rb.DatasetForTokenClassification(
+    ...     [
+    ...         rb.TokenClassificationRecord(
+    ...             text="Ann lives in Paris", annotation=[("PER", 0, 3), ("LOC", 13, 18)]
+    ...         )
+    ...     ]
+    ... )
     >>> ds.prepare_for_training("spark-nlp").label[0]
     ['B-PER', 'O', 'O', 'B-LOC']
+    >>> rb.log(ds, "people", verbose=False)
+    BulkResponse(dataset='people', processed=1, failed=0)
     """
 
     task = TOKEN_CLASSIFICATION
@@ -406,7 +436,18 @@ class DatasetForTokenClassification(_Trainable):
 
 
 class DatasetForText2Text(DatasetBase):
-    """Text2Text records (``rb.Text2TextRecord``): translation, summaries, replies."""
+    """Text2Text records (``rb.Text2TextRecord``): translation, summaries, replies.
+
+    Examples
+    --------
+    >>> ds = rb.DatasetForText2Text(
+    ...     [rb.Text2TextRecord(text="Hello world", annotation="Hallo Welt")]
+    ... )
+    >>> rb.log(ds, "translations", verbose=False)
+    BulkResponse(dataset='translations', processed=1, failed=0)
+    >>> rb.DatasetForText2Text.from_pandas(rb.load("translations"))[0].annotation
+    'Hallo Welt'
+    """
 
     task = TEXT2TEXT
     _RECORD_TYPE = Text2TextRecord
@@ -446,7 +487,12 @@ class DatasetForText2Text(DatasetBase):
         return cls._from_datasets(dataset, {**mapping, **columns})
 
 
-DATASET_CLASSES: dict[str, type[DatasetBase]] = {
+_DatasetClass = (
+    type[DatasetForTextClassification]
+    | type[DatasetForTokenClassification]
+    | type[DatasetForText2Text]
+)
+DATASET_CLASSES: dict[str, _DatasetClass] = {
     cls.task: cls
     for cls in (DatasetForTextClassification, DatasetForTokenClassification, DatasetForText2Text)
 }
@@ -458,16 +504,37 @@ def read_datasets(dataset: Any, task: str, **columns: Any) -> DatasetBase:
 
     ``task`` is "TextClassification", "TokenClassification" or "Text2Text"
     (or Rubrix's ``TaskType`` enum).
+
+    Examples
+    --------
+    >>> import datasets
+    >>> hf = datasets.Dataset.from_dict(
+    ...     {"text": ["Great movie!", "Dull plot"], "label": ["pos", "neg"]}
+    ... )
+    >>> ds = rb.read_datasets(hf, task="TextClassification", annotation="label")
+    >>> [(r.text, r.annotation) for r in ds]
+    [('Great movie!', 'pos'), ('Dull plot', 'neg')]
     """
     return _class_for(task).from_datasets(dataset, **columns)
 
 
 def read_pandas(dataframe: pd.DataFrame, task: str) -> DatasetBase:
-    """``DatasetFor<task>.from_pandas(dataframe)``."""
+    """``DatasetFor<task>.from_pandas(dataframe)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"text": ["Great movie!", "Dull plot"], "annotation": ["pos", None]})
+    >>> ds = rb.read_pandas(frame, task="TextClassification")
+    >>> type(ds).__name__, len(ds)
+    ('DatasetForTextClassification', 2)
+    >>> ds[0].annotation, ds[1].status
+    ('pos', 'Default')
+    """
     return _class_for(task).from_pandas(dataframe)
 
 
-def _class_for(task: Any) -> type[DatasetBase]:
+def _class_for(task: Any) -> _DatasetClass:
     task = getattr(task, "value", task)  # Rubrix's TaskType enum
     spec(task)
     return DATASET_CLASSES[task]

@@ -19,7 +19,16 @@ from typing import Any
 
 
 class RubrixWidgetsError(Exception):
-    """Base class of the errors raised by rubrix_widgets."""
+    """Base class of the errors raised by rubrix_widgets.
+
+    Examples
+    --------
+    >>> try:
+    ...     rb.load("no_such_dataset")
+    ... except rb.RubrixWidgetsError as error:  # every error of this package
+    ...     print(type(error).__name__)
+    NotFoundError
+    """
 
 
 # -- Rubrix's client exception classes (same names, same hierarchy) ---------------------------
@@ -81,7 +90,15 @@ class GenericApiError(RubrixApiResponseError):
 
 # -- our errors ---------------------------------------------------------------------------------
 class NotFoundError(NotFoundApiError, LookupError):
-    """A dataset or snapshot that does not exist was asked for."""
+    """A dataset or snapshot that does not exist was asked for.
+
+    Examples
+    --------
+    >>> rb.load("no_such_dataset")
+    Traceback (most recent call last):
+    ...
+    rubrix_widgets.errors.NotFoundError: dataset 'no_such_dataset' does not exist in ...
+    """
 
 
 class AlreadyExistsError(AlreadyExistsApiError, ValueError):
@@ -109,6 +126,16 @@ class QuerySyntaxError(BadRequestApiError, ValueError):
     The message shows the query and a caret under the place where it broke.
     ``query`` and ``position`` (a str index into the query) are kept as
     attributes for programs, such as the widget's search bar.
+
+    Examples
+    --------
+    >>> rb.log(rb.TextClassificationRecord(text="Great movie!"), "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> try:
+    ...     rb.load("reviews", query="text:(great")
+    ... except rb.QuerySyntaxError as error:
+    ...     print(error.query, error.position)
+    text:(great ...
     """
 
     def __init__(self, message: str, query: str = "", position: int | None = None):
@@ -124,7 +151,21 @@ class QuerySyntaxError(BadRequestApiError, ValueError):
 
 
 class StorageError(RubrixWidgetsError, OSError):
-    """The workspace could not be read or written (full disk, permissions, damage)."""
+    """The workspace could not be read or written (full disk, permissions, damage).
+
+    Examples
+    --------
+    >>> import os, pathlib
+    >>> rb.log(rb.TextClassificationRecord(text="Hi"), "scratch", verbose=False)
+    BulkResponse(dataset='scratch', processed=1, failed=0)
+    >>> home = pathlib.Path(os.environ.get("RUBRIX_WIDGETS_HOME", "~/.rubrix_widgets")).expanduser()
+    >>> _ = (home / "scratch" / "dataset.json").write_text("{ damaged")  # what a bad disk might do
+    >>> rb.load("scratch")
+    Traceback (most recent call last):
+    ...
+    rubrix_widgets.errors.StorageError: .../dataset.json is damaged (...); the dataset cannot ...
+    >>> rb.delete("scratch")
+    """
 
 
 def _excerpt(query: str, position: int, width: int = 70) -> tuple[str, str]:

@@ -78,11 +78,11 @@ def dataset_from_table(table: pa.Table, task: str, missing_ids: np.ndarray, metr
             array = _ids(table, missing_ids)
         elif name == "inputs" and table.column("inputs").null_count == n:
             array = pa.StructArray.from_arrays([_text(table, "text").combine_chunks()], ["text"])
-        elif name == "inputs":
+        elif name == "inputs" and inputs is not None:
             name, array = _dict_column(name, inputs, n)
         elif name in ("metadata", "explanation"):
             name, array = _dict_column(name, _json_values(table, name), n)
-        elif name == "text" and not plain:
+        elif name == "text" and inputs is not None:  # not plain
             array = _record_texts(inputs)
         else:
             array = _CONVERT.get((task, name), _CONVERT.get((None, name), _as_is))(table, name)

@@ -282,7 +282,7 @@ class _Builder(TextClassificationColumns, TokenColumns, Text2TextColumns):
             self.out["prediction_agent"] = pc.if_else(has_prediction, agents, none)
 
     def where(self, row: int) -> str:
-        ident = None if self.ids is None else self.ids.iloc[row]
+        ident: Any = None if self.ids is None else self.ids.iloc[row]
         if hasattr(ident, "item"):
             ident = ident.item()
         return f"row {row}" + (f" (id={ident!r})" if not validation.is_missing(ident) else "") + " "

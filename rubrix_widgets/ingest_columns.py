@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,38 @@ from . import validation
 
 class Fallback(Exception):
     """The fast path cannot vouch for a column: redo it row by row."""
+
+
+class ColumnsBuilder:
+    """What the task mixins use of the batch builder (:class:`ingest._Builder` provides it).
+
+    Declared here so each task's mixin is type-checked on its own against the builder's
+    state and helpers, without importing the builder (which imports the mixins).
+    """
+
+    columns: dict[str, pd.Series]
+    n: int
+    out: dict[str, pa.Array]
+
+    def given(self, name: str) -> pd.Series | None:
+        raise NotImplementedError
+
+    def rows(self, name: str, check: Callable[..., Any], *extra: Sequence[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def row_error(self, row: int, exc: Exception) -> ValueError:
+        raise NotImplementedError
+
+    def attempt(self, fast: Callable[[], Any], slow: Callable[[], Any]) -> Any:
+        raise NotImplementedError
+
+    def strings(
+        self, name: str, check: Callable[[Any], str | None], large: bool = False
+    ) -> pa.Array:
+        raise NotImplementedError
+
+    def where(self, row: int) -> str:
+        raise NotImplementedError
 
 
 _BAD_LABEL = r"^\s*$|[\x00\x1f]"

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from . import validation
 from .ingest_columns import (
+    ColumnsBuilder,
     Fallback,
     all_in_unit_interval,
     check_labels,
@@ -30,18 +31,18 @@ from .ingest_columns import (
 from .tasks import LABEL_SCORE
 
 
-class TextClassificationColumns:
+class TextClassificationColumns(ColumnsBuilder):
     """Builds ``multi_label``, ``text``/``inputs``, ``annotation``, ``prediction`` and
     ``explanation`` of a text classification batch."""
 
     def text_classification(self) -> None:
         multi_column = self.given("multi_label")
         if multi_column is None:
-            self.multi = np.zeros(self.n, dtype=bool)
+            self.multi = np.zeros(self.n, dtype=np.bool_)
         elif pd.api.types.is_bool_dtype(multi_column.dtype):
             self.multi = multi_column.to_numpy(dtype=bool)
         else:  # as the record model reads it: "maybe" is refused, naming the row
-            self.multi = np.array(self.rows("multi_label", validation.check_multi_label), bool)
+            self.multi = np.array(self.rows("multi_label", validation.check_multi_label), np.bool_)
         self.out["multi_label"] = pa.array(self.multi, pa.bool_())
         self.out["text"], self.out["inputs"], inputs = self.attempt(
             self.fast_inputs, self.slow_inputs

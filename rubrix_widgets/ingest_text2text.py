@@ -10,11 +10,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import validation
-from .ingest_columns import Fallback, all_in_unit_interval, empty_as_null, sorted_by_score
+from .ingest_columns import (
+    ColumnsBuilder,
+    Fallback,
+    all_in_unit_interval,
+    empty_as_null,
+    sorted_by_score,
+)
 from .tasks import TEXT_SCORE
 
 
-class Text2TextColumns:
+class Text2TextColumns(ColumnsBuilder):
     """Builds ``text``, ``annotation`` and ``prediction`` of a Text2Text batch."""
 
     def text2text(self) -> None:

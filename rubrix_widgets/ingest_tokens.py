@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from . import token_validation, validation
 from .ingest_columns import (
+    ColumnsBuilder,
     Fallback,
     all_in_unit_interval,
     check_labels,
@@ -28,7 +29,7 @@ from .ingest_columns import (
 from .tasks import SCORED_SPAN, SPAN, TOKEN_CLASSIFICATION, spec
 
 
-class TokenColumns:
+class TokenColumns(ColumnsBuilder):
     """Builds ``text``, ``tokens``, ``annotation`` and ``prediction`` of a token batch."""
 
     def tokens(self) -> None:
@@ -151,7 +152,9 @@ class TokenColumns:
         """Every row's spans checked (and, like Rubrix, corrected) against its tokens."""
         corrections: list[tuple[str, tuple, tuple]] = []
 
-        def check(value, text, token_offsets, row):
+        def check(
+            value: Any, text: str, token_offsets: list[tuple[int, int]], row: int
+        ) -> list[tuple] | None:
             found: list[tuple[tuple, tuple]] = []
             spans = token_validation.check_spans(
                 value, text, token_offsets, name, name == "prediction", found

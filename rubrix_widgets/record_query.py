@@ -100,11 +100,14 @@ def _after_id(table: pa.Table, id_from: Any, limit: int | None) -> pa.Table:
     return table.take(order)
 
 
-def _as_int(value: int | str) -> int | None:
+def _as_int(value: int | str | None) -> int | None:
     """``value`` as an int64 if it is one (or its decimal text), else None."""
     if isinstance(value, str):
         try:
-            value = int(value) if str(int(value)) == value else None
+            number = int(value)
         except ValueError:
             return None
+        if str(number) != value:
+            return None
+        value = number
     return value if value is not None and -(2**63) <= value < 2**63 else None

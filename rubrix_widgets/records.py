@@ -19,10 +19,11 @@ are accepted and kept on the record, and never stored by ``rb.log``.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -46,6 +47,17 @@ class TokenAttributions(BaseModel):
     """How much one token of an input pushes the record towards each label.
 
     >>> rb.TokenAttributions(token="great", attributions={"positive": 0.8, "negative": -0.2})
+
+    Examples
+    --------
+    >>> attribution = rb.TokenAttributions(token="great", attributions={"pos": 0.8, "neg": -0.2})
+    >>> record = rb.TextClassificationRecord(
+    ...     text="great movie",
+    ...     prediction=[("pos", 0.9), ("neg", 0.1)],
+    ...     explanation={"text": [attribution, rb.TokenAttributions(token="movie")]},
+    ... )
+    >>> record.explanation["text"][0].attributions
+    {'pos': 0.8, 'neg': -0.2}
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -73,7 +85,16 @@ class TokenAttributions(BaseModel):
 
 
 class BulkResponse(BaseModel):
-    """What :func:`rubrix_widgets.log` did: records processed and failed."""
+    """What :func:`rubrix_widgets.log` did: records processed and failed.
+
+    Examples
+    --------
+    >>> response = rb.log(rb.TextClassificationRecord(text="Hi"), "greetings", verbose=False)
+    >>> response
+    BulkResponse(dataset='greetings', processed=1, failed=0)
+    >>> response.processed, response.failed
+    (1, 0)
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -94,6 +115,13 @@ class _Record(BaseModel):
     _immutable: ClassVar[tuple[str, ...]] = ()
     # Rubrix's read-only fields: accepted and kept on the record, never stored by rb.log
     _read_only: dict[str, Any] = PrivateAttr(default_factory=dict)
+    if TYPE_CHECKING:  # every record declares these itself, in its task's field order
+        id: Id
+        metadata: Metadata
+        status: str | None
+        event_timestamp: dt.datetime | None
+
+        def __init__(self, **data: Any) -> None: ...  # each task's class takes its fields
 
     def _normalize(self) -> None:  # pragma: no cover - every record overrides it
         raise NotImplementedError
@@ -179,7 +207,7 @@ class _Record(BaseModel):
     def _set(self, **values: Any) -> None:
         self.__dict__.update(values)
 
-    def _common(self, has_annotation: bool, has_prediction: bool) -> dict[str, Any]:
+    def _common(self, has_annotation: bool, has_prediction: bool) -> builtins.dict[str, Any]:
         # Rubrix warned that an agent without its annotation or prediction is not logged;
         # records hold what loads back, so the agent is dropped here.
         agents = {}
@@ -238,6 +266,26 @@ class TextClassificationRecord(_Record):
         Defaults to "Validated" when an annotation is given, else "Default".
     metrics, search_keywords, last_updated : optional
         Rubrix's read-only fields: kept on the record, never stored by ``rb.log``.
+
+    Examples
+    --------
+    >>> record = rb.TextClassificationRecord(
+    ...     text="Great movie, dull ending",
+    ...     prediction=[("pos", 0.7), ("neg", 0.3)],
+    ...     annotation="pos",
+    ...     metadata={"source": "imdb"},
+    ... )
+    >>> record.inputs, record.status
+    ({'text': 'Great movie, dull ending'}, 'Validated')
+    >>> multi = rb.TextClassificationRecord(
+    ...     inputs={"title": "Vaccines", "body": "A new study"},
+    ...     multi_label=True,
+    ...     annotation=["health", "science"],
+    ... )
+    >>> rb.log(record, "reviews", verbose=False)
+    BulkResponse(dataset='reviews', processed=1, failed=0)
+    >>> rb.log(multi, "topics", verbose=False)  # a dataset holds one kind: multi-label here
+    BulkResponse(dataset='topics', processed=1, failed=0)
     """
 
     task: ClassVar[str] = "TextClassification"
@@ -255,6 +303,28 @@ class TextClassificationRecord(_Record):
     event_timestamp: Annotated[dt.datetime | None, SkipValidation] = None
 
     _immutable: ClassVar[tuple[str, ...]] = ("text", "inputs")
+
+    if TYPE_CHECKING:  # what the constructor takes: more than the fields (text=, a str inputs)
+
+        def __init__(
+            self,
+            *,
+            inputs: str | list[str] | Mapping[str, str | list[str]] | None = None,
+            text: str | list[str] | None = None,
+            prediction: list[tuple[str, float]] | None = None,
+            annotation: str | list[str] | None = None,
+            prediction_agent: str | None = None,
+            annotation_agent: str | None = None,
+            multi_label: bool = False,
+            explanation: Mapping[str, list[TokenAttributions]] | None = None,
+            id: Id = None,
+            metadata: Metadata | None = None,
+            status: str | None = None,
+            event_timestamp: dt.datetime | None = None,
+            metrics: dict[str, Any] | None = None,
+            search_keywords: list[str] | None = None,
+            last_updated: dt.datetime | None = None,
+        ) -> None: ...
 
     @model_validator(mode="before")
     @classmethod
@@ -303,6 +373,21 @@ class TokenClassificationRecord(_Record):
     defaults to words and punctuation marks of the text; ``text`` defaults to
     the tokens joined by spaces; neither can be assigned later. ``tags``
     (IOB/BIOES, one per token) may replace ``annotation``.
+
+    Examples
+    --------
+    >>> record = rb.TokenClassificationRecord(
+    ...     text="Ada lives in London",
+    ...     tokens=["Ada", "lives", "in", "London"],
+    ...     annotation=[("PER", 0, 3), ("LOC", 13, 19)],
+    ...     prediction=[("LOC", 13, 19, 0.9)],
+    ... )
+    >>> [record.text[start:end] for _, start, end in record.annotation]
+    ['Ada', 'London']
+    >>> rb.TokenClassificationRecord(text="Ada lives in London").tokens  # split for you
+    ('Ada', 'lives', 'in', 'London')
+    >>> rb.log(record, "people", verbose=False)
+    BulkResponse(dataset='people', processed=1, failed=0)
     """
 
     task: ClassVar[str] = "TokenClassification"
@@ -482,6 +567,18 @@ class Text2TextRecord(_Record):
 
     ``prediction`` items are str (score 1.0) or (text, score); stored sorted
     by score, highest first. ``annotation`` is the corrected text.
+
+    Examples
+    --------
+    >>> record = rb.Text2TextRecord(
+    ...     text="Hello world",
+    ...     prediction=[("Hallo Erde", 0.4), ("Hallo Welt", 0.9)],
+    ...     annotation="Hallo Welt",
+    ... )
+    >>> record.prediction
+    [('Hallo Welt', 0.9), ('Hallo Erde', 0.4)]
+    >>> rb.log(record, "translations", verbose=False)
+    BulkResponse(dataset='translations', processed=1, failed=0)
     """
 
     task: ClassVar[str] = "Text2Text"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -40,7 +41,8 @@ class LabelSchema(set):
             for label in other:
                 self.add(label)
 
-    def __ior__(self, other):  # type: ignore[override]
+    # set's |= is typed for any element type; this one keeps labels (str) in order
+    def __ior__(self, other: AbstractSet[str]) -> LabelSchema:  # type: ignore[override,misc]
         self.update(other)
         return self
 
@@ -116,7 +118,15 @@ def _labels_schema_alias(cls):
 @_labels_schema_alias
 @dataclass
 class TextClassificationSettings(LabelSchemaSettings):
-    """Labels allowed in text classification annotations and predictions."""
+    """Labels allowed in text classification annotations and predictions.
+
+    Examples
+    --------
+    >>> settings = rb.TextClassificationSettings(label_schema=["pos", "neg"])
+    >>> rb.configure_dataset("reviews", settings)
+    >>> rb.load_dataset_settings("reviews").label_schema
+    {'pos', 'neg'}
+    """
 
     task = TEXT_CLASSIFICATION
 
@@ -128,6 +138,13 @@ class TokenClassificationSettings(LabelSchemaSettings):
 
     ``allow_overlapping``: a span drawn in the dataset page may overlap existing
     ones; by default it replaces the spans it overlaps.
+
+    Examples
+    --------
+    >>> settings = rb.TokenClassificationSettings(label_schema=["PER", "LOC"])
+    >>> rb.configure_dataset("people", settings)
+    >>> rb.load_dataset_settings("people")
+    TokenClassificationSettings(label_schema={'PER', 'LOC'}, allow_overlapping=False)
     """
 
     allow_overlapping: bool = False
@@ -145,7 +162,7 @@ class TokenClassificationSettings(LabelSchemaSettings):
 
     @classmethod
     def from_dict(cls, data: dict) -> TokenClassificationSettings:
-        base = LabelSchemaSettings.from_dict.__func__(LabelSchemaSettings, data)
+        base = LabelSchemaSettings.from_dict(data)  # the base's fields, read by the base
         return cls(
             label_schema=base.label_schema,
             allow_overlapping=bool(data.get("allow_overlapping", False)),

@@ -17,6 +17,7 @@ import sys
 import uuid
 import warnings
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any
 
 import orjson
@@ -46,10 +47,12 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     """Warn, pointing at the user's line: the first caller outside this package and pydantic
     (a record's rules run inside pydantic's validation)."""
-    internal = (_PACKAGE,)
-    if "pydantic" in sys.modules:
-        internal += (os.path.dirname(sys.modules["pydantic"].__file__) + os.sep,)
-    frame, level = sys._getframe(1), 2  # stacklevel 2 is the frame that called warn_user
+    internal: tuple[str, ...] = (_PACKAGE,)
+    pydantic_file = getattr(sys.modules.get("pydantic"), "__file__", None)
+    if pydantic_file:
+        internal += (os.path.dirname(pydantic_file) + os.sep,)
+    frame: FrameType | None = sys._getframe(1)
+    level = 2  # stacklevel 2 is the frame that called warn_user
     while frame is not None and frame.f_code.co_filename.startswith(internal):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

@@ -36,6 +36,7 @@ import copy
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..errors import NotFoundError
@@ -126,7 +127,7 @@ class RBDatasetListener:
         self._timer: asyncio.TimerHandle | None = None
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
-        self._folder = None
+        self._folder: Path | None = None
         self._check_query()
 
     # -- public ------------------------------------------------------------------------------
@@ -172,10 +173,10 @@ class RBDatasetListener:
                 for metric in self.metrics:
                     _check_metric(self.dataset, task, metric)  # an unknown one fails now
             self._args, self._kwargs = action_args, action_kwargs
-            self._folder = ws.store(self.dataset).folder
+            self._folder = folder = ws.store(self.dataset).folder
             self._running = True
             self._seen_version = None
-            changes.watch(self._folder, self._on_change)
+            changes.watch(folder, self._on_change)
             try:
                 self._loop = asyncio.get_running_loop()
             except RuntimeError:
@@ -196,7 +197,8 @@ class RBDatasetListener:
             if not self._running:
                 raise ValueError("Listener is not running")
             self._running = False
-            changes.unwatch(self._folder, self._on_change)
+            if self._folder is not None:  # set by start, which set _running
+                changes.unwatch(self._folder, self._on_change)
             for handle in (self._pending, self._timer):
                 if handle is not None:
                     handle.cancel()
@@ -226,7 +228,7 @@ class RBDatasetListener:
             self._wake.set()
 
     def _schedule_run(self) -> None:
-        if self._running and self._pending is None:
+        if self._running and self._pending is None and self._loop is not None:
             self._pending = self._loop.call_soon(self._run_pending)
 
     def _run_pending(self) -> None:
@@ -239,7 +241,7 @@ class RBDatasetListener:
             return
         if self._version() != self._seen_version:
             self._run()
-        if self._running:
+        if self._running and self._loop is not None:  # polled from the loop only
             self._timer = self._loop.call_later(self.interval_in_seconds, self._poll)
 
     def _thread_main(self) -> None:
@@ -374,11 +376,6 @@ def listener(
     """Decorate ``action(records, ctx)`` to run when ``dataset`` changes (see module doc);
     ``action(ctx)`` with ``with_records=False``.
 
-    >>> @rb.listener("reviews", query="status:Validated", condition=lambda s: s.total > 100)
-    ... def train(records, ctx):
-    ...     ...
-    >>> train.start()
-
     Parameters
     ----------
     dataset : the dataset name (it may not exist yet: the listener waits for it).
@@ -391,6 +388,38 @@ def listener(
     condition : ``condition(search)`` or ``condition(search, metrics)``: run only when true.
     with_records : pass the matching records (``rb.load`` format) as the first argument.
     execution_interval_in_seconds : how often to look for changes by other processes.
+
+    Examples
+    --------
+    >>> import threading
+    >>> rb.log(
+    ...     [
+    ...         rb.TextClassificationRecord(text="Great movie!", annotation="pos"),
+    ...         rb.TextClassificationRecord(text="Dull plot"),
+    ...     ],
+    ...     "reviews",
+    ...     verbose=False,
+    ... )
+    BulkResponse(dataset='reviews', processed=2, failed=0)
+    >>> runs, ran = [], threading.Event()
+    >>> @rb.listener(
+    ...     "reviews",
+    ...     query="status:Validated",
+    ...     metrics=["status_distribution"],
+    ...     condition=lambda search, metrics: search.total > 0,  # e.g. > 100 to train a model
+    ... )
+    ... def remember(records, ctx):
+    ...     runs.append((records.text.tolist(), ctx))
+    ...     ran.set()
+    >>> remember.start()  # runs once now, then whenever the dataset changes
+    >>> ran.wait(60)
+    True
+    >>> remember.stop()
+    >>> texts, ctx = runs[0]
+    >>> texts
+    ['Great movie!']
+    >>> ctx.query, ctx.search.total
+    ('status:Validated', 1)
     """
 
     def decorator(action: Callable[..., Any]) -> RBDatasetListener:

@@ -34,6 +34,33 @@ class Search:
         The number of records matching the query.
     query_params : dict, optional
         A copy of the query parameters the query was formatted with.
+
+    Examples
+    --------
+    >>> import threading
+    >>> rb.log(
+    ...     [
+    ...         rb.TextClassificationRecord(text="Great movie!", annotation="pos"),
+    ...         rb.TextClassificationRecord(text="Dull plot"),
+    ...     ],
+    ...     "reviews",
+    ...     verbose=False,
+    ... )
+    BulkResponse(dataset='reviews', processed=2, failed=0)
+    >>> runs, ran = [], threading.Event()
+    >>> @rb.listener("reviews", query="status:Validated", metrics=["status_distribution"])
+    ... def remember(records, ctx):
+    ...     runs.append((records.text.tolist(), ctx))
+    ...     ran.set()
+    >>> remember.start()  # runs once now, then whenever the dataset changes
+    >>> ran.wait(60)
+    True
+    >>> remember.stop()
+    >>> texts, ctx = runs[0]
+    >>> texts
+    ['Great movie!']
+    >>> ctx.search.total
+    1
     """
 
     total: int
@@ -43,7 +70,37 @@ class Search:
 class Metrics(dict):
     """The metrics of one run, by metric id; also readable as attributes, as Rubrix's
     (``metrics.F1`` is ``metrics["F1"]``). Each value is the metric's data, with nested
-    dicts readable as attributes too (``metrics.F1.f1_micro``)."""
+    dicts readable as attributes too (``metrics.F1.f1_micro``).
+
+    Examples
+    --------
+    >>> import threading
+    >>> rb.log(
+    ...     [
+    ...         rb.TextClassificationRecord(text="Great movie!", annotation="pos"),
+    ...         rb.TextClassificationRecord(text="Dull plot"),
+    ...     ],
+    ...     "reviews",
+    ...     verbose=False,
+    ... )
+    BulkResponse(dataset='reviews', processed=2, failed=0)
+    >>> runs, ran = [], threading.Event()
+    >>> @rb.listener("reviews", query="status:Validated", metrics=["status_distribution"])
+    ... def remember(records, ctx):
+    ...     runs.append((records.text.tolist(), ctx))
+    ...     ran.set()
+    >>> remember.start()  # runs once now, then whenever the dataset changes
+    >>> ran.wait(60)
+    True
+    >>> remember.stop()
+    >>> texts, ctx = runs[0]
+    >>> texts
+    ['Great movie!']
+    >>> ctx.metrics.status_distribution == ctx.metrics["status_distribution"]
+    True
+    >>> ctx.metrics.status_distribution  # computed on the query's records
+    {'Validated': 1}
+    """
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -90,6 +147,33 @@ class RBListenerContext:
         The metrics asked for, by id (empty when none were).
     query_params : dict
         The listener's query parameters: changing them changes the next run's query.
+
+    Examples
+    --------
+    >>> import threading
+    >>> rb.log(
+    ...     [
+    ...         rb.TextClassificationRecord(text="Great movie!", annotation="pos"),
+    ...         rb.TextClassificationRecord(text="Dull plot"),
+    ...     ],
+    ...     "reviews",
+    ...     verbose=False,
+    ... )
+    BulkResponse(dataset='reviews', processed=2, failed=0)
+    >>> runs, ran = [], threading.Event()
+    >>> @rb.listener("reviews", query="status:Validated", metrics=["status_distribution"])
+    ... def remember(records, ctx):
+    ...     runs.append((records.text.tolist(), ctx))
+    ...     ran.set()
+    >>> remember.start()  # runs once now, then whenever the dataset changes
+    >>> ran.wait(60)
+    True
+    >>> remember.stop()
+    >>> texts, ctx = runs[0]
+    >>> texts
+    ['Great movie!']
+    >>> ctx.query, ctx.search.total, ctx.query_params
+    ('status:Validated', 1, {})
     """
 
     listener: RBDatasetListener = dataclasses.field(repr=False, compare=False)

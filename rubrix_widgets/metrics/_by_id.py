@@ -200,8 +200,9 @@ def _check_id(dataset: str, task: str, metric_id: str) -> None:
 def _interval(value: object) -> float | None:
     if value is None:
         return None
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not value > 0 or not math.isfinite(value):
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError(f"interval must be a positive number or None, not {value!r}")
+    if not value > 0 or not math.isfinite(value):
         raise ValueError(f"interval must be a positive number or None, not {value!r}")
     return float(value)
 

@@ -61,7 +61,7 @@ def _flat(column: pa.ChunkedArray) -> pa.Table:
 
 
 def _flatten(value: dict, prefix: str = "") -> dict:
-    out = {}
+    out: dict[str, Any] = {}
     for key, item in value.items():
         name = f"{prefix}{key}"
         if isinstance(item, dict):

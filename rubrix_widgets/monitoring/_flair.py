@@ -25,7 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 @dataclass
 class _SentenceInfo:
     text: str
-    tokens: list[str]
+    tokens: tuple[str, ...]  # as the record keeps them
     spans: list[tuple[str, int, int, float]]
     metadata: Any
     timestamp: dt.datetime
@@ -42,7 +42,7 @@ def _span_offsets(label: Any) -> tuple[int, int]:
 def _sentence_info(sentence: Any, label_type: str, metadata: Any) -> _SentenceInfo:
     return _SentenceInfo(
         text=sentence.to_original_text(),
-        tokens=[token.text for token in sentence.tokens],
+        tokens=tuple(token.text for token in sentence.tokens),
         spans=[
             (label.value, *_span_offsets(label), float(label.score))
             for label in sentence.get_labels(label_type)

@@ -31,7 +31,7 @@ class _DocInfo:
     from later changes to the Doc)."""
 
     text: str
-    tokens: list[str]
+    tokens: tuple[str, ...]  # as the record keeps them
     entities: list[tuple[str, int, int]]
     metadata: Any
     timestamp: dt.datetime
@@ -40,7 +40,7 @@ class _DocInfo:
 def _doc_info(doc: Any, metadata: Any) -> _DocInfo:
     return _DocInfo(
         text=doc.text,
-        tokens=[token.text for token in doc],
+        tokens=tuple(token.text for token in doc),
         entities=[(ent.label_, ent.start_char, ent.end_char) for ent in doc.ents],
         metadata=metadata,
         timestamp=utc_now(),

@@ -57,9 +57,11 @@ def token_classification_mapper(inputs: Any, outputs: Any) -> TokenClassificatio
         text = ""
     tokens = outputs.get("tokens") if isinstance(outputs, dict) else None
     entities = outputs.get("entities") if isinstance(outputs, dict) else outputs
+    if entities is None:
+        raise TypeError("the response holds no entities (a list of label/start/end dicts)")
     return TokenClassificationRecord(
         text=text,
-        tokens=tokens or _spaces_regex.split(text),
+        tokens=tuple(tokens or _spaces_regex.split(text)),
         prediction=[(entity["label"], entity["start"], entity["end"]) for entity in entities],
         event_timestamp=datetime.datetime.now(),
     )
@@ -124,7 +126,8 @@ class RubrixLogHTTPMiddleware(BaseHTTPMiddleware):
         if response.status_code >= 400:
             return response
         body = b""
-        async for chunk in response.body_iterator:
+        # starlette types call_next as giving a Response; it gives a streaming one
+        async for chunk in response.body_iterator:  # type: ignore[attr-defined]
             body += chunk if isinstance(chunk, bytes) else chunk.encode(response.charset)
         new_response = Response(
             content=body,

@@ -52,6 +52,12 @@ class BaseMonitor:
         Default 1.0.
     """
 
+    # the monitor's own state (set in __init__; every other attribute is the model's)
+    dataset: str
+    sample_rate: float
+    agent: str | None
+    tags: dict[str, str] | None
+
     def __init__(
         self,
         wrapped: Any,
@@ -185,7 +191,7 @@ def _check_interval(value: Any) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
-        or not 0.0 <= value < float("inf")
+        or not 0.0 <= float(value) < float("inf")
     ):
         raise ValueError(
             f"log_interval {value!r} is not allowed: give the seconds to gather "

@@ -56,6 +56,19 @@ def monitor(
     -----
     Records are written by a background thread; ``rubrix_widgets.monitoring.flush()``
     (or ``monitored.flush()``) waits for them, and interpreter exit does too.
+
+    Examples
+    --------
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> nlp.add_pipe("entity_ruler").add_patterns([{"label": "LOC", "pattern": "London"}])
+    >>> monitored = rb.monitor(nlp, dataset="places", sample_rate=1.0)
+    >>> [ent.text for ent in monitored("Ada moved to London").ents]  # the model's own answer
+    ['London']
+    >>> monitored.flush()  # records are written in the background; wait for them
+    True
+    >>> rb.load("places")[["text", "prediction"]].values.tolist()
+    [['Ada moved to London', [('LOC', 13, 19, 0.0)]]]
     """
     options = {"log_interval": log_interval}
     model_monitor: BaseMonitor | None = None

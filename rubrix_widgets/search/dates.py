@@ -61,7 +61,10 @@ def _floor(moment: dt.datetime, unit: str) -> dt.datetime:
     fields = {"d": "hour", "h": "minute", "H": "minute", "m": "second", "s": "microsecond"}
     names = ["hour", "minute", "second", "microsecond"]
     cut = names.index(fields[unit])
-    return moment.replace(**{name: 0 for name in names[cut:]})
+    hour, minute, second, micro = (
+        getattr(moment, n) if i < cut else 0 for i, n in enumerate(names)
+    )
+    return moment.replace(hour=hour, minute=minute, second=second, microsecond=micro)
 
 
 def parse_date(value: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -77,12 +80,12 @@ def parse_date(value: str, now: dt.datetime | None = None) -> tuple[dt.datetime,
         if "/" in rest:
             rest, rounding = rest.split("/", 1)
         pos = 0
-        for match in _MATH.finditer(rest):
-            if match.start() != pos:
+        for step in _MATH.finditer(rest):
+            if step.start() != pos:
                 break
-            sign, amount, unit = match.groups()
+            sign, amount, unit = step.groups()
             moment = _shift(moment, int(amount) * (1 if sign == "+" else -1), unit)
-            pos = match.end()
+            pos = step.end()
         if pos != len(rest) or (rounding is not None and rounding not in _UNITS):
             raise ValueError(_help(value))
         if rounding:

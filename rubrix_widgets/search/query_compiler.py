@@ -238,6 +238,12 @@ class QueryCompiler:
             return clauses[0][1]
         return Query.boolean_query(clauses)
 
+    def _without_kw(self, token: str) -> Query:
+        """Every record whose ``kw`` lacks ``token`` (as ``NOT token`` compiles)."""
+        return Query.boolean_query(
+            [(Occur.MustNot, self.leaf(_KwTerm(token))), (Occur.Must, Query.all_query())]
+        )
+
     # -- leaves --------------------------------------------------------------------
     def leaf(self, node) -> Query:
         """The query of one leaf; a leaf repeated in the query is compiled once."""
@@ -297,7 +303,7 @@ class QueryCompiler:
             has_key = Query.term_query(self.schema, "kw", presence(name))
             if name != "inputs.text":
                 return has_key
-            plain = self._conjunction((Not(_KwTerm(presence(JSON_INPUTS))),))
+            plain = self._without_kw(presence(JSON_INPUTS))
             return Query.boolean_query([(Occur.Should, has_key), (Occur.Should, plain)])
         if name not in _OPTIONAL:
             self.resolve(name, node.pos)  # raises for unknown fields
@@ -323,8 +329,9 @@ class QueryCompiler:
                     self._any([Query.term_query(self.schema, f, words[0]) for f in ref.fields])
                 )
             elif words:
+                terms: list[str | tuple[int, str]] = list(words)  # phrase_query's element type
                 clauses.append(
-                    self._any([Query.phrase_query(self.schema, f, words, slop) for f in ref.fields])
+                    self._any([Query.phrase_query(self.schema, f, terms, slop) for f in ref.fields])
                 )
             if not clauses:
                 return Query.empty_query()
@@ -375,11 +382,10 @@ class QueryCompiler:
                 raise self.error(f"{ref.name} is one of {values}, not {shown(node.text)}", node.pos)
             value = allowed[node.text.lower()] if allowed else node.text
             if ref.kind == TOKENS and isinstance(node, Phrase):
-                return Query.phrase_query(
-                    self.schema, field, node.text.split(), min(node.slop, MAX_SLOP)
-                )
+                tokens: list[str | tuple[int, str]] = list(node.text.split())
+                return Query.phrase_query(self.schema, field, tokens, min(node.slop, MAX_SLOP))
             if ref.name == "multi_label" and value == "false":  # only "true" is indexed
-                return self._conjunction((Not(_KwTerm("multi_label:true")),))
+                return self._without_kw("multi_label:true")
             return Query.term_query(self.schema, field, prefix + value)
         if isinstance(node, Wildcard):
             pattern = re.escape(prefix) + wildcard_regex(node.segments, lower=False)

@@ -49,6 +49,12 @@ class SearchIndex:
         self.state: dict[str, Any] | None = None
         self._compiled: dict[tuple[str, int | None], tuple[tantivy.Query, list[str]]] = {}
 
+    def opened(self) -> tantivy.Index:
+        """The open index; callers open it first (``indexed_version`` or a build)."""
+        if self.index is None:
+            raise RuntimeError(f"the search index at {self.path} is not open")
+        return self.index
+
     # -- state ---------------------------------------------------------------------
     def read_state(self) -> dict[str, Any] | None:
         try:
@@ -228,7 +234,8 @@ def run_search(
         raise engine_failure(exc, f"searching {query_text!r}") from exc
     hits = result.hits if wanted > 0 else []
     seqs = np.fromiter((h[0] for h in hits), dtype=np.int64, count=len(hits))
-    return seqs, (int(result.count) if count else -1)
+    # tantivy's stub omits SearchResult.count
+    return seqs, (int(result.count) if count else -1)  # type: ignore[attr-defined]
 
 
 def remove_stale_builds(dataset_folder: Path) -> None:

@@ -74,8 +74,9 @@ def sorted_page(
             offset=offset,
         )
         hits = result.hits if limit else []
-        seqs = view.searcher.fast_field_values("_seq", [h[1] for h in hits]) if hits else []
-        return np.asarray(seqs, dtype=np.int64), int(result.count)
+        values = view.searcher.fast_field_values("_seq", [h[1] for h in hits]) if hits else []
+        # tantivy's stub omits SearchResult.count
+        return np.asarray(values, dtype=np.int64), int(result.count)  # type: ignore[attr-defined]
     seqs, total = run_search(view.searcher, query, None)
     keys = _sort_keys(view, field, seqs)
     order = sorted(range(len(seqs)), key=keys.__getitem__, reverse=descending)
@@ -97,7 +98,7 @@ def _sort_keys(view: SortableView, field: str, seqs: np.ndarray) -> list[tuple]:
         return [(0, 1, v) for v in values]
     key = field[len("metadata.") :]
     texts = pc.take(view.live.column("metadata"), seqs).to_pylist()
-    out = []
+    out: list[tuple[int, int, float | str]] = []
     for text in texts:
         value = orjson.loads(text).get(key) if text else None
         if value is None:

@@ -71,7 +71,7 @@ class DatasetView:
     @property
     def schema(self) -> tantivy.Schema:
         """The index's schema, which queries built outside the parser need."""
-        return self.index.index.schema
+        return self.index.opened().schema
 
     def table(self) -> pa.Table:
         return self.live.table()
@@ -142,7 +142,9 @@ class DatasetStore:
                     manifest = self.manifest()
                     cached = self._current(manifest)
                     self._ensure_index(manifest, cached)
-            return DatasetView(manifest, cached.live, cached.index, cached.index.index.searcher())
+            return DatasetView(
+                manifest, cached.live, cached.index, cached.index.opened().searcher()
+            )
 
     def records(self) -> tuple[Manifest, LiveRows]:
         """The manifest and live records, without touching the index (for writers
@@ -349,7 +351,9 @@ class DatasetStore:
             manifest = self.manifest()
             cached = self._current(manifest)
             self._ensure_index(manifest, cached)
-            view = DatasetView(manifest, cached.live, cached.index, cached.index.index.searcher())
+            view = DatasetView(
+                manifest, cached.live, cached.index, cached.index.opened().searcher()
+            )
             seqs = np.unique(np.asarray(select(view), dtype=np.int64))
             if not len(seqs):
                 return 0, 0
@@ -434,8 +438,10 @@ class DatasetStore:
         ids = batch.column("id")
         if len(batch) <= ID_LOOKUP_VIA_INDEX:
             self._ensure_index(manifest, cached)
-            searcher = cached.index.index.searcher()
-            query = tantivy.Query.term_set_query(cached.index.index.schema, "id", ids.to_pylist())
+            searcher = cached.index.opened().searcher()
+            query = tantivy.Query.term_set_query(
+                cached.index.opened().schema, "id", ids.to_pylist()
+            )
             hits = searcher.search(query, len(batch), order_by_field="_seq").hits
             seqs = [h[0] for h in hits]
             live_ids = cached.live.rows(seqs).column("id").to_pylist() if seqs else []
@@ -502,7 +508,7 @@ class DatasetStore:
             manifest = self.update_info(change)
             return manifest.snapshots[-1]
 
-    def snapshot_table(self, snapshot_id: int) -> tuple[Snapshot, pa.Table]:
+    def snapshot_table(self, snapshot_id: int | str) -> tuple[Snapshot, pa.Table]:
         manifest = self.manifest()
         for snap in manifest.snapshots:
             if str(snap.id) == str(snapshot_id):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
 import math
 import numbers
@@ -24,7 +25,7 @@ TRAINING_TASKS = (TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION)
 def prepare_for_training(
     frame: pd.DataFrame,
     task: str,
-    framework: str = "transformers",
+    framework: str | enum.Enum = "transformers",
     lang: Any = None,
     train_size: float | None = None,
     test_size: float | None = None,
@@ -95,7 +96,7 @@ def prepare_for_training(
     else:
         parts = _split(data.n, test_fraction, seed, data.strata())
     if framework == "transformers":
-        if task == TOKEN_CLASSIFICATION:
+        if isinstance(data, TaggedTokens):  # the token task
             export = export or _frame_export(frame, task)
             table, features = data.arrow(datasets, export(np.asarray(data.rows, dtype=np.int64)))
         else:

@@ -48,7 +48,7 @@ class WeakLabelsBase:
         view = _search.text_view(dataset)
         self._dataset = dataset
         self._view = view
-        self._rules = _rule_list(rules) if rules else load_rules(dataset)
+        self._rules: list[Rule | Callable] = _rule_list(rules) if rules else [*load_rules(dataset)]
         if not self._rules:
             raise NoRulesFoundError(
                 f"no rules were given and dataset {dataset!r} has none stored; pass "
@@ -122,7 +122,7 @@ class WeakLabelsBase:
         for j, (rule, votes) in enumerate(zip(self._rules, self._votes, strict=True)):
             if isinstance(rule, Rule):
                 if len(votes):
-                    first = int(votes.min())
+                    first = int(np.min(votes))  # a query rule's votes are its record positions
                     for label in rule.labels:
                         meet(label, (first, j + 1))
                 continue

@@ -62,13 +62,8 @@ class LabelModel:
         """Evaluate the label model against the annotated records (each model says how)."""
         raise NotImplementedError
 
-    def predict(
-        self,
-        include_annotated_records: bool = False,
-        prediction_agent: str = "LabelModel",
-        **kwargs: Any,
-    ):
-        """The records with the model's predictions (each model says how)."""
+    def predict(self, *args: Any, **kwargs: Any):
+        """The records with the model's predictions (each model says how, as in Rubrix)."""
         raise NotImplementedError
 
     def _predictions(
@@ -90,7 +85,7 @@ class LabelModel:
         frame = self._weak_labels._frame(predictions.rows)
         frame["prediction"] = objects(predictions.prediction_lists())
         # records hold no agent without a prediction (rubrix_widgets' records drop it)
-        frame["prediction_agent"] = np.where(predictions.abstained, None, agent)
+        frame["prediction_agent"] = [None if a else agent for a in predictions.abstained.tolist()]
         return DatasetForTextClassification.from_pandas(frame)
 
     def log_as(
@@ -274,10 +269,10 @@ class Snorkel(LabelModel):
         # Snorkel wants 0..cardinality-1 for the labels (in wl.labels order) and -1 to abstain
         keys = np.array(sorted(weak_labels.int2label), dtype=np.int64)
         labels = weak_labels.labels
-        targets = [
-            -1 if weak_labels.int2label[k] is None else labels.index(weak_labels.int2label[k])
-            for k in keys.tolist()
-        ]
+        targets = []
+        for key in keys.tolist():
+            label = weak_labels.int2label[key]
+            targets.append(-1 if label is None else labels.index(label))
         self._keys, self._targets = keys, np.array(targets, dtype=np.int64)
         self._model = SnorkelLabelModel(
             cardinality=weak_labels.cardinality, verbose=verbose, device=device
@@ -349,6 +344,8 @@ class Snorkel(LabelModel):
         >>> Snorkel(wl).score(output_str=True)
         """
         wl = self._weak_labels
+        if not isinstance(wl, WeakLabels):  # refused in __init__ already
+            raise MultiLabelError("Snorkel's label model is single-label")
         rows = np.flatnonzero(wl._has_annotation())
         if len(rows) == 0:
             raise MissingAnnotationError(

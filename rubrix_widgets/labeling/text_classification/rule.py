@@ -16,7 +16,7 @@ their query as in Rubrix.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,8 +199,8 @@ def rule_metrics(name: str, query: str, label: Label) -> dict[str, int | float |
     {'coverage': 0.013, 'annotated_coverage': 0.012, 'correct': 41, 'incorrect': 26,
      'precision': 0.61, 'total': 63326, 'annotated': 5000}
     """
-    labels = [label] if isinstance(label, str) else label
-    labels = _checked_label(labels)
+    checked = _checked_label([label] if isinstance(label, str) else label)
+    labels = [checked] if isinstance(checked, str) else checked
     if not isinstance(query, str):
         raise TypeError(f"query must be a str, not {type(query).__name__}")
     view = _search.text_view(name)
@@ -364,7 +364,7 @@ def _checked_rules(dataset: str, rules: Iterable[Rule]) -> list[Rule]:
     return rules
 
 
-def _label_schema(view: DatasetView) -> list[str]:
+def _label_schema(view: DatasetView) -> Collection[str]:
     settings = view.manifest.settings
     return TextClassificationSettings.from_dict(settings).label_schema if settings else []
 

@@ -412,8 +412,8 @@ def top_k_mentions(
     )[:k]
     mentions = []
     for mention in ranked:
-        entities = sorted(by_mention[mention].items(), key=lambda item: (-item[1], item[0]))
-        entities = [{"label": lb, "count": n} for lb, n in entities if keep is None or lb in keep]
+        counts = sorted(by_mention[mention].items(), key=lambda item: (-item[1], item[0]))
+        entities = [{"label": lb, "count": n} for lb, n in counts if keep is None or lb in keep]
         if entities:
             mentions.append({"mention": mention, "entities": entities})
     return MetricSummary(
