@@ -1,5 +1,9 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright, JupyterLab 4 and Notebook 7.
 
+The other notebook hosts (Voila, marimo, Panel) and the checklist every host runs
+live in ``hosts/`` (see ``hosts/conftest.py``); they reuse ``browser`` and the two
+Jupyter servers below.
+
 Every test in tests/browser is marked ``browser`` (``pytest -m "not browser"`` skips
 them). Chromium and the two servers start once, on first use, and stop after the
 last test of this folder (``scope="package"``: one of each per run, freed before
@@ -62,7 +66,8 @@ _errors_key = pytest.StashKey[list]()
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "browser: real-browser tests (Playwright + /usr/bin/chromium in JupyterLab / Notebook 7)",
+        "browser: real-browser tests (Playwright + /usr/bin/chromium in JupyterLab, Notebook 7, "
+        "Voila, marimo and Panel)",
     )
 
 
