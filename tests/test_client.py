@@ -519,3 +519,13 @@ def test_workflow_modules_are_rb_attributes_loaded_on_first_use():
         "assert labeling is rb.labeling and metrics is rb.metrics\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_workspace_that_is_a_file_is_refused_saying_a_folder_is_needed(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("my notes")
+    for path in (a_file, a_file / "inside"):
+        rb.set_workspace(str(path))
+        with pytest.raises(rb.StorageError, match="is a file .*not a folder"):
+            rb.log(rb.TextClassificationRecord(text="hello"), "news")
+    assert a_file.read_text() == "my notes"

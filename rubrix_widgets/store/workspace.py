@@ -252,6 +252,11 @@ def root() -> Path:
     """The current workspace's folder (created on first use)."""
     path = _folder(_current())
     if not path.is_dir():
+        if path.exists() or any(p.exists() and not p.is_dir() for p in path.parents):
+            raise StorageError(
+                f"the workspace {str(path)!r} is a file (or inside one), not a folder: pass a "
+                "folder, new or existing, to rb.init(workspace=...) or rb.set_workspace(...)"
+            )
         with storage_errors(path):
             path.mkdir(parents=True, exist_ok=True)
     return path
