@@ -15,11 +15,27 @@ def home(**options: Any) -> Home:
     another, or typing a new name, is ``rb.set_workspace(name)``; ``rb.set_workspace`` in
     a cell updates the list).
 
-    ``options``: ``query`` (the search box) and ``sort`` (``["records", "desc"]``).
+    Parameters
+    ----------
+    **options
+        ``query`` (the list's search box) and ``sort`` (``["records", "desc"]``).
 
-    >>> home = rb.home()
-    >>> home.switch_workspace("my-team")   # as picking it in the list
-    >>> home.open_dataset("news")          # as clicking its name; home.back() returns
+    Returns
+    -------
+    Home
+        One widget: the list, or the page of the dataset opened from it.
+
+    Examples
+    --------
+    >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+    >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+    >>> home = rb.home(sort=["name", "asc"])
+    >>> home.names
+    ['news', 'sports']
+    >>> home.open_dataset("news").total      # as clicking its name
+    1
+    >>> home.back()                          # as clicking "Back to datasets"
+    ['news', 'sports']
     """
     from .widgets.home_page import Home
 

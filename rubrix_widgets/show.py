@@ -30,9 +30,33 @@ def show(
     with neither is the home page (:func:`rb.home`): one widget, the list of datasets
     and the page it opens, with the way back.
 
-    ``query``, ``mode``, ``page_size``, ``sort`` (``[["metadata.loss", "desc"]]``) and
-    ``filters`` (``{"predicted_as": ["fresh"]}``) set the page's first state; they are the
-    page's traits afterwards.
+    Parameters
+    ----------
+    data : records, DataFrame or str, optional
+        Records to log into ``name`` first; a str alone is the dataset's name.
+    name : str, optional
+        The dataset.
+    query, mode, page_size, sort, filters
+        The page's first state (``sort=[["metadata.loss", "desc"]]``,
+        ``filters={"predicted_as": ["fresh"]}``); they are the page's traits afterwards.
+    **log_options
+        What :func:`rb.log` takes besides records and name (``tags``, ``metadata``, ...).
+
+    Returns
+    -------
+    DatasetPage or Home
+        The dataset's page; the home page when neither ``data`` nor ``name`` is given.
+
+    Examples
+    --------
+    >>> page = rb.show([rb.TextClassificationRecord(text="Rain all week"),
+    ...                 rb.TextClassificationRecord(text="Cup final")], name="news")
+    >>> page.total
+    2
+    >>> rb.show("news", query="rain", mode="annotate").total
+    1
+    >>> type(rb.show()).__name__
+    'Home'
     """
     if isinstance(data, str) and name is None:
         data, name = None, data

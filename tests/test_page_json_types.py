@@ -212,10 +212,6 @@ def test_the_kernel_sends_null_only_where_the_ts_type_allows_it(task_page):
         )
 
 
-# The kernel never sends these null yet, though the type allows it: the known bug below.
-NEVER_NULL_YET = {(TOKEN_CLASSIFICATION, "annotation")}
-
-
 def test_the_pages_cover_every_shape_the_ts_types_name(task_page):
     """The data above meets each nullable field both null and set, so the two checks
     above saw every shape (a field always null would hide its type)."""
@@ -223,7 +219,7 @@ def test_the_pages_cover_every_shape_the_ts_types_name(task_page):
     fields = fields_of(record_types()[task])
     for key, ts_type in fields.items():
         values = [record[key] for record in records]
-        if re.search(r"\bnull\b", ts_type) and (task, key) not in NEVER_NULL_YET:
+        if re.search(r"\bnull\b", ts_type):
             assert None in values, f"{task}: no record has {key}: null"
         assert any(v is not None for v in values), f"{task}: every record has {key}: null"
 
@@ -241,12 +237,6 @@ def test_the_pages_include_a_record_whose_text_the_kernel_cut(task_page):
     assert any(CUT[task](record) for record in records)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="page_json.py sends [] for an entity record with no annotation (the page then "
-    "shows it as annotated with no spans, and hides its predictions); the fix is in "
-    "rubrix_widgets/page_state/page_json.py: remove this marker and NEVER_NULL_YET with it",
-)
 def test_an_entity_record_not_annotated_yet_is_sent_with_a_null_annotation(ner_sentences):
     records = token_classification_pages(ner_sentences)
     by_id = {record["id"]: record for record in records}

@@ -31,7 +31,7 @@ import ipywidgets.comm
 import pytest
 
 import rubrix_widgets as rb
-from rubrix_widgets import token_rules
+from rubrix_widgets import token_validation
 from rubrix_widgets.store import dataset_store
 from rubrix_widgets.store import workspace as ws
 from rubrix_widgets.widgets.dataset_page import SETTLE_DELAY
@@ -553,7 +553,7 @@ def span_round(rng: random.Random, k: int, expected: Expected, agent: str):
     for _ in range(rng.randint(1, 3)):
         i = rng.choice(expected.ids)
         text = expected.texts[expected.ids.index(i)]
-        start, end = rng.choice(token_rules.token_offsets(text, expected.tokens[i]))
+        start, end = rng.choice(token_validation.token_offsets(text, expected.tokens[i]))
         steps.append({"action": "add_span", "id": i, "label": label, "start": start, "end": end})
         expected.add_span(i, label, start, end, agent)
         changes.append(1)

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import rules, token_rules
+from .. import token_validation, validation
 from ..record_table import nested_tuples
 from ..search.index_documents import first_item
 from ..search.index_schema import MULTI_LABEL_THRESHOLD
@@ -60,7 +60,7 @@ def annotate(
         labels = list(annotation)
     else:
         raise ValueError(f"annotation {annotation!r} must be a label (str) or a list of labels")
-    labels = [rules.check_label(label, "annotation") for label in labels]
+    labels = [validation.check_label(label, "annotation") for label in labels]
     if len(set(labels)) != len(labels):
         raise ValueError(f"annotation {labels!r} repeats a label")
     multi = table.column("multi_label").to_numpy(zero_copy_only=False)
@@ -96,7 +96,7 @@ def _span_rows(table: pa.Table):
     annotations = nested_tuples(table.column("annotation"), ("label", "start", "end"))
     predictions = nested_tuples(table.column("prediction"), ("label", "start", "end"))
     for text, toks, gold, predicted in zip(texts, tokens, annotations, predictions, strict=True):
-        yield text, toks, token_rules.token_offsets(text, toks), gold, predicted
+        yield text, toks, token_validation.token_offsets(text, toks), gold, predicted
 
 
 def _annotate_spans(
@@ -109,9 +109,10 @@ def _annotate_spans(
         )
     values = []
     for text, _, offsets, _, _ in _span_rows(table):
-        checked = token_rules.check_spans(
+        checked = token_validation.check_spans(
             list(spans), text, offsets, "annotation", allow_score=False
         )
+        assert checked is not None  # only a missing value checks to None; spans is a list
         values.append(sorted(checked, key=lambda s: (s[1], s[2], s[0])))
     table = _set(table, "annotation", pa.array(values, SPANS))
     table = _set(table, "status", pa.array([status] * len(table), pa.string()))
@@ -133,7 +134,7 @@ def edit_span(
     starts from its predicted spans, as the page shows them."""
     if len(table) != 1:
         raise ValueError("a span is added to or removed from one record at a time")
-    label = rules.check_label(label, "span label")
+    label = validation.check_label(label, "span label")
     if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
         raise ValueError(
             f"span start and end must be ints (character offsets), not {start!r}, {end!r}"
@@ -180,14 +181,15 @@ def _predicted_labels(table: pa.Table) -> pa.Array:
     prediction = table.column("prediction").combine_chunks()
     top = pc.struct_field(first_item(prediction), "label").to_pylist()
     multi = table.column("multi_label").to_pylist()
-    pairs = nested_tuples(prediction, ("label", "score")) if any(multi) else None
-    values = []
+    pairs = nested_tuples(prediction, ("label", "score")) if any(multi) else []
+    values: list[list[str] | None] = []
     for i, label in enumerate(top):
-        if multi[i]:
+        if multi[i]:  # then ``pairs`` was read (some record is multi-label)
+            scored = pairs[i]
             values.append(
                 None
-                if pairs[i] is None
-                else [lab for lab, score in pairs[i] if score > MULTI_LABEL_THRESHOLD]
+                if scored is None
+                else [lab for lab, score in scored if score > MULTI_LABEL_THRESHOLD]
             )
         else:
             values.append(None if label is None else [label])
@@ -206,9 +208,9 @@ def _top_prediction_text(table: pa.Table) -> pa.Array:
 
 def keep_rows(table: pa.Table, seqs: Sequence[int], skip: list[int]) -> tuple[pa.Table, np.ndarray]:
     """Drop the rows an action left alone (and their seqs)."""
-    seqs = np.asarray(seqs, dtype=np.int64)
+    positions = np.asarray(seqs, dtype=np.int64)
     if not skip:
-        return table, seqs
+        return table, positions
     keep = np.ones(len(table), dtype=bool)
     keep[skip] = False
-    return table.filter(pa.array(keep)), seqs[keep]
+    return table.filter(pa.array(keep)), positions[keep]

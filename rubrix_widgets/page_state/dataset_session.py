@@ -21,13 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 import pyarrow as pa
-import tantivy
 
 from ..metrics import all_texts, keyword_counts
 from ..record_table import BOOKKEEPING, nested_tuples
+from ..search import keyword_queries as kq
 from ..search.index_schema import KEYWORD_NAMES
 from ..search.query_parser import parse_query
 from ..search.search_index import run_search
+from ..search.sorting import sorted_page
 from ..settings import check_label_schema
 from ..store import workspace as ws
 from ..store.dataset_store import DatasetView
@@ -38,7 +39,6 @@ from .filters import combine
 from .history import History, Step
 from .page_json import page_json
 from .seq_epoch import StalePageError, check_epoch, epoch_of
-from .sorting import sorted_page
 
 METADATA_FACETS = 12
 FACET_VALUES = 30
@@ -61,11 +61,11 @@ class DatasetSession:
         self.store = ws.existing(name)
         self.history = History()
         self.writing = False  # True while this session's own write commits
-        self._compiled: dict[tuple, tuple[tantivy.Query, list[str]]] = {}
+        self._compiled: dict[tuple, tuple[kq.Query, list[str]]] = {}
         self._metadata_keys: tuple[tuple[str, int] | None, list[str]] = (None, [])
         self._bool_keys: set[str] = set()
         self._labels: tuple[object, list[str]] = (None, [])
-        self._facets: tuple[tantivy.Query, tuple, dict] | None = None
+        self._facets: tuple[kq.Query, tuple, dict] | None = None
 
     # -- reading ---------------------------------------------------------------------
     def view(self, index_may_lag: bool = False) -> DatasetView:
@@ -79,10 +79,8 @@ class DatasetSession:
         """The epoch of the dataset's record positions now (see :mod:`.seq_epoch`)."""
         return epoch_of(self.store.manifest())
 
-    def compile(
-        self, view: DatasetView, query: str, filters: dict
-    ) -> tuple[tantivy.Query, list[str]]:
-        """The search with its filters, as a tantivy query (cached per version)."""
+    def compile(self, view: DatasetView, query: str, filters: dict) -> tuple[kq.Query, list[str]]:
+        """The search with its filters, as a compiled query (cached per version)."""
         # uid: a dataset deleted and logged again restarts its versions
         key = (query, json.dumps(filters, sort_keys=True), view.manifest.uid, view.manifest.version)
         hit = self._compiled.get(key)
@@ -98,7 +96,7 @@ class DatasetSession:
     def page(
         self,
         view: DatasetView,
-        compiled: tantivy.Query,
+        compiled: kq.Query,
         sort,
         page: int,
         page_size: int,
@@ -113,7 +111,7 @@ class DatasetSession:
             seqs, total = sorted_page(view, compiled, sort, page * page_size, page_size)
         return page_json(view.live.rows(seqs), view.task, seqs), total, seqs
 
-    def matching_seqs(self, view: DatasetView, compiled: tantivy.Query) -> np.ndarray:
+    def matching_seqs(self, view: DatasetView, compiled: kq.Query) -> np.ndarray:
         seqs, _ = run_search(view.searcher, compiled, None, count=False)
         return seqs
 
@@ -128,7 +126,7 @@ class DatasetSession:
             raise ValueError(f"dataset {self.name!r} has no records with ids {missing[:5]!r}")
         return seqs
 
-    def facets(self, view: DatasetView, compiled: tantivy.Query) -> dict:
+    def facets(self, view: DatasetView, compiled: kq.Query) -> dict:
         """Counts per label, agent, status and metadata value among the matches.
 
         Kept until the search or the index changes: turning pages costs nothing.
@@ -141,7 +139,7 @@ class DatasetSession:
         self._facets = (compiled, version, out)  # holding ``compiled`` keeps the identity valid
         return out
 
-    def _count_facets(self, view: DatasetView, compiled: tantivy.Query) -> dict:
+    def _count_facets(self, view: DatasetView, compiled: kq.Query) -> dict:
         out: dict = {name: [] for name in KEYWORD_NAMES}
         for token, count in view.searcher.terms_with_prefix("kw", "", filter_query=compiled):
             name, _, value = token.partition(":")
@@ -225,7 +223,7 @@ class DatasetSession:
             "percent": round(100 * (validated + discarded) / total, 1) if total else 0.0,
         }
 
-    def keywords(self, view: DatasetView, compiled: tantivy.Query, limit: int = 20) -> list:
+    def keywords(self, view: DatasetView, compiled: kq.Query, limit: int = 20) -> list:
         """Most frequent words of the first matches (like Rubrix's Keywords panel): the words
         ``rb.metrics.commons.keywords`` counts, over the first ``KEYWORD_SAMPLE`` matches."""
         seqs, _ = run_search(view.searcher, compiled, KEYWORD_SAMPLE, count=False)
@@ -251,7 +249,7 @@ class DatasetSession:
         value = inputs[key]
         return "\n".join(value) if isinstance(value, list) else str(value)
 
-    def mentions(self, view: DatasetView, compiled: tantivy.Query, top: int = 8) -> dict:
+    def mentions(self, view: DatasetView, compiled: kq.Query, top: int = 8) -> dict:
         """NER: the most frequent annotated and predicted mentions per entity label, among
         the first matches (like keywords, from a sample)."""
         if view.task != TOKEN_CLASSIFICATION:
@@ -432,7 +430,7 @@ def positions(view: DatasetView, ids: list[str]) -> np.ndarray:
     """The stored position of each record id (str) in ``view``, -1 for unknown ids."""
     if not ids:
         return np.zeros(0, dtype=np.int64)
-    query = tantivy.Query.term_set_query(view.index.index.schema, "id", ids)
+    query = kq.ids_query(view.schema, ids)
     found, _ = run_search(view.searcher, query, len(ids), count=False)
     stored = view.live.rows(found).column("id").to_pylist() if len(found) else []
     where = dict(zip(stored, found.tolist(), strict=True))

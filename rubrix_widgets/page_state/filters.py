@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..rules import STATUSES
 from ..search.query_ast import And, MatchAll, Node, Or, Range, Term
+from ..validation import STATUSES
 
 LIST_FILTERS = ("predicted_as", "predicted_by", "annotated_as", "annotated_by", "status")
 FILTER_NAMES = (*LIST_FILTERS, "predicted", "score", "metadata")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import tantivy
 
 from ..record_table import RecordsFrame, frame_from_table
+from ..search import keyword_queries as kq
 from ..search.search_index import run_search
 from ..store.dataset_store import DatasetView
 
@@ -29,7 +29,7 @@ class FrameMirror:
         self.version = -1  # the dataset version the frame reflects
         self.uid = ""  # and the dataset's uid (a dataset logged again restarts its versions)
 
-    def build(self, view: DatasetView, query: tantivy.Query, everything: bool, key: object):
+    def build(self, view: DatasetView, query: kq.Query, everything: bool, key: object):
         """All matches, in first-logged order."""
         if everything:
             self.seqs = np.arange(view.live.size, dtype=np.int64)
@@ -46,7 +46,7 @@ class FrameMirror:
     def update(
         self,
         view: DatasetView,
-        query: tantivy.Query,
+        query: kq.Query,
         everything: bool,
         changed: np.ndarray,
         values: bool = True,
@@ -63,12 +63,7 @@ class FrameMirror:
         if everything:
             matching = changed
         else:
-            in_changed = tantivy.Query.term_set_query(
-                view.index.index.schema, "_seq", changed.tolist()
-            )
-            both = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, in_changed)]
-            )
+            both = kq.every(query, kq.seqs_query(view.schema, changed.tolist()))
             matching, _ = run_search(view.searcher, both, max(1, len(changed)), count=False)
         position = np.searchsorted(self.seqs, changed)
         present = (

@@ -19,7 +19,7 @@ import orjson
 import pyarrow as pa
 
 from ..tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
-from ..token_rules import token_offsets
+from ..token_validation import token_offsets
 
 MAX_TEXT = 4_000  # characters of one record's inputs sent with a page
 PAGE_TEXT_BUDGET = 150_000  # characters of input text per page, shared by its records
@@ -178,10 +178,12 @@ def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, An
                     for p in row["prediction"] or ()
                     if p["end"] <= cut
                 ],
-                annotation=[
-                    [a["label"], a["start"], a["end"]]
-                    for a in row["annotation"] or ()
-                    if a["end"] <= cut
+                # null, not []: [] says "annotated, no entities", and the page then
+                # neither marks the record to annotate nor offers its predictions
+                annotation=None
+                if row["annotation"] is None
+                else [
+                    [a["label"], a["start"], a["end"]] for a in row["annotation"] if a["end"] <= cut
                 ],
             )
         elif task == TEXT2TEXT:

@@ -20,7 +20,9 @@ panel stays with the workspace its page was opened in (``store.workspace.pinned`
 
 from __future__ import annotations
 
+import logging
 import warnings
+from typing import Any
 
 from ..errors import QuerySyntaxError
 from ..labeling.text_classification import (
@@ -34,7 +36,8 @@ from ..search.query_parser import operator_hint, parse_query
 from ..store import workspace as ws
 from ..store.dataset_store import DatasetView
 from ..tasks import TEXT_CLASSIFICATION
-from ..timing import logger
+
+logger = logging.getLogger(__name__)
 
 
 class RulesPanel:
@@ -70,7 +73,7 @@ class RulesPanel:
         bad = [v for v in labels if not isinstance(v, str) or not v.strip()]
         if bad:
             raise ValueError(f"a rule's label must be a non-empty str, not {bad[0]!r}")
-        schema = (manifest.settings or {}).get("label_schema")
+        schema = (manifest.settings or {}).get("label_schema") or []
         outside = [v for v in labels if schema and v not in schema]
         if outside:
             raise ValueError(
@@ -167,7 +170,12 @@ class RulesPanel:
         return out
 
     def _entry(self, rule: Rule) -> dict:
-        entry = {"query": rule.query, "label": rule.label, "name": rule.name, "author": rule.author}
+        entry: dict[str, Any] = {
+            "query": rule.query,
+            "label": rule.label,
+            "name": rule.name,
+            "author": rule.author,
+        }
         try:
             with ws.pinned(self._workspace):
                 entry.update(rule_metrics(self.name, rule.query, rule.label))

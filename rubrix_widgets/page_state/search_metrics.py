@@ -16,8 +16,6 @@ and support. Multi-label records and entity spans need set logic per record: the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyarrow as pa
 
@@ -27,9 +25,6 @@ from ..search.search_index import run_search
 from ..store.dataset_store import DatasetView
 from ..store.record_parts import take_batches
 from ..tasks import TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
-
-if TYPE_CHECKING:  # the search layer runs the queries; this module only passes them on
-    import tantivy
 
 # Why the table is empty (the page words it).
 NO_MATCHES = "no_matches"
@@ -42,9 +37,9 @@ class SearchMetrics:
     """F1 of the current search, kept until the search or the index changes (as facets are)."""
 
     def __init__(self) -> None:
-        self._kept: tuple[tantivy.Query, tuple, dict] | None = None
+        self._kept: tuple[kq.Query, tuple, dict] | None = None
 
-    def numbers(self, view: DatasetView, compiled: tantivy.Query) -> dict:
+    def numbers(self, view: DatasetView, compiled: kq.Query) -> dict:
         """``{"f1": ..., "empty": ...}`` for the records matching ``compiled``.
 
         ``f1`` is what ``summary_numbers`` gives for those rows (``None`` when no
@@ -64,11 +59,11 @@ class SearchMetrics:
         return out
 
 
-def search_f1(view: DatasetView, compiled: tantivy.Query) -> dict:
+def search_f1(view: DatasetView, compiled: kq.Query) -> dict:
     """The sidebar's F1 numbers for the records matching ``compiled`` (see the module)."""
     if view.task not in (TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION):
         return {}
-    schema, searcher = view.index.index.schema, view.searcher
+    schema, searcher = view.schema, view.searcher
     both = kq.every(
         compiled, kq.either(kq.term(schema, "predicted", "ok"), kq.term(schema, "predicted", "ko"))
     )
@@ -89,9 +84,7 @@ def search_f1(view: DatasetView, compiled: tantivy.Query) -> dict:
     return {"f1": None, "empty": _why_empty(view, compiled)}
 
 
-def _single_label_f1(
-    view: DatasetView, compiled: tantivy.Query, both: tantivy.Query
-) -> F1Table | None:
+def _single_label_f1(view: DatasetView, compiled: kq.Query, both: kq.Query) -> F1Table | None:
     """Every single-label record with both has one ``annotated_as`` and one ``predicted_as``
     term, and ``predicted:ok`` when they are equal: per label, the true positives are the
     ``annotated_as`` counts among the ok records, support and predictions the counts among
@@ -100,7 +93,7 @@ def _single_label_f1(
     if not support:
         return None
     predicted = kq.term_counts(view.searcher, "predicted_as", both)
-    right = kq.every(compiled, kq.term(view.index.index.schema, "predicted", "ok"))
+    right = kq.every(compiled, kq.term(view.schema, "predicted", "ok"))
     hits = kq.term_counts(view.searcher, "annotated_as", right)
     labels = sorted(set(support) | set(predicted))
 
@@ -119,8 +112,8 @@ def _columns(view: DatasetView, seqs: np.ndarray, names: tuple[str, ...]) -> pa.
     return take_batches([b.select(list(names)) for b in batches], starts, view.live.position[seqs])
 
 
-def _why_empty(view: DatasetView, compiled: tantivy.Query) -> str:
-    schema, searcher = view.index.index.schema, view.searcher
+def _why_empty(view: DatasetView, compiled: kq.Query) -> str:
+    schema, searcher = view.schema, view.searcher
     if not kq.count(searcher, compiled):
         return NO_MATCHES
     if not kq.count(searcher, kq.every(compiled, kq.has(schema, "annotated_as"))):

@@ -21,7 +21,7 @@ to a same-named dataset of another workspace.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import traitlets
 from anywidget import AnyWidget
@@ -51,6 +51,16 @@ class ListActions(WidgetProtocol):
 
     _listing: DatasetListing
 
+    if TYPE_CHECKING:  # what the widget class provides (DatasetList, Home)
+
+        def open_dataset(self, name: str) -> Any: ...
+
+        def delete(self, name: str) -> list[str]: ...
+
+        def refresh(self) -> list[str]: ...
+
+        def switch_workspace(self, name: str) -> list[str]: ...
+
     @action("open", result="string")
     def _on_open(self, *, name, workspace) -> str:
         self.open_dataset(self._listing.check_click("open", name, workspace))
@@ -74,7 +84,15 @@ class ListActions(WidgetProtocol):
 
     @property
     def names(self) -> list[str]:
-        """The names of the datasets listed."""
+        """The names of the datasets listed.
+
+        Examples
+        --------
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> rb.home().names
+        ['news', 'sports']
+        """
         return list(self._listing.names)
 
     def _alive(self) -> bool:
@@ -95,8 +113,9 @@ class DatasetList(ListActions, AnyWidget):
     # --- what the kernel computes -------------------------------------------------------
     workspace = traitlets.Unicode("").tag(sync=True)  # its name (a folder workspace: the path)
     _workspace_folder = traitlets.Unicode("").tag(sync=True)
-    _workspaces = traitlets.List().tag(sync=True)  # the named workspaces (ws.list_workspaces)
-    _datasets = traitlets.List().tag(sync=True)
+    # the named workspaces (ws.list_workspaces)
+    _workspaces: traitlets.List[str] = traitlets.List().tag(sync=True)
+    _datasets: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
 
     def __init__(self, on_open: Callable[[str], Any] | None = None, **kwargs: Any):
         unknown = set(kwargs) - {"query", "sort"}
@@ -118,13 +137,43 @@ class DatasetList(ListActions, AnyWidget):
             raise traitlets.TraitError(str(exc)) from None
 
     def refresh(self) -> list[str]:
-        """Re-read the workspace; returns the dataset names."""
+        """Re-read the workspace (datasets written elsewhere appear).
+
+        Returns
+        -------
+        list of str
+            The names of the datasets listed.
+
+        Examples
+        --------
+        >>> from rubrix_widgets.widgets import DatasetList
+        >>> datasets = DatasetList()
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> datasets.refresh()
+        ['news']
+        """
         return self._listing.refresh()
 
     def open_dataset(self, name: str) -> Any:
-        """Open dataset ``name`` with the ``on_open`` callback this list was made with
-        (``rb.home()`` is the list and the page in one widget: use it to open pages).
+        """Open dataset ``name`` with the ``on_open`` callback this list was made with.
 
+        ``rb.home()`` is the list and the page in one widget: use it to open pages.
+
+        Returns
+        -------
+        object
+            What ``on_open`` returned.
+
+        Raises
+        ------
+        RubrixWidgetsError
+            When the list was made without ``on_open``.
+
+        Examples
+        --------
+        >>> from rubrix_widgets.widgets import DatasetList
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
         >>> DatasetList(on_open=print).open_dataset("news")
         news
         """
@@ -137,19 +186,58 @@ class DatasetList(ListActions, AnyWidget):
         return self._on_open_dataset(name)
 
     def delete(self, name: str) -> list[str]:
-        """Delete dataset ``name`` (``rb.delete``); returns the remaining names."""
+        """Delete dataset ``name`` (``rb.delete``).
+
+        Returns
+        -------
+        list of str
+            The names of the remaining datasets.
+
+        Examples
+        --------
+        >>> from rubrix_widgets.widgets import DatasetList
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> DatasetList().delete("sports")
+        ['news']
+        """
         return self._listing.delete(name)
 
     def switch_workspace(self, name: str) -> list[str]:
-        """Show the datasets of workspace ``name``: ``rb.set_workspace(name)`` (this kernel's
-        workspace changes; a new name starts an empty workspace). Returns its dataset names.
+        """Show the datasets of workspace ``name``: ``rb.set_workspace(name)``.
 
+        This kernel's workspace changes; a new name starts an empty workspace.
+
+        Returns
+        -------
+        list of str
+            The names of that workspace's datasets.
+
+        Examples
+        --------
+        >>> from rubrix_widgets.widgets import DatasetList
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> datasets = DatasetList()
+        >>> first = datasets.workspace
         >>> datasets.switch_workspace("my-team")
-        ['news', 'reviews']
+        []
+        >>> datasets.switch_workspace(first)
+        ['news', 'sports']
         """
         return self._listing.switch_workspace(name)
 
     def close(self) -> None:
+        """Close the widget; it stops following the workspace.
+
+        Examples
+        --------
+        >>> from rubrix_widgets.widgets import DatasetList
+        >>> datasets = DatasetList()
+        >>> datasets.close()
+        >>> datasets.comm is None
+        True
+        """
         listing = getattr(self, "_listing", None)
         if listing is not None:
             listing.close()

@@ -29,6 +29,7 @@ wrote), and every few seconds while it is shown (writes by other processes).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import warnings
 from typing import Any, ClassVar
@@ -45,12 +46,13 @@ from ..page_state.kernel_loop import running_loop, soon
 from ..page_state.rules_panel import RulesPanel
 from ..page_state.search_metrics import SearchMetrics
 from ..page_state.seq_epoch import epoch_of
-from ..page_state.sorting import INDEXED_ORDER, check_sort
 from ..page_state.store_follower import StoreFollower
 from ..search.query_parser import operator_hint
-from ..timing import logger
+from ..search.sorting import INDEXED_ORDER, check_sort
 from .front_end import bundle
 from .protocol import WidgetProtocol, action
+
+logger = logging.getLogger(__name__)
 
 MODES = ("explore", "annotate")
 MAX_PAGE_SIZE = 200  # page_json cuts texts to a per-page budget: a page stays well under 1 MB
@@ -87,10 +89,13 @@ class _FrameTrait(traitlets.Any):
     """A DataFrame trait that notifies on every assignment (compared by identity)."""
 
     def set(self, obj: traitlets.HasTraits, value: Any) -> None:
-        old = obj._trait_values.get(self.name, self.default_value)
-        obj._trait_values[self.name] = value
+        name = self.name
+        if name is None:  # traitlets names a trait when its class is made
+            raise AttributeError("_FrameTrait is used before its class named it")
+        old = obj._trait_values.get(name, self.default_value)
+        obj._trait_values[name] = value
         if old is not value:
-            obj._notify_trait(self.name, old, value)
+            obj._notify_trait(name, old, value)
 
 
 class DatasetPage(WidgetProtocol, AnyWidget):
@@ -104,7 +109,7 @@ class DatasetPage(WidgetProtocol, AnyWidget):
     # --- what a person (or Python) changes -------------------------------------------
     query = traitlets.Unicode("").tag(sync=True)
     filters = traitlets.Dict().tag(sync=True)
-    sort = traitlets.List().tag(sync=True)
+    sort: traitlets.List[list[str]] = traitlets.List().tag(sync=True)
     page = traitlets.Int(0).tag(sync=True)
     page_size = traitlets.Int(20).tag(sync=True)
     mode = traitlets.Unicode("explore").tag(sync=True)
@@ -115,18 +120,19 @@ class DatasetPage(WidgetProtocol, AnyWidget):
     task = traitlets.Unicode("").tag(sync=True)
     df = _FrameTrait(None, allow_none=True)
     metrics = traitlets.Dict().tag(sync=True)  # F1 of the current search (SearchMetrics)
-    rules = traitlets.List().tag(sync=True)  # saved rules with their metrics (RulesPanel)
+    # saved rules with their metrics (RulesPanel)
+    rules: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     _rules_error = traitlets.Unicode("").tag(sync=True)
-    _records = traitlets.List().tag(sync=True)
+    _records: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     _facets = traitlets.Dict().tag(sync=True)
-    _labels = traitlets.List().tag(sync=True)
+    _labels: traitlets.List[str] = traitlets.List().tag(sync=True)
     _progress = traitlets.Dict().tag(sync=True)
-    _keywords = traitlets.List().tag(sync=True)
+    _keywords: traitlets.List[list[Any]] = traitlets.List().tag(sync=True)  # [word, count]
     _mentions = traitlets.Dict().tag(sync=True)
     _error = traitlets.Unicode("").tag(sync=True)
-    _warnings = traitlets.List().tag(sync=True)
+    _warnings: traitlets.List[str] = traitlets.List().tag(sync=True)
     _history = traitlets.Dict({"can_undo": False, "can_redo": False}).tag(sync=True)
-    _sortable = traitlets.List().tag(sync=True)
+    _sortable: traitlets.List[str] = traitlets.List().tag(sync=True)
     _schema_locked = traitlets.Bool(False).tag(sync=True)
     _store_changes = traitlets.Int(0).tag(sync=True)  # writes by others in this kernel
     _epoch = traitlets.Unicode("").tag(sync=True)  # of the records' positions (seq_epoch.py)
@@ -256,6 +262,21 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         return self._build_df()
 
     def observe(self, handler, names=traitlets.All, type="change"):
+        """Call ``handler`` when traits change (``traitlets.HasTraits.observe``).
+
+        Observing ``df`` builds it at once (it is otherwise built when first read) and keeps
+        it current: an active-learning loop sees each click as it is saved.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week")], name="news")
+        >>> sizes = []
+        >>> page.observe(lambda change: sizes.append(len(change["new"])), names="df")
+        >>> page.annotate([1], "weather")
+        1
+        >>> sizes
+        [1]
+        """
         wants_df = names == "df" or (isinstance(names, list | tuple) and "df" in names)
         if wants_df and not self._df_wanted and self._is_open:
             self._df_wanted = True
@@ -292,7 +313,16 @@ class DatasetPage(WidgetProtocol, AnyWidget):
             self._update()
 
     def refresh(self) -> None:
-        """Recompute everything the page shows (and ``df`` if someone uses it)."""
+        """Recompute everything the page shows (and ``df`` if someone uses it).
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.refresh()
+        >>> page.total, page.page_ids
+        (2, [1, 2])
+        """
         self._update(keywords=True)
 
     def _update(
@@ -407,9 +437,26 @@ class DatasetPage(WidgetProtocol, AnyWidget):
 
     # --- following writes made elsewhere -------------------------------------------------
     def sync(self) -> bool:
-        """Show the dataset as it is now if someone else wrote to it (another page, a cell,
-        another process); returns whether it had changed. The front end asks for this by
-        itself (the ``sync`` intent) while it shows the page."""
+        """Show the dataset as it is now if someone else wrote to it.
+
+        Another page, a cell or another process may have written; the front end asks for
+        this by itself (the ``sync`` intent) while it shows the page.
+
+        Returns
+        -------
+        bool
+            Whether the dataset had changed since the page last showed it.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week")], name="news")
+        >>> _ = rb.log([rb.TextClassificationRecord(id=2, text="Cup final tonight")], "news",
+        ...            verbose=False)
+        >>> page.sync(), page.total
+        (True, 2)
+        >>> page.sync()
+        False
+        """
         try:
             manifest = self._session.store.manifest()
         except NotFoundError:
@@ -441,8 +488,19 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         )
 
     def close(self) -> None:
-        if getattr(self, "_follower", None) is not None:
-            self._follower.close()
+        """Close the widget: its views go, and it stops following the dataset.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.close()
+        >>> page.comm is None
+        True
+        """
+        follower = getattr(self, "_follower", None)
+        if follower is not None:
+            follower.close()
             self._follower = None
         super().close()
 
@@ -495,45 +553,200 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         self._update(changed=changed, settling=True)
 
     def annotate(self, ids, annotation) -> int:
-        """Annotate records; returns how many changed.
+        """Annotate records, as clicking a label does.
 
-        Text classification: a label or a list of labels (single-label records become
-        Validated, multi-label Edited). Text2Text: the corrected text (Validated).
+        Parameters
+        ----------
+        ids : list
+            The records' ids.
+        annotation : str or list of str
+            Text classification: a label, or a list of labels (single-label records become
+            Validated, multi-label Edited). Text2Text: the corrected text (Validated).
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.annotate([1, 2], "weather")
+        2
+        >>> page.progress["validated"]
+        2
         """
         return self._act("annotate", self._seqs(ids), annotation)
 
     def edit(self, ids, text: str) -> int:
-        """Text2Text: save a draft of the corrected text (status Edited, as typing does)."""
+        """Text2Text: save a draft of the corrected text (status Edited, as typing does).
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.Text2TextRecord(id=1, text="Bonjour", prediction=["Hello"])],
+        ...                name="greetings")
+        >>> page.edit([1], "Hello there")
+        1
+        >>> page.progress["edited"]
+        1
+        """
         return self._act("edit", self._seqs(ids), text)
 
     def add_span(self, id, label: str, start: int, end: int) -> int:
-        """NER: add a span (character offsets, snapped to tokens) to one record; Edited.
-        Without ``allow_overlapping`` it replaces the spans it overlaps."""
+        """NER: add a span to one record (status Edited).
+
+        ``start`` and ``end`` are character offsets, snapped to the record's tokens. Without
+        ``allow_overlapping`` in the dataset's settings the span replaces the spans it overlaps.
+
+        Returns
+        -------
+        int
+            How many records changed (1).
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TokenClassificationRecord(
+        ...     id=1, text="Ada lives in Paris", tokens=["Ada", "lives", "in", "Paris"])],
+        ...     name="people")
+        >>> page.add_span(1, "PER", 0, 3)
+        1
+        >>> rb.load("people").annotation[0]
+        [('PER', 0, 3)]
+        """
         seqs, epoch = self._seqs([id])
         result = self._session.edit_span("add", int(seqs[0]), label, start, end, epoch=epoch)
         return self._after(result).changed
 
     def remove_span(self, id, label: str, start: int, end: int) -> int:
-        """NER: remove one span from one record; Edited."""
+        """NER: remove one span from one record (status Edited).
+
+        Returns
+        -------
+        int
+            How many records changed (1).
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TokenClassificationRecord(
+        ...     id=1, text="Ada lives in Paris", tokens=["Ada", "lives", "in", "Paris"])],
+        ...     name="people")
+        >>> page.add_span(1, "PER", 0, 3), page.add_span(1, "LOC", 13, 18)
+        (1, 1)
+        >>> page.remove_span(1, "PER", 0, 3)
+        1
+        >>> rb.load("people").annotation[0]
+        [('LOC', 13, 18)]
+        """
         seqs, epoch = self._seqs([id])
         result = self._session.edit_span("remove", int(seqs[0]), label, start, end, epoch=epoch)
         return self._after(result).changed
 
     def validate(self, ids) -> int:
-        """Accept the annotation, or the top prediction when there is none."""
+        """Accept the annotation, or the top prediction when there is none (Validated).
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([
+        ...     rb.TextClassificationRecord(id=1, text="Rain", prediction=[("weather", 0.9)]),
+        ...     rb.TextClassificationRecord(id=2, text="Cup final", prediction=[("sports", 0.8)]),
+        ... ], name="news")
+        >>> page.validate([2])
+        1
+        >>> rb.load("news", ids=[2]).annotation[0]
+        'sports'
+        """
         return self._act("validate", self._seqs(ids))
 
     def discard(self, ids) -> int:
+        """Discard records (status Discarded: they leave the records to annotate).
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.discard([2])
+        1
+        >>> page.progress["discarded"]
+        1
+        """
         return self._act("discard", self._seqs(ids))
 
     def annotate_all(self, annotation) -> int:
-        """Annotate every record matching the current search and filters."""
+        """Annotate every record matching the current search and filters.
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.search("rain")
+        1
+        >>> page.annotate_all("weather")
+        1
+        """
         return self._act("annotate", self._all_seqs(), annotation)
 
     def validate_all(self) -> int:
+        """Validate every record matching the current search and filters (see
+        :meth:`validate`).
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([
+        ...     rb.TextClassificationRecord(id=1, text="Rain", prediction=[("weather", 0.9)]),
+        ...     rb.TextClassificationRecord(id=2, text="Cup final", prediction=[("sports", 0.8)]),
+        ... ], name="news")
+        >>> page.validate_all()
+        2
+        >>> rb.load("news").annotation.tolist()
+        ['weather', 'sports']
+        """
         return self._act("validate", self._all_seqs())
 
     def discard_all(self) -> int:
+        """Discard every record matching the current search and filters.
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.search("cup")
+        1
+        >>> page.discard_all()
+        1
+        >>> page.progress["discarded"]
+        1
+        """
         return self._act("discard", self._all_seqs())
 
     def _act(self, kind: str, targets: tuple[np.ndarray, str], annotation=None) -> int:
@@ -541,11 +754,47 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         return self._after(self._session.act(kind, seqs, annotation, epoch=epoch)).changed
 
     def undo(self) -> int:
-        """Undo the last change made on this page (its records found by id if records
-        were deleted since); returns how many records changed."""
+        """Undo the last change made on this page.
+
+        Its records are found by id if records were deleted since.
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.annotate([1], "weather")
+        1
+        >>> page.undo()
+        1
+        >>> page.progress["validated"]
+        0
+        """
         return self._step("undo")
 
     def redo(self) -> int:
+        """Redo the last change undone on this page.
+
+        Returns
+        -------
+        int
+            How many records changed.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.annotate([1], "weather"), page.undo()
+        (1, 1)
+        >>> page.redo()
+        1
+        >>> page.progress["validated"]
+        1
+        """
         return self._step("redo")
 
     def _step(self, action: str, settle: bool = True) -> int:
@@ -558,17 +807,60 @@ class DatasetPage(WidgetProtocol, AnyWidget):
 
     @property
     def page_ids(self) -> list:
-        """Ids of the records on the page shown now, in the order shown (``sort``, ``page``);
-        ``df`` has every match of the search, in logged order."""
+        """Ids of the records on the page shown now, in the order shown.
+
+        The order follows ``sort`` and ``page``; ``df`` has every match of the search, in
+        logged order.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.page_ids
+        [1, 2]
+        >>> page.sort = [["id", "desc"]]
+        >>> page.page_ids
+        [2, 1]
+        """
         return [card["id"] for card in self._records]
 
     @property
     def progress(self) -> dict:
-        """The dataset's record counts by status, as the sidebar shows them."""
+        """The dataset's record counts by status, as the sidebar shows them.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.annotate([1], "weather")
+        1
+        >>> page.progress
+        {'total': 2, 'validated': 1, 'discarded': 0, 'edited': 0, 'default': 1, 'percent': 50.0}
+        """
         return dict(self._progress)
 
     def search(self, query: str) -> int:
-        """Run a search (the same language as ``rb.load``); returns the number of matches."""
+        """Run a search (the same language as ``rb.load``).
+
+        Returns
+        -------
+        int
+            The number of matches.
+
+        Raises
+        ------
+        QuerySyntaxError
+            When the query does not parse (the page shows the same message).
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.search("cup OR rain")
+        2
+        >>> page.search("text:final")
+        1
+        """
         self._require_open()
         self.query = query
         if self._error:
@@ -576,18 +868,41 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         return self.total
 
     def add_label(self, label: str) -> list[str]:
-        """Add a label to the choices (rejected when a label schema forbids it)."""
+        """Add a label to the choices (refused when a label schema forbids it).
+
+        Returns
+        -------
+        list of str
+            The labels the page offers now.
+
+        Examples
+        --------
+        >>> page = rb.show([
+        ...     rb.TextClassificationRecord(id=1, text="Rain", prediction=[("weather", 0.9)]),
+        ...     rb.TextClassificationRecord(id=2, text="Cup final", prediction=[("sports", 0.8)]),
+        ... ], name="news")
+        >>> page.add_label("politics")
+        ['politics', 'sports', 'weather']
+        """
         labels = self._session.add_label(label)
         self._publish(_labels=labels)
         return labels
 
     # --- rules (text classification): the Rules panel's calls -----------------------------
     def rule_metrics(self, query: str, label: str | list[str]) -> dict:
-        """Coverage and precision of a would-be rule, as the Rules panel shows while typing
-        (``rubrix_widgets.labeling.text_classification.rule_metrics``).
+        """Coverage and precision of a would-be rule, as the Rules panel shows while typing.
 
-        >>> w.rule_metrics("funny OR hilarious", "fresh")["coverage"]
-        0.034
+        The numbers of ``rubrix_widgets.labeling.text_classification.rule_metrics``.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.annotate([1], "weather")
+        1
+        >>> metrics = page.rule_metrics("rain OR snow", "weather")
+        >>> metrics["coverage"], metrics["precision"]
+        (0.5, 1.0)
         """
         self._require_open()
         metrics, notes = self._rules.metrics(query, label)
@@ -596,11 +911,25 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         return metrics
 
     def add_rule(self, query: str, label: str | list[str]) -> bool:
-        """Save a rule with the dataset (``add_rules``); False when it is already saved.
+        """Save a rule with the dataset (``add_rules``).
+
         A query saved with another label, or a label outside the schema, is refused.
 
-        >>> w.add_rule("funny OR hilarious", "fresh")
+        Returns
+        -------
+        bool
+            True when saved, False when it was already saved.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.add_rule("rain OR snow", "weather")
         True
+        >>> page.add_rule("rain OR snow", "weather")
+        False
+        >>> [rule["query"] for rule in page.rules]
+        ['rain OR snow']
         """
         self._require_open()
         added = self._rules.add(query, label)
@@ -610,7 +939,15 @@ class DatasetPage(WidgetProtocol, AnyWidget):
     def delete_rule(self, query: str, label: str | list[str]) -> None:
         """Delete the saved rule with this query and label.
 
-        >>> w.delete_rule("funny OR hilarious", "fresh")
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=1, text="Rain all week"),
+        ...                 rb.TextClassificationRecord(id=2, text="Cup final")], name="news")
+        >>> page.add_rule("rain OR snow", "weather")
+        True
+        >>> page.delete_rule("rain OR snow", "weather")
+        >>> page.rules
+        []
         """
         self._require_open()
         self._rules.delete(query, label)

@@ -27,7 +27,7 @@ import traitlets
 from ..page_state.dataset_listing import DEFAULT_SORT, DatasetListing, check_list_sort
 from ..page_state.dataset_session import DatasetSession
 from ..page_state.filters import check_filters
-from ..page_state.sorting import check_sort
+from ..search.sorting import check_sort
 from .dataset_list import LIST_KERNEL_OWNED, ListActions
 from .dataset_page import MAX_PAGE_SIZE, MODES, PAGE_KERNEL_OWNED, PAGE_WRITABLE, DatasetPage
 from .front_end import bundle
@@ -62,8 +62,8 @@ class Home(ListActions, DatasetPage):
     # --- what the kernel computes (the list) ----------------------------------------------
     workspace = traitlets.Unicode("").tag(sync=True)
     _workspace_folder = traitlets.Unicode("").tag(sync=True)
-    _workspaces = traitlets.List().tag(sync=True)
-    _datasets = traitlets.List().tag(sync=True)
+    _workspaces: traitlets.List[str] = traitlets.List().tag(sync=True)
+    _datasets: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
 
     def __init__(self, query: str = "", sort: list | None = None, **kwargs: Any):
         if kwargs:
@@ -84,16 +84,45 @@ class Home(ListActions, DatasetPage):
 
     @property
     def opened(self) -> str | None:
-        """The name of the dataset whose page is shown, or None on the list."""
+        """The name of the dataset whose page is shown, or None on the list.
+
+        Examples
+        --------
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> home = rb.home()
+        >>> home.opened is None
+        True
+        >>> home.open_dataset("news").opened
+        'news'
+        """
         return self.dataset_name or None
 
     def open_dataset(self, name: str, **page_options: Any) -> Home:
-        """Show dataset ``name``'s page in place (``page_options``: ``query``, ``filters``,
-        ``sort``, ``page``, ``page_size``, ``mode``, as ``rb.show`` takes them); returns
-        this home page, now a page of that dataset.
+        """Show dataset ``name``'s page in place (with "Back to datasets").
 
-        >>> home.open_dataset("news", query="sports").total
-        120
+        Parameters
+        ----------
+        name : str
+            The dataset.
+        **page_options
+            ``query``, ``filters``, ``sort``, ``page``, ``page_size``, ``mode``, as ``rb.show``
+            takes them.
+
+        Returns
+        -------
+        Home
+            This home page, now a page of that dataset.
+
+        Examples
+        --------
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> home = rb.home()
+        >>> home.open_dataset("news", query="rain").total
+        1
+        >>> home.annotate(home.page_ids, "weather")   # every DatasetPage method, once open
+        1
         """
         options = _checked_page_options(page_options)
         session = DatasetSession(name)  # a clear NotFoundError before anything changes
@@ -108,7 +137,25 @@ class Home(ListActions, DatasetPage):
         return self
 
     def back(self) -> list[str]:
-        """Back to the (refreshed) list of datasets; returns its names."""
+        """Back to the (refreshed) list of datasets.
+
+        Returns
+        -------
+        list of str
+            The names of the datasets listed.
+
+        Examples
+        --------
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> home = rb.home()
+        >>> home.open_dataset("news").dataset_name
+        'news'
+        >>> home.back()
+        ['news', 'sports']
+        >>> home.opened is None
+        True
+        """
         self._close_dataset()
         with self.hold_sync():
             self._publish(
@@ -138,28 +185,93 @@ class Home(ListActions, DatasetPage):
     def _on_back(self) -> list[str]:
         return self.back()
 
-    def refresh(self) -> list[str]:
-        """Re-read the workspace (datasets written by other processes, for instance) and,
-        with a dataset open, recompute its page; returns the dataset names."""
+    # A page's refresh returns nothing; Home is the list too, and its refresh returns the
+    # list's names as DatasetList.refresh does (the list's refresh intent replies with them).
+    def refresh(self) -> list[str]:  # type: ignore[override]
+        """Re-read the workspace and, with a dataset open, recompute its page.
+
+        Datasets written by other processes, for instance, appear.
+
+        Returns
+        -------
+        list of str
+            The names of the datasets listed.
+
+        Examples
+        --------
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> home = rb.home()
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final tonight")], "sports",
+        ...            verbose=False)
+        >>> home.refresh()
+        ['news', 'sports']
+        """
         names = self._listing.refresh()
         if self._is_open:
             DatasetPage.refresh(self)
         return names
 
     def delete(self, name: str) -> list[str]:
-        """Delete dataset ``name``; returns the remaining names. Its open page goes back
-        to the list."""
+        """Delete dataset ``name`` (``rb.delete``); an open page of it goes back to the list.
+
+        Returns
+        -------
+        list of str
+            The names of the remaining datasets.
+
+        Examples
+        --------
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> home = rb.home()
+        >>> home.open_dataset("sports").opened
+        'sports'
+        >>> home.delete("sports")
+        ['news']
+        >>> home.opened is None
+        True
+        """
         names = self._listing.delete(name)
         if self.opened == name:
             names = self.back()
         return names
 
     def switch_workspace(self, name: str) -> list[str]:
-        """Show workspace ``name``'s datasets (``rb.set_workspace(name)``); an open dataset
-        page stays open, on its own workspace's dataset."""
+        """Show workspace ``name``'s datasets (``rb.set_workspace(name)``).
+
+        An open dataset page stays open, on its own workspace's dataset; a new name starts an
+        empty workspace.
+
+        Returns
+        -------
+        list of str
+            The names of that workspace's datasets.
+
+        Examples
+        --------
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> home = rb.home()
+        >>> home.switch_workspace("my-team")
+        []
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Team news")], "team", verbose=False)
+        >>> home.refresh()
+        ['team']
+        """
         return self._listing.switch_workspace(name)
 
     def close(self) -> None:
+        """Close the widget and whatever page it shows.
+
+        Examples
+        --------
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Rain all week")], "news", verbose=False)
+        >>> _ = rb.log([rb.TextClassificationRecord(text="Cup final")], "sports", verbose=False)
+        >>> home = rb.home()
+        >>> home.open_dataset("news").close()
+        >>> home.comm is None
+        True
+        """
         listing = getattr(self, "_listing", None)
         if listing is not None:
             listing.close()

@@ -28,16 +28,19 @@ traits listed in ``_browser_writable``. The kernel itself writes with :meth:`_pu
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 import traitlets
 
 from ..errors import RubrixWidgetsError
 from ..page_state.seq_epoch import StalePageError
-from ..timing import logger
+
+logger = logging.getLogger(__name__)
 
 MAX_ACKS = 32  # replies kept in the ``_acks`` trait
 ACKS_BUDGET = 1_000_000  # bytes of JSON the ``_acks`` trait may hold (older replies go)
@@ -85,7 +88,8 @@ def action(name: str, *, result: str) -> Callable[[Callable], Callable]:
                 f"action {name!r}: the fields of {method.__name__} must be keyword-only "
                 f"(after *), not {positional}"
             )
-        method.__rw_action__ = Action(
+        # a function attribute marks the handler; mypy types functions without them
+        method.__rw_action__ = Action(  # type: ignore[attr-defined]
             name=name,
             method=method.__name__,
             required=frozenset(p.name for p in params if p.default is inspect.Parameter.empty),
@@ -125,7 +129,27 @@ class ReadOnlyTraitError(AttributeError):
     """A trait the kernel computes was assigned from Python."""
 
 
-class WidgetProtocol(traitlets.HasTraits):
+class _WidgetParts(traitlets.HasTraits):
+    """What the mixin uses of ``ipywidgets.Widget``, for the type checker only: ipywidgets
+    ships no types, and the mixin is always used with ``AnyWidget`` (a Widget) after it."""
+
+    if TYPE_CHECKING:
+        comm: Any  # the open Comm, or None once closed (or before a front end connects)
+
+        def hold_sync(self) -> AbstractContextManager[None]: ...
+
+        def set_state(self, sync_data: dict) -> None: ...
+
+        def send_state(self, key: str | list[str] | None = None) -> None: ...
+
+        def send(self, content: dict, buffers: list | None = None) -> None: ...
+
+        def on_msg(
+            self, callback: Callable[[Any, Any, Any], None], remove: bool = False
+        ) -> None: ...
+
+
+class WidgetProtocol(_WidgetParts):
     """The message plumbing shared by the dataset page, the dataset list and the home
     page: intents in, replies out (message and ``_acks``), ``hello``, and traits the
     kernel owns. Mixed in before ``AnyWidget``."""
