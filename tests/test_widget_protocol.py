@@ -198,6 +198,17 @@ def test_a_view_made_after_the_first_refresh_gets_the_whole_state_on_hello(revie
     assert state["dataset_name"] == reviews and state["total"] == 60
 
 
+def test_hello_does_not_resend_the_front_end_code(reviews):
+    """marimo takes an ``_esm`` in a state update as a code reload, which it can register
+    only while a cell runs: the hello reply sent from a message handler must leave it out."""
+    for widget in (rb.show(reviews), rb.home()):
+        widget.comm.sent.clear()
+        act(widget, "hello")
+        sent = [key for state in updates(widget) for key in state]
+        assert "_records" in sent or "_datasets" in sent
+        assert "_esm" not in sent and "_css" not in sent
+
+
 def test_the_home_page_answers_hello_with_the_list_state(reviews):
     home = rb.home()
     home.comm.sent.clear()

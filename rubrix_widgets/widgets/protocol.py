@@ -255,8 +255,9 @@ class WidgetProtocol(_WidgetParts):
     def _on_hello(self) -> bool:
         """A view was just rendered: send it the whole current state (a view made after
         the kernel computed something must show it; custom messages sent before it
-        connected are lost)."""
-        self.send_state()
+        connected are lost). Not the front-end code (``_esm``, ``_css``): marimo takes it
+        as a reload, which it can register only while a cell runs."""
+        self.send_state(key=[k for k in self.keys if k not in ("_esm", "_css")])
         return True
 
 
