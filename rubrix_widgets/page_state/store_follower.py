@@ -15,6 +15,7 @@ The follower holds the page weakly, so it does not keep a dropped page alive.
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from ..store import changes
 from .kernel_loop import call_on_loop, running_loop
+
+_log = logging.getLogger(__name__)
 
 
 class StoreFollower:
@@ -60,7 +63,15 @@ class StoreFollower:
         if callback is None:
             self.close()
             return
-        callback()
+        try:
+            callback()
+        except Exception:  # the page's host is gone (e.g. a Panel session that ended)
+            _log.warning(
+                "a page could not take a change to %s; it stops following it",
+                self.folder,
+                exc_info=True,
+            )
+            self.close()
 
     def close(self) -> None:
         self._closed = True
