@@ -1,7 +1,9 @@
 // Small formatting helpers shared by the components.
 
-export function count(n: number): string {
-  return n.toLocaleString("en-US");
+/** A count for people ("12,345"); "—" for a value that is not a number yet (a view may draw
+ * from state the kernel is still filling in, e.g. the home switching between list and page). */
+export function count(n: number | null | undefined): string {
+  return typeof n === "number" && Number.isFinite(n) ? n.toLocaleString("en-US") : "—";
 }
 
 export function percent(score: number): string {
