@@ -15,10 +15,6 @@ from collections.abc import Iterator
 
 _log = logging.getLogger(__name__)
 
-# The package logger, which widgets/ still import from here. Not for new code: a module logs
-# on logging.getLogger(__name__). Delete once widgets/ stop importing it.
-logger = logging.getLogger("rubrix_widgets")
-
 
 @contextlib.contextmanager
 def timed(stage: str, **details: object) -> Iterator[None]:
