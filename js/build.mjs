@@ -1,8 +1,9 @@
 // Bundle each widget's TypeScript into one ESM file under rubrix_widgets/static/
 // (anywidget cannot load relative chunks, so no code splitting), and write its CSS
 // (the shared theme.css first, then the styles of the views it shows).
-import { build, context } from "esbuild";
+
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { build, context } from "esbuild";
 
 const out = "../rubrix_widgets/static";
 // Each bundle and its style sheets, in order. The home shows the list and the page.

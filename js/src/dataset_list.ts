@@ -31,7 +31,14 @@ export interface DatasetRow {
   updated_at: string;
 }
 
-export type SortColumn = "name" | "tags" | "task" | "records" | "annotated" | "created_at" | "updated_at";
+export type SortColumn =
+  | "name"
+  | "tags"
+  | "task"
+  | "records"
+  | "annotated"
+  | "created_at"
+  | "updated_at";
 export type Direction = "asc" | "desc";
 
 export interface ListTraits {
@@ -81,29 +88,41 @@ export function filterRows(rows: DatasetRow[], query: string): DatasetRow[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (!words.length) return rows;
   return rows.filter((row) => {
-    const haystack = [row.name, row.task, TASK_NAMES[row.task] ?? "", ...tagText(row.tags)].join("\n").toLowerCase();
+    const haystack = [row.name, row.task, TASK_NAMES[row.task] ?? "", ...tagText(row.tags)]
+      .join("\n")
+      .toLowerCase();
     return words.every((w) => haystack.includes(w));
   });
 }
 
 function sortValue(row: DatasetRow, column: SortColumn): string | number {
   switch (column) {
-    case "tags": return tagText(row.tags).join(", ").toLowerCase();
-    case "annotated": return row.annotated_percent;
-    case "records": return row.records;
-    case "name": return row.name;
-    case "task": return row.task;
-    default: return row[column];
+    case "tags":
+      return tagText(row.tags).join(", ").toLowerCase();
+    case "annotated":
+      return row.annotated_percent;
+    case "records":
+      return row.records;
+    case "name":
+      return row.name;
+    case "task":
+      return row.task;
+    default:
+      return row[column];
   }
 }
 
 /** Rows sorted by `column` (ties: by name, ascending). */
-export function sortRows(rows: DatasetRow[], [column, direction]: [SortColumn, Direction]): DatasetRow[] {
+export function sortRows(
+  rows: DatasetRow[],
+  [column, direction]: [SortColumn, Direction],
+): DatasetRow[] {
   const sign = direction === "desc" ? -1 : 1;
   return [...rows].sort((a, b) => {
     const x = sortValue(a, column);
     const y = sortValue(b, column);
-    const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    const order =
+      typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
     return order !== 0 ? sign * order : a.name.localeCompare(b.name);
   });
 }
@@ -136,7 +155,10 @@ export class DatasetListView {
   private deleting = new Set<string>();
   private focusNext: string | null = null;
 
-  constructor(private model: ListModel, el: HTMLElement) {
+  constructor(
+    private model: ListModel,
+    el: HTMLElement,
+  ) {
     // Requests only uses model.send, which every anywidget model has.
     this.requests = new Requests(model as unknown as ChannelModel);
     this.search = h("input", {
@@ -158,25 +180,48 @@ export class DatasetListView {
       },
     });
     this.title = h("div", { class: "rw-home-title" });
-    this.header = h("div", { class: "rw-home-top" },
+    this.header = h(
+      "div",
+      { class: "rw-home-top" },
       this.title,
       this.picker.root,
       h("span", { class: "rw-spacer" }),
       this.status,
-      h("button", { type: "button", "data-action": "refresh", "data-key": "refresh", title: "Re-read the workspace" }, "Refresh"));
+      h(
+        "button",
+        {
+          type: "button",
+          "data-action": "refresh",
+          "data-key": "refresh",
+          title: "Re-read the workspace",
+        },
+        "Refresh",
+      ),
+    );
     this.alert = h("div", { class: "rw-home-error", role: "alert" });
     this.root = h(
       "div",
       { class: "rw-home", onclick: (e: MouseEvent) => this.onClick(e) },
       this.header,
-      h("div", { class: "rw-home-searchbar" },
-        h("span", { class: "rw-home-search-icon", "aria-hidden": "true" }, "⌕"), this.search),
+      h(
+        "div",
+        { class: "rw-home-searchbar" },
+        h("span", { class: "rw-home-search-icon", "aria-hidden": "true" }, "⌕"),
+        this.search,
+      ),
       this.alert,
       this.body,
     );
     el.appendChild(this.root);
     this.releaseKeys = captureKeys(this.root, (e) => this.onKey(e));
-    for (const name of ["query", "sort", "workspace", "_workspaces", "_workspace_folder", "_datasets"]) {
+    for (const name of [
+      "query",
+      "sort",
+      "workspace",
+      "_workspaces",
+      "_workspace_folder",
+      "_datasets",
+    ]) {
       this.listen(`change:${name}`, () => this.schedule());
     }
     this.render();
@@ -219,13 +264,20 @@ export class DatasetListView {
 
   // --- intents ----------------------------------------------------------------------------
   /** Send an intent; one about a dataset names the workspace the list showed. */
-  private act(action: string, name: string | null, done?: (ack: Ack) => void, workspace = this.model.get("workspace")): Promise<Ack> {
+  private act(
+    action: string,
+    name: string | null,
+    done?: (ack: Ack) => void,
+    workspace = this.model.get("workspace"),
+  ): Promise<Ack> {
     this.alert.textContent = "";
-    return this.requests.send(name === null ? { action } : { action, name, workspace }).then((ack) => {
-      if (!ack.ok) this.alert.textContent = clip(ack.error ?? `${action} failed`, 2000);
-      done?.(ack);
-      return ack;
-    });
+    return this.requests
+      .send(name === null ? { action } : { action, name, workspace })
+      .then((ack) => {
+        if (!ack.ok) this.alert.textContent = clip(ack.error ?? `${action} failed`, 2000);
+        done?.(ack);
+        return ack;
+      });
   }
 
   /** Open a dataset's page (the kernel's Home swaps this list for it). */
@@ -260,12 +312,17 @@ export class DatasetListView {
     this.status.textContent = `Deleting ${name}…`;
     this.focusNext = "search";
     this.render();
-    return this.act("delete", name, (ack) => {
-      this.deleting.delete(name);
-      if (this.disposed) return;
-      this.status.textContent = ack.ok ? `Deleted ${name}.` : "";
-      this.render();
-    }, workspace);
+    return this.act(
+      "delete",
+      name,
+      (ack) => {
+        this.deleting.delete(name);
+        if (this.disposed) return;
+        this.status.textContent = ack.ok ? `Deleted ${name}.` : "";
+        this.render();
+      },
+      workspace,
+    );
   }
 
   refresh(): Promise<Ack> {
@@ -286,12 +343,24 @@ export class DatasetListView {
     if (!target || !this.root.contains(target) || (target as HTMLButtonElement).disabled) return;
     const name = target.dataset.name ?? "";
     switch (target.dataset.action) {
-      case "open": void this.open(name); break;
-      case "ask-delete": this.askDelete(name); break;
-      case "confirm-delete": void this.confirmDelete(); break;
-      case "cancel-delete": this.cancelDelete(); break;
-      case "sort": this.sortBy(target.dataset.column as SortColumn); break;
-      case "refresh": void this.refresh(); break;
+      case "open":
+        void this.open(name);
+        break;
+      case "ask-delete":
+        this.askDelete(name);
+        break;
+      case "confirm-delete":
+        void this.confirmDelete();
+        break;
+      case "cancel-delete":
+        this.cancelDelete();
+        break;
+      case "sort":
+        this.sortBy(target.dataset.column as SortColumn);
+        break;
+      case "refresh":
+        void this.refresh();
+        break;
     }
   }
 
@@ -314,30 +383,54 @@ export class DatasetListView {
   render(): void {
     // In a shadow root the document's activeElement is the host: ask the root node.
     const active = activeIn(this.root) as HTMLElement | null;
-    const activeKey = active && this.root.contains(active) ? active.dataset.key ?? null : null;
+    const activeKey = active && this.root.contains(active) ? (active.dataset.key ?? null) : null;
     const all = this.model.get("_datasets") ?? [];
     const query = this.model.get("query") ?? "";
     const workspace = this.model.get("workspace") ?? "";
     if (active !== this.search && this.search.value !== query) this.search.value = query;
     const asked = this.confirming;
-    if (asked !== null && (asked.workspace !== workspace || !all.some((r) => r.name === asked.name))) this.confirming = null;
+    if (
+      asked !== null &&
+      (asked.workspace !== workspace || !all.some((r) => r.name === asked.name))
+    )
+      this.confirming = null;
     const rows = sortRows(filterRows(all, query), this.model.get("sort") ?? ["updated_at", "desc"]);
 
     replaceChildren(
       this.title,
       h("h2", null, "Datasets"),
-      h("span", { class: "rw-home-count" }, query.trim() && rows.length !== all.length
-        ? `${count(rows.length)} of ${count(all.length)}`
-        : count(all.length)),
+      h(
+        "span",
+        { class: "rw-home-count" },
+        query.trim() && rows.length !== all.length
+          ? `${count(rows.length)} of ${count(all.length)}`
+          : count(all.length),
+      ),
     );
-    this.picker.update(workspace, this.model.get("_workspaces") ?? [], this.model.get("_workspace_folder") ?? "");
+    this.picker.update(
+      workspace,
+      this.model.get("_workspaces") ?? [],
+      this.model.get("_workspace_folder") ?? "",
+    );
 
     if (!all.length) {
-      replaceChildren(this.body, h("p", { class: "rw-home-empty" },
-        "No datasets yet in workspace ", bdi(clip(workspace, 200)), ". Log records with ",
-        h("code", null, "rb.log(records, name=\"my-dataset\")"), "."));
+      replaceChildren(
+        this.body,
+        h(
+          "p",
+          { class: "rw-home-empty" },
+          "No datasets yet in workspace ",
+          bdi(clip(workspace, 200)),
+          ". Log records with ",
+          h("code", null, 'rb.log(records, name="my-dataset")'),
+          ".",
+        ),
+      );
     } else if (!rows.length) {
-      replaceChildren(this.body, h("p", { class: "rw-home-empty" }, `No datasets match “${query.trim()}”.`));
+      replaceChildren(
+        this.body,
+        h("p", { class: "rw-home-empty" }, `No datasets match “${query.trim()}”.`),
+      );
     } else {
       replaceChildren(this.body, this.table(rows));
     }
@@ -346,31 +439,51 @@ export class DatasetListView {
     this.focusNext = null;
     if (wanted === "search") this.search.focus();
     else if (wanted) {
-      const el = Array.from(this.root.querySelectorAll<HTMLElement>("[data-key]")).find((x) => x.dataset.key === wanted);
+      const el = Array.from(this.root.querySelectorAll<HTMLElement>("[data-key]")).find(
+        (x) => x.dataset.key === wanted,
+      );
       el?.focus();
     }
   }
 
   private table(rows: DatasetRow[]): HTMLElement {
     const [sortColumn, direction] = this.model.get("sort") ?? ["updated_at", "desc"];
-    const head = h("tr", null,
+    const head = h(
+      "tr",
+      null,
       COLUMNS.map(({ key, title }) => {
         const sorted = key === sortColumn;
-        return h("th", {
-          scope: "col",
-          class: `rw-home-col-${key}`,
-          "aria-sort": sorted ? (direction === "asc" ? "ascending" : "descending") : "none",
-        }, h("button", {
-          type: "button",
-          class: "rw-home-sort",
-          "data-action": "sort",
-          "data-column": key,
-          "data-key": `sort:${key}`,
-          title: `Sort by ${title}`,
-        }, title, h("span", { class: "rw-home-arrow", "aria-hidden": "true" },
-          sorted ? (direction === "asc" ? "▲" : "▼") : "↕")));
+        return h(
+          "th",
+          {
+            scope: "col",
+            class: `rw-home-col-${key}`,
+            "aria-sort": sorted ? (direction === "asc" ? "ascending" : "descending") : "none",
+          },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "rw-home-sort",
+              "data-action": "sort",
+              "data-column": key,
+              "data-key": `sort:${key}`,
+              title: `Sort by ${title}`,
+            },
+            title,
+            h(
+              "span",
+              { class: "rw-home-arrow", "aria-hidden": "true" },
+              sorted ? (direction === "asc" ? "▲" : "▼") : "↕",
+            ),
+          ),
+        );
       }),
-      h("th", { scope: "col", class: "rw-home-col-actions" }, h("span", { class: "rw-visually-hidden" }, "Actions")),
+      h(
+        "th",
+        { scope: "col", class: "rw-home-col-actions" },
+        h("span", { class: "rw-visually-hidden" }, "Actions"),
+      ),
     );
     const body = h("tbody", null);
     for (const row of rows) {
@@ -383,53 +496,135 @@ export class DatasetListView {
   private row(row: DatasetRow): HTMLElement {
     const busy = this.deleting.has(row.name);
     const tags = tagText(row.tags);
-    return h("tr", { class: busy ? "rw-home-busy" : null, "data-name": row.name },
-      h("td", { class: "rw-home-col-name" },
-        h("button", {
-          type: "button",
-          class: "rw-link rw-home-name",
-          "data-action": "open",
-          "data-name": row.name,
-          "data-key": `open:${row.name}`,
-          title: `Open ${row.name}`,
-          disabled: busy,
-        }, row.name)),
-      h("td", { class: "rw-home-col-tags" },
-        tags.length ? h("span", { class: "rw-home-tags" }, Object.entries(row.tags).map(([k, v]) =>
-          h("span", { class: "rw-home-tag", title: clipTitle(v ? `${k}: ${v}` : k, TAG_CHARS) },
-            bdi(clip(k, TAG_CHARS)), v ? [": ", bdi(clip(v, TAG_CHARS))] : null))) : h("span", { class: "rw-muted" }, "—")),
+    return h(
+      "tr",
+      { class: busy ? "rw-home-busy" : null, "data-name": row.name },
+      h(
+        "td",
+        { class: "rw-home-col-name" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "rw-link rw-home-name",
+            "data-action": "open",
+            "data-name": row.name,
+            "data-key": `open:${row.name}`,
+            title: `Open ${row.name}`,
+            disabled: busy,
+          },
+          row.name,
+        ),
+      ),
+      h(
+        "td",
+        { class: "rw-home-col-tags" },
+        tags.length
+          ? h(
+              "span",
+              { class: "rw-home-tags" },
+              Object.entries(row.tags).map(([k, v]) =>
+                h(
+                  "span",
+                  { class: "rw-home-tag", title: clipTitle(v ? `${k}: ${v}` : k, TAG_CHARS) },
+                  bdi(clip(k, TAG_CHARS)),
+                  v ? [": ", bdi(clip(v, TAG_CHARS))] : null,
+                ),
+              ),
+            )
+          : h("span", { class: "rw-muted" }, "—"),
+      ),
       h("td", { class: "rw-home-col-task" }, TASK_NAMES[row.task] ?? clip(row.task)),
       h("td", { class: "rw-home-col-records rw-num" }, count(row.records)),
-      h("td", { class: "rw-home-col-annotated rw-num", title: `${count(row.annotated)} of ${count(row.records)} records validated or discarded` },
-        h("span", { class: "rw-home-meter", "aria-hidden": "true" },
-          h("span", { class: "rw-home-meter-fill", style: { width: `${Math.min(100, Math.max(0, row.annotated_percent))}%` } })),
-        `${row.annotated_percent.toFixed(1)}%`),
-      h("td", { class: "rw-home-col-created_at", title: row.created_at }, formatDate(row.created_at)),
-      h("td", { class: "rw-home-col-updated_at", title: row.updated_at }, formatDate(row.updated_at)),
-      h("td", { class: "rw-home-col-actions" },
-        h("button", {
-          type: "button",
-          class: "rw-home-delete",
-          "data-action": "ask-delete",
-          "data-name": row.name,
-          "data-key": `delete:${row.name}`,
-          "aria-label": `Delete ${row.name}`,
-          title: `Delete ${row.name}`,
-          disabled: busy,
-        }, busy ? "Deleting…" : "Delete")),
+      h(
+        "td",
+        {
+          class: "rw-home-col-annotated rw-num",
+          title: `${count(row.annotated)} of ${count(row.records)} records validated or discarded`,
+        },
+        h(
+          "span",
+          { class: "rw-home-meter", "aria-hidden": "true" },
+          h("span", {
+            class: "rw-home-meter-fill",
+            style: { width: `${Math.min(100, Math.max(0, row.annotated_percent))}%` },
+          }),
+        ),
+        `${row.annotated_percent.toFixed(1)}%`,
+      ),
+      h(
+        "td",
+        { class: "rw-home-col-created_at", title: row.created_at },
+        formatDate(row.created_at),
+      ),
+      h(
+        "td",
+        { class: "rw-home-col-updated_at", title: row.updated_at },
+        formatDate(row.updated_at),
+      ),
+      h(
+        "td",
+        { class: "rw-home-col-actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "rw-home-delete",
+            "data-action": "ask-delete",
+            "data-name": row.name,
+            "data-key": `delete:${row.name}`,
+            "aria-label": `Delete ${row.name}`,
+            title: `Delete ${row.name}`,
+            disabled: busy,
+          },
+          busy ? "Deleting…" : "Delete",
+        ),
+      ),
     );
   }
 
   private confirmRow(row: DatasetRow): HTMLElement {
     const textId = `rw-home-confirm-${Math.random().toString(36).slice(2)}`;
-    return h("tr", { class: "rw-home-confirm-row" },
-      h("td", { colspan: String(COLUMNS.length + 1) },
-        h("div", { class: "rw-home-confirm", role: "alertdialog", "aria-label": `Delete ${row.name}?`, "aria-describedby": textId },
-          h("span", { id: textId },
-            "Delete dataset ", h("strong", null, row.name), ` and its ${count(row.records)} records? This cannot be undone.`),
+    return h(
+      "tr",
+      { class: "rw-home-confirm-row" },
+      h(
+        "td",
+        { colspan: String(COLUMNS.length + 1) },
+        h(
+          "div",
+          {
+            class: "rw-home-confirm",
+            role: "alertdialog",
+            "aria-label": `Delete ${row.name}?`,
+            "aria-describedby": textId,
+          },
+          h(
+            "span",
+            { id: textId },
+            "Delete dataset ",
+            h("strong", null, row.name),
+            ` and its ${count(row.records)} records? This cannot be undone.`,
+          ),
           h("span", { class: "rw-spacer" }),
-          h("button", { type: "button", class: "rw-home-danger", "data-action": "confirm-delete", "data-key": "confirm-delete" }, "Delete"),
-          h("button", { type: "button", "data-action": "cancel-delete", "data-key": "confirm-cancel" }, "Cancel"))));
+          h(
+            "button",
+            {
+              type: "button",
+              class: "rw-home-danger",
+              "data-action": "confirm-delete",
+              "data-key": "confirm-delete",
+            },
+            "Delete",
+          ),
+          h(
+            "button",
+            { type: "button", "data-action": "cancel-delete", "data-key": "confirm-cancel" },
+            "Cancel",
+          ),
+        ),
+      ),
+    );
   }
 }
 

@@ -26,7 +26,15 @@ export function attributedText(tokens: TokenAttribution[], label: string): HTMLE
       .join("\n");
     if (i) out.appendChild(document.createTextNode(" "));
     out.appendChild(
-      h("span", { class: "rw-token", title: `${t.token}\n${all}`, style: { background: shade(value, max) } }, t.token),
+      h(
+        "span",
+        {
+          class: "rw-token",
+          title: `${t.token}\n${all}`,
+          style: { background: shade(value, max) },
+        },
+        t.token,
+      ),
     );
   });
   return out;

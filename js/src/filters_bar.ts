@@ -1,6 +1,6 @@
 // The filter menus (predicted as, annotated as, agents, status, ok/ko, score,
 // metadata) and the chips of the active filters.
-import { bdi, h, type Child } from "./dom";
+import { bdi, type Child, h } from "./dom";
 import { clip, clipTitle, count, MAX_TITLE } from "./format";
 import type { Counts, Facets, Filters } from "./types";
 
@@ -31,7 +31,11 @@ export interface FilterBarProps {
   setMenuSearch(text: string): void;
 }
 
-function withCounts(values: Counts | undefined, chosen: (string | number | boolean)[], fixed?: string[]): Counts {
+function withCounts(
+  values: Counts | undefined,
+  chosen: (string | number | boolean)[],
+  fixed?: string[],
+): Counts {
   const counts = new Map<string, [string | number, number]>();
   for (const [value, n] of values ?? []) counts.set(String(value), [value, n]);
   for (const value of [...(fixed ?? []), ...chosen.map((v) => v as string | number)]) {
@@ -69,7 +73,11 @@ function checkList(
             "data-key": `filter:${name}:${String(value)}`,
             onchange: (e: Event) => onToggle(value, (e.target as HTMLInputElement).checked),
           }),
-          h("span", { class: "rw-check-text", title: clipTitle(String(value)) }, clip(String(value))),
+          h(
+            "span",
+            { class: "rw-check-text", title: clipTitle(String(value)) },
+            clip(String(value)),
+          ),
           h("span", { class: "rw-count" }, count(n)),
         ),
       ),
@@ -77,7 +85,13 @@ function checkList(
   );
 }
 
-function menu(props: FilterBarProps, name: string, title: string, active: number, body: () => Child): HTMLElement {
+function menu(
+  props: FilterBarProps,
+  name: string,
+  title: string,
+  active: number,
+  body: () => Child,
+): HTMLElement {
   const open = props.state.open === name;
   return h(
     "div",
@@ -96,7 +110,9 @@ function menu(props: FilterBarProps, name: string, title: string, active: number
       active ? h("span", { class: "rw-badge" }, String(active)) : null,
       h("span", { class: "rw-caret", "aria-hidden": "true" }, "▾"),
     ),
-    open ? h("div", { class: "rw-menu", role: "group", "aria-label": `${title} filter` }, body()) : null,
+    open
+      ? h("div", { class: "rw-menu", role: "group", "aria-label": `${title} filter` }, body())
+      : null,
   );
 }
 
@@ -120,7 +136,9 @@ function toggled<T>(values: T[] | undefined, value: T, on: boolean): T[] {
 
 export function filterMenus(props: FilterBarProps): HTMLElement {
   const { facets, filters } = props;
-  const shown = props.labelled ? LIST_FILTERS : LIST_FILTERS.filter(([n]) => n.endsWith("_by") || n === "status");
+  const shown = props.labelled
+    ? LIST_FILTERS
+    : LIST_FILTERS.filter(([n]) => n.endsWith("_by") || n === "status");
   const menus: HTMLElement[] = shown.map(([name, title]) => {
     const chosen = filters[name] ?? [];
     const values = withCounts(facets[name], chosen, name === "status" ? STATUSES : undefined);
@@ -133,35 +151,40 @@ export function filterMenus(props: FilterBarProps): HTMLElement {
   });
 
   const outcome = new Map((facets.predicted ?? []).map(([v, n]) => [String(v), n]));
-  if (props.labelled) menus.push(
-    menu(props, "predicted", "Predicted ok/ko", filters.predicted ? 1 : 0, () =>
-      h(
-        "ul",
-        { class: "rw-checklist" },
-        (["ok", "ko"] as const).map((value) =>
-          h(
-            "li",
-            null,
+  if (props.labelled)
+    menus.push(
+      menu(props, "predicted", "Predicted ok/ko", filters.predicted ? 1 : 0, () =>
+        h(
+          "ul",
+          { class: "rw-checklist" },
+          (["ok", "ko"] as const).map((value) =>
             h(
-              "label",
+              "li",
               null,
-              h("input", {
-                type: "checkbox",
-                checked: filters.predicted === value,
-                "data-key": `filter:predicted:${value}`,
-                onchange: (e: Event) => {
-                  const on = (e.target as HTMLInputElement).checked;
-                  props.setFilters({ ...filters, predicted: on ? value : undefined });
-                },
-              }),
-              h("span", { class: "rw-check-text" }, value === "ok" ? "Predicted ok" : "Predicted ko"),
-              h("span", { class: "rw-count" }, count(outcome.get(value) ?? 0)),
+              h(
+                "label",
+                null,
+                h("input", {
+                  type: "checkbox",
+                  checked: filters.predicted === value,
+                  "data-key": `filter:predicted:${value}`,
+                  onchange: (e: Event) => {
+                    const on = (e.target as HTMLInputElement).checked;
+                    props.setFilters({ ...filters, predicted: on ? value : undefined });
+                  },
+                }),
+                h(
+                  "span",
+                  { class: "rw-check-text" },
+                  value === "ok" ? "Predicted ok" : "Predicted ko",
+                ),
+                h("span", { class: "rw-count" }, count(outcome.get(value) ?? 0)),
+              ),
             ),
           ),
         ),
       ),
-    ),
-  );
+    );
 
   menus.push(menu(props, "score", "Score", filters.score ? 1 : 0, () => scoreForm(props)));
 
@@ -172,18 +195,27 @@ export function filterMenus(props: FilterBarProps): HTMLElement {
   if (keys.length) {
     menus.push(
       menu(props, "metadata", "Metadata", activeMeta, () => [
-        menuSearch(props, keys.reduce((n, k) => n + metadata[k].length, 0), "Metadata"),
+        menuSearch(
+          props,
+          keys.reduce((n, k) => n + metadata[k].length, 0),
+          "Metadata",
+        ),
         keys.map((key) =>
           h(
             "section",
             { class: "rw-menu-section", "aria-label": clip(key, MAX_TITLE) },
             h("h4", { title: clipTitle(key) }, clip(key)),
-            checkList(`metadata.${key}`, withCounts(metadata[key], chosenMeta[key] ?? []), chosenMeta[key] ?? [],
-              props.state.menuSearch, (value, on) => {
+            checkList(
+              `metadata.${key}`,
+              withCounts(metadata[key], chosenMeta[key] ?? []),
+              chosenMeta[key] ?? [],
+              props.state.menuSearch,
+              (value, on) => {
                 const next = { ...chosenMeta, [key]: toggled(chosenMeta[key], value, on) };
                 if (!next[key].length) delete next[key];
                 props.setFilters({ ...filters, metadata: next });
-              }),
+              },
+            ),
           ),
         ),
       ]),
@@ -195,12 +227,22 @@ export function filterMenus(props: FilterBarProps): HTMLElement {
 function scoreForm(props: FilterBarProps): HTMLElement {
   const [low, high] = props.filters.score ?? [null, null];
   const min = h("input", {
-    type: "number", min: "0", max: "1", step: "0.05", "aria-label": "Minimum score",
-    value: low === null ? "" : String(low), placeholder: "0",
+    type: "number",
+    min: "0",
+    max: "1",
+    step: "0.05",
+    "aria-label": "Minimum score",
+    value: low === null ? "" : String(low),
+    placeholder: "0",
   });
   const max = h("input", {
-    type: "number", min: "0", max: "1", step: "0.05", "aria-label": "Maximum score",
-    value: high === null ? "" : String(high), placeholder: "1",
+    type: "number",
+    min: "0",
+    max: "1",
+    step: "0.05",
+    "aria-label": "Maximum score",
+    value: high === null ? "" : String(high),
+    placeholder: "1",
   });
   const parse = (input: HTMLInputElement): number | null => {
     const value = Number.parseFloat(input.value);
@@ -213,7 +255,10 @@ function scoreForm(props: FilterBarProps): HTMLElement {
       onsubmit: (e: Event) => {
         e.preventDefault();
         const range: [number | null, number | null] = [parse(min), parse(max)];
-        const next = { ...props.filters, score: range[0] === null && range[1] === null ? undefined : range };
+        const next = {
+          ...props.filters,
+          score: range[0] === null && range[1] === null ? undefined : range,
+        };
         props.setFilters(next);
       },
     },
@@ -224,20 +269,35 @@ function scoreForm(props: FilterBarProps): HTMLElement {
 }
 
 /** Chips of the active filters, each removable, and "Clear all". */
-export function filterChips(filters: Filters, setFilters: (f: Filters) => void): HTMLElement | null {
+export function filterChips(
+  filters: Filters,
+  setFilters: (f: Filters) => void,
+): HTMLElement | null {
   // [what the filter is, its (untrusted) value or null, the filters without it]
   const chips: [string, string | null, () => Filters][] = [];
   for (const [name, title] of LIST_FILTERS) {
     for (const value of filters[name] ?? []) {
-      chips.push([title, value, () => ({ ...filters, [name]: toggled(filters[name], value, false) })]);
+      chips.push([
+        title,
+        value,
+        () => ({ ...filters, [name]: toggled(filters[name], value, false) }),
+      ]);
     }
   }
   if (filters.predicted) {
-    chips.push([`Predicted ${filters.predicted}`, null, () => ({ ...filters, predicted: undefined })]);
+    chips.push([
+      `Predicted ${filters.predicted}`,
+      null,
+      () => ({ ...filters, predicted: undefined }),
+    ]);
   }
   if (filters.score) {
     const [low, high] = filters.score;
-    chips.push([`Score: ${low ?? 0} – ${high ?? 1}`, null, () => ({ ...filters, score: undefined })]);
+    chips.push([
+      `Score: ${low ?? 0} – ${high ?? 1}`,
+      null,
+      () => ({ ...filters, score: undefined }),
+    ]);
   }
   for (const [key, values] of Object.entries(filters.metadata ?? {})) {
     for (const value of values) {
@@ -262,13 +322,17 @@ export function filterChips(filters: Filters, setFilters: (f: Filters) => void):
         "span",
         { class: "rw-chip", title: value === null ? undefined : clipTitle(text) },
         value === null ? what : [bdi(clip(what)), ": ", bdi(clip(value))],
-        h("button", {
-          type: "button",
-          class: "rw-chip-remove",
-          "aria-label": `Remove filter ${text}`,
-          "data-key": `chip:${what}:${value ?? ""}`,
-          onclick: () => setFilters(clean(without())),
-        }, "×"),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "rw-chip-remove",
+            "aria-label": `Remove filter ${text}`,
+            "data-key": `chip:${what}:${value ?? ""}`,
+            onclick: () => setFilters(clean(without())),
+          },
+          "×",
+        ),
       );
     }),
     h("button", { type: "button", class: "rw-link", onclick: () => setFilters({}) }, "Clear all"),

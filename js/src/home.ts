@@ -81,7 +81,10 @@ class HomeView {
   private onName = () => this.show();
   private disposed = false;
 
-  constructor(private model: HomeModel, el: HTMLElement) {
+  constructor(
+    private model: HomeModel,
+    el: HTMLElement,
+  ) {
     this.requests = new Requests(model as unknown as ChannelModel);
     this.alert = h("div", { class: "rw-home-error", role: "alert" });
     this.root = h("div", { class: "rw-home-widget" });
@@ -107,17 +110,24 @@ class HomeView {
     if (!name) {
       this.unmount = mountList(listModel(this.model), this.root);
       if (hadFocus && previous) {
-        this.root.querySelector<HTMLElement>(`[data-key="${CSS.escape(`open:${previous}`)}"]`)?.focus();
+        this.root
+          .querySelector<HTMLElement>(`[data-key="${CSS.escape(`open:${previous}`)}"]`)
+          ?.focus();
       }
       return;
     }
-    const back = h("button", {
-      type: "button",
-      class: "rw-home-back",
-      "data-key": "back",
-      title: "Back to the list of datasets",
-      onclick: () => void this.back(back),
-    }, h("span", { "aria-hidden": "true" }, "← "), "Back to datasets");
+    const back = h(
+      "button",
+      {
+        type: "button",
+        class: "rw-home-back",
+        "data-key": "back",
+        title: "Back to the list of datasets",
+        onclick: () => void this.back(back),
+      },
+      h("span", { "aria-hidden": "true" }, "← "),
+      "Back to datasets",
+    );
     const holder = h("div", { class: "rw-home-page" });
     this.root.append(h("div", { class: "rw-home-backbar" }, back, this.alert), holder);
     const unmountPage = mountPage(this.model as unknown as Model, holder);

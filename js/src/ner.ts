@@ -40,7 +40,11 @@ export function selectedRange(sel: Selection): [number, number] {
 }
 
 /** Character span (code points) of tokens first..last. */
-export function tokenSpan(record: TokenClassificationRecord, first: number, last: number): [number, number] {
+export function tokenSpan(
+  record: TokenClassificationRecord,
+  first: number,
+  last: number,
+): [number, number] {
   return [record.offsets[first][0], record.offsets[last][1]];
 }
 
@@ -61,7 +65,9 @@ export interface NerProps {
 
 /** The spans a person sees and edits: the annotation, or the predictions before any. */
 export function editableSpans(record: TokenClassificationRecord): Span[] {
-  return record.annotation ?? record.prediction.map(([label, start, end]): Span => [label, start, end]);
+  return (
+    record.annotation ?? record.prediction.map(([label, start, end]): Span => [label, start, end])
+  );
 }
 
 export function pickerLabels(labels: string[], filter: string): string[] {
@@ -87,7 +93,9 @@ function picker(props: NerProps): HTMLElement {
     h(
       "div",
       { role: "listbox", "aria-label": "Entity", class: "rw-picker-list" },
-      shown.length === 0 ? h("div", { class: "rw-muted" }, "No entity matches; Enter adds it as a new label") : null,
+      shown.length === 0
+        ? h("div", { class: "rw-muted" }, "No entity matches; Enter adds it as a new label")
+        : null,
       shown.map((label, i) =>
         h(
           "div",
@@ -151,7 +159,12 @@ export function nerBody(props: NerProps): HTMLElement {
           style,
           "data-token": String(i),
           title: preds.length
-            ? preds.map(([l, , , s]) => `predicted ${clip(l)}${s === null || s === undefined ? "" : ` ${percent(s)}`}`).join("\n")
+            ? preds
+                .map(
+                  ([l, , , s]) =>
+                    `predicted ${clip(l)}${s === null || s === undefined ? "" : ` ${percent(s)}`}`,
+                )
+                .join("\n")
             : undefined,
           onmousedown: props.annotating
             ? (e: MouseEvent) => {
@@ -169,16 +182,24 @@ export function nerBody(props: NerProps): HTMLElement {
       line.appendChild(
         h(
           "span",
-          { class: "rw-ent-tag", title: clipTitle(span[0]), style: { "--rw-hue": String(labelHue(span[0])) } },
+          {
+            class: "rw-ent-tag",
+            title: clipTitle(span[0]),
+            style: { "--rw-hue": String(labelHue(span[0])) },
+          },
           clip(span[0]),
           props.annotating
-            ? h("button", {
-                type: "button",
-                class: "rw-ent-remove",
-                "aria-label": `Remove ${clip(span[0], MAX_TITLE)}`,
-                "data-key": `remove:${record.seq}:${span.join(":")}`,
-                onclick: () => props.onRemove(span),
-              }, "×")
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "rw-ent-remove",
+                  "aria-label": `Remove ${clip(span[0], MAX_TITLE)}`,
+                  "data-key": `remove:${record.seq}:${span.join(":")}`,
+                  onclick: () => props.onRemove(span),
+                },
+                "×",
+              )
             : null,
         ),
       );
@@ -197,13 +218,23 @@ export function nerBody(props: NerProps): HTMLElement {
       { class: "rw-inputs" },
       line,
       hidden > 0
-        ? h("div", { class: "rw-muted rw-ner-help rw-ner-cut", role: "note" },
-            `Showing the first ${count(offsets.length)} of ${count(record.token_count)} tokens `
-            + `(${count(u.length - 1)} of ${count(record.length)} characters): the rest of this text is `
-            + "not shown here; its spans are kept.")
+        ? h(
+            "div",
+            { class: "rw-muted rw-ner-help rw-ner-cut", role: "note" },
+            `Showing the first ${count(offsets.length)} of ${count(record.token_count)} tokens ` +
+              `(${count(u.length - 1)} of ${count(record.length)} characters): the rest of this text is ` +
+              "not shown here; its spans are kept.",
+          )
         : null,
-      h("div", { class: "rw-muted rw-ner-help" },
-        annotated ? null : predicted.length ? "Showing the predictions: edit them or Validate to accept." : null),
+      h(
+        "div",
+        { class: "rw-muted rw-ner-help" },
+        annotated
+          ? null
+          : predicted.length
+            ? "Showing the predictions: edit them or Validate to accept."
+            : null,
+      ),
       pickerOpen ? picker(props) : null,
     ),
   );

@@ -1,7 +1,7 @@
 // The dataset page's NER editing state: which tokens are selected (by drag or
 // click + Shift+click), the entity picker's filter, and turning a pick into an
 // "add_span" intent. Rendering lives in ner.ts; this holds what the clicks change.
-import { type NerProps, type Selection, pickerLabels, selectedRange, tokenSpan } from "./ner";
+import { type NerProps, pickerLabels, type Selection, selectedRange, tokenSpan } from "./ner";
 import type { TokenClassificationRecord } from "./types";
 
 export interface NerHost {
@@ -9,7 +9,10 @@ export interface NerHost {
   annotating(): boolean;
   record(seq: number): TokenClassificationRecord | undefined;
   /** Add or remove one span of one record (the page adds the drawn epoch). */
-  act(action: "add_span" | "remove_span", span: { seq: number; label: string; start: number; end: number }): void;
+  act(
+    action: "add_span" | "remove_span",
+    span: { seq: number; label: string; start: number; end: number },
+  ): void;
   focusNext(key: string): void;
   schedule(): void;
 }
@@ -78,7 +81,10 @@ export class NerEditor {
       pickerFilter: this.filter,
       onTokenDown: (i, shift) => {
         const sel = this.selection;
-        this.selection = shift && sel?.seq === record.seq ? { ...sel, focus: i } : { seq: record.seq, anchor: i, focus: i };
+        this.selection =
+          shift && sel?.seq === record.seq
+            ? { ...sel, focus: i }
+            : { seq: record.seq, anchor: i, focus: i };
         this.dragging = !shift;
         this.filter = "";
         if (shift) host.focusNext("picker-filter");
@@ -104,7 +110,8 @@ export class NerEditor {
         host.schedule();
       },
       onCancel: () => this.close(),
-      onRemove: ([label, start, end]) => host.act("remove_span", { seq: record.seq, label, start, end }),
+      onRemove: ([label, start, end]) =>
+        host.act("remove_span", { seq: record.seq, label, start, end }),
     };
   }
 }

@@ -16,31 +16,65 @@
 // `hello` (the kernel answers with its whole state) and renders again; a reply is read
 // from the `_acks` state when its custom message is lost (rpc.ts).
 import { h, replaceChildren } from "./dom";
-import { filterChips, filterMenus, clean, type FilterBarState } from "./filters_bar";
-import { clip, count, setLabelOrder } from "./format";
 import { Drafts } from "./drafts";
+import { clean, type FilterBarState, filterChips, filterMenus } from "./filters_bar";
+import { clip, count, setLabelOrder } from "./format";
 import { captureKeys, isTyping, keyTarget } from "./keys";
 import { NerEditor } from "./ner_editor";
 import { type Controls, pager, toolbar, topBar } from "./page_controls";
+import type { Annotation, PageIntent, PageResults, Reply } from "./protocol";
 import {
-  type CardCommon, TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION, annotationLabels, choicesFor,
-  defaultExplainLabel, recordCard,
+  annotationLabels,
+  type CardCommon,
+  choicesFor,
+  defaultExplainLabel,
+  recordCard,
+  TEXT_CLASSIFICATION,
+  TEXT2TEXT,
+  TOKEN_CLASSIFICATION,
 } from "./record_card";
 import { RulesPanel } from "./rules_panel";
 import { sidebar } from "./sidebar";
-import type { Annotation, PageIntent, PageResults, Reply } from "./protocol";
 import {
-  type Filters, type Model, type PageRecord, type SavedRule, type TaskRecord, type TaskRecords, type Traits,
-  recordAt, taskRecords,
+  type Filters,
+  type Model,
+  type PageRecord,
+  recordAt,
+  type SavedRule,
+  type TaskRecord,
+  type TaskRecords,
+  type Traits,
+  taskRecords,
 } from "./types";
-import { ViewBase, activeIn } from "./view_base";
+import { activeIn, ViewBase } from "./view_base";
 
 export const SEARCH_DEBOUNCE_MS = 350;
 export const SYNC_MS = 3_000; // how often a shown page asks for writes made by other processes
 const WATCHED: (keyof Traits)[] = [
-  "query", "filters", "sort", "page", "page_size", "mode", "total", "dataset_name", "task",
-  "_records", "_facets", "_labels", "_progress", "_keywords", "_error", "_warnings", "_history",
-  "_sortable", "_schema_locked", "_mentions", "metrics", "rules", "_rules_error", "_epoch",
+  "query",
+  "filters",
+  "sort",
+  "page",
+  "page_size",
+  "mode",
+  "total",
+  "dataset_name",
+  "task",
+  "_records",
+  "_facets",
+  "_labels",
+  "_progress",
+  "_keywords",
+  "_error",
+  "_warnings",
+  "_history",
+  "_sortable",
+  "_schema_locked",
+  "_mentions",
+  "metrics",
+  "rules",
+  "_rules_error",
+  "_epoch",
 ];
 const NO_RULES: SavedRule[] = [];
 
@@ -52,7 +86,10 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
   private syncTimer: ReturnType<typeof setInterval>;
   private syncing = false;
-  private parts: Record<"top" | "searchNotes" | "filters" | "chips" | "toolbar" | "bulk" | "list" | "pager" | "side", HTMLElement>;
+  private parts: Record<
+    "top" | "searchNotes" | "filters" | "chips" | "toolbar" | "bulk" | "list" | "pager" | "side",
+    HTMLElement
+  >;
   private status: HTMLElement;
   private alert: HTMLElement;
   private scheduled = false;
@@ -72,7 +109,10 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   private menu: FilterBarState = { open: null, menuSearch: "" };
   private bulkLabel = "";
   // A draft being typed is saved quietly (no "saving" state): its text area stays usable.
-  private drafts = new Drafts((record, text, epoch) => void this.act({ action: "edit", seqs: [record.seq], annotation: text, epoch }));
+  private drafts = new Drafts(
+    (record, text, epoch) =>
+      void this.act({ action: "edit", seqs: [record.seq], annotation: text, epoch }),
+  );
   private renderedEpoch = ""; // the epoch of the records drawn now
   private explainLabels = new Map<number, string>();
   private ner = new NerEditor({
@@ -106,7 +146,8 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       value: model.get("query"),
       oninput: () => this.searchSoon(),
     });
-    const part = (cls: string, props: Record<string, unknown> = {}) => h("div", { class: cls, ...props });
+    const part = (cls: string, props: Record<string, unknown> = {}) =>
+      h("div", { class: cls, ...props });
     this.parts = {
       top: part("rw-top"),
       searchNotes: part("rw-search-notes"),
@@ -135,11 +176,29 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
         onmouseup: () => this.ner.endDrag(),
       },
       p.top,
-      h("div", { class: "rw-main" },
-        h("div", { class: "rw-content" },
-          h("div", { class: "rw-searchbar" }, h("span", { class: "rw-search-icon", "aria-hidden": "true" }, "⌕"), this.search),
-          p.searchNotes, p.filters, p.chips, p.toolbar, this.alert, p.bulk, p.list, p.pager),
-        p.side),
+      h(
+        "div",
+        { class: "rw-main" },
+        h(
+          "div",
+          { class: "rw-content" },
+          h(
+            "div",
+            { class: "rw-searchbar" },
+            h("span", { class: "rw-search-icon", "aria-hidden": "true" }, "⌕"),
+            this.search,
+          ),
+          p.searchNotes,
+          p.filters,
+          p.chips,
+          p.toolbar,
+          this.alert,
+          p.bulk,
+          p.list,
+          p.pager,
+        ),
+        p.side,
+      ),
     );
     el.appendChild(this.root);
     this.onDispose(captureKeys(this.root, (e) => this.onKey(e))); // never to notebook shortcuts
@@ -212,7 +271,10 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   /** Send an intent; the records in `pending` show "saving" until the kernel acknowledges
    * it is on disk. Record positions go with an epoch: the epoch of the page they were
    * drawn on (clicks can only land on what is drawn). */
-  act<T extends PageIntent>(intent: T, pending: number[] = []): Promise<Reply<PageResults[T["action"]]>> {
+  act<T extends PageIntent>(
+    intent: T,
+    pending: number[] = [],
+  ): Promise<Reply<PageResults[T["action"]]>> {
     for (const seq of pending) this.pending.add(seq);
     const writes = intent.action !== "full_text";
     this.alert.textContent = "";
@@ -224,7 +286,10 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       if (reply.ok) {
         const n = typeof reply.result === "number" ? reply.result : 0;
         if (writes) {
-          this.status.textContent = intent.action === "add_label" ? "Label added" : `Saved${n ? ` (${count(n)} record${n === 1 ? "" : "s"})` : ""}`;
+          this.status.textContent =
+            intent.action === "add_label"
+              ? "Label added"
+              : `Saved${n ? ` (${count(n)} record${n === 1 ? "" : "s"})` : ""}`;
         }
       } else {
         this.status.textContent = "";
@@ -238,12 +303,17 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   /** An action on some records (or every record matching the search), at the drawn epoch. */
   private actOn(action: "validate" | "discard", target: Scope): Promise<boolean>;
   private actOn(action: "annotate", target: Scope, annotation: Annotation): Promise<boolean>;
-  private actOn(action: "annotate" | "validate" | "discard", target: Scope, annotation?: Annotation): Promise<boolean> {
+  private actOn(
+    action: "annotate" | "validate" | "discard",
+    target: Scope,
+    annotation?: Annotation,
+  ): Promise<boolean> {
     const epoch = this.renderedEpoch;
     const pending = "seqs" in target ? target.seqs : [];
-    const sent = action === "annotate"
-      ? this.act({ action, ...target, annotation: annotation ?? [], epoch }, pending)
-      : this.act({ action, ...target, epoch }, pending);
+    const sent =
+      action === "annotate"
+        ? this.act({ action, ...target, annotation: annotation ?? [], epoch }, pending)
+        : this.act({ action, ...target, epoch }, pending);
     return sent.then((reply) => reply.ok);
   }
 
@@ -265,7 +335,10 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
 
   private bulk(action: "annotate" | "validate" | "discard"): void {
     const target: Scope = this.scopeAll ? { scope: "query" } : { seqs: [...this.selected] };
-    const sent = action === "annotate" ? this.actOn(action, target, [this.bulkLabel]) : this.actOn(action, target);
+    const sent =
+      action === "annotate"
+        ? this.actOn(action, target, [this.bulkLabel])
+        : this.actOn(action, target);
     void sent.then((ok) => {
       if (ok) {
         this.selected.clear();
@@ -326,7 +399,8 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     if (mod && !e.altKey && !typing && (e.key === "z" || e.key === "Z" || e.key === "y")) {
       e.preventDefault();
       const redo = e.key === "y" || e.shiftKey;
-      if (this.get("_history")[redo ? "can_redo" : "can_undo"]) void this.act({ action: redo ? "redo" : "undo" });
+      if (this.get("_history")[redo ? "can_redo" : "can_undo"])
+        void this.act({ action: redo ? "redo" : "undo" });
       return;
     }
     if (target.dataset?.picker && this.ner.onPickerKey(e)) return;
@@ -404,14 +478,23 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
 
   render(): void {
     const active = activeIn(this.root);
-    const focusKey = this.focusNext ?? (this.root.contains(active) ? (active as HTMLElement).dataset?.key ?? null : null);
+    const focusKey =
+      this.focusNext ??
+      (this.root.contains(active) ? ((active as HTMLElement).dataset?.key ?? null) : null);
     const caret =
-      active instanceof HTMLTextAreaElement || (active instanceof HTMLInputElement && /^(search|text)$/.test(active.type))
+      active instanceof HTMLTextAreaElement ||
+      (active instanceof HTMLInputElement && /^(search|text)$/.test(active.type))
         ? active.selectionStart
         : null;
     this.focusNext = null;
 
-    const key = JSON.stringify([this.get("query"), this.get("filters"), this.get("sort"), this.get("page"), this.get("page_size")]);
+    const key = JSON.stringify([
+      this.get("query"),
+      this.get("filters"),
+      this.get("sort"),
+      this.get("page"),
+      this.get("page_size"),
+    ]);
     if (key !== this.viewKey) {
       this.viewKey = key;
       this.ner.reset();
@@ -428,44 +511,66 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     setLabelOrder(this.get("_labels") ?? []);
     this.renderTop();
     this.renderSearchNotes();
-    replaceChildren(this.parts.filters, filterMenus({
-      labelled: this.task !== TEXT2TEXT,
-      facets: this.get("_facets") ?? {},
-      filters: this.get("filters") ?? {},
-      state: this.menu,
-      setFilters: (f) => this.setFilters(f),
-      toggleMenu: (name) => { this.menu = { open: name, menuSearch: "" }; this.schedule(); },
-      setMenuSearch: (text) => { this.menu = { ...this.menu, menuSearch: text }; this.schedule(); },
-    }));
-    replaceChildren(this.parts.chips, filterChips(this.get("filters") ?? {}, (f) => this.setFilters(f)));
+    replaceChildren(
+      this.parts.filters,
+      filterMenus({
+        labelled: this.task !== TEXT2TEXT,
+        facets: this.get("_facets") ?? {},
+        filters: this.get("filters") ?? {},
+        state: this.menu,
+        setFilters: (f) => this.setFilters(f),
+        toggleMenu: (name) => {
+          this.menu = { open: name, menuSearch: "" };
+          this.schedule();
+        },
+        setMenuSearch: (text) => {
+          this.menu = { ...this.menu, menuSearch: text };
+          this.schedule();
+        },
+      }),
+    );
+    replaceChildren(
+      this.parts.chips,
+      filterChips(this.get("filters") ?? {}, (f) => this.setFilters(f)),
+    );
     this.renderToolbar();
     this.renderBulk();
     this.renderList();
     this.renderPager();
-    replaceChildren(this.sideContent, sidebar({
-      progress: this.get("_progress") ?? { total: 0, validated: 0, discarded: 0, edited: 0, default: 0, percent: 0 },
-      metrics: {
-        metrics: this.get("metrics") ?? {},
-        entities: this.task === TOKEN_CLASSIFICATION,
-        showAll: this.metricsAll,
-        onShowAll: (on) => {
-          this.metricsAll = on;
-          this.focusNext = "metrics-all";
-          this.schedule();
+    replaceChildren(
+      this.sideContent,
+      sidebar({
+        progress: this.get("_progress") ?? {
+          total: 0,
+          validated: 0,
+          discarded: 0,
+          edited: 0,
+          default: 0,
+          percent: 0,
         },
-      },
-      facets: this.get("_facets") ?? {},
-      keywords: this.get("_keywords") ?? [],
-      mentions: this.get("_mentions") ?? {},
-      annotating: this.annotating && this.task !== TEXT2TEXT,
-      schemaLocked: this.get("_schema_locked"),
-      onKeyword: (word) => {
-        const q = this.get("query").trim();
-        this.search.value = q ? `${q} AND ${word}` : word;
-        this.commitSearch();
-      },
-      onAddLabel: (label) => void this.act({ action: "add_label", label }),
-    }));
+        metrics: {
+          metrics: this.get("metrics") ?? {},
+          entities: this.task === TOKEN_CLASSIFICATION,
+          showAll: this.metricsAll,
+          onShowAll: (on) => {
+            this.metricsAll = on;
+            this.focusNext = "metrics-all";
+            this.schedule();
+          },
+        },
+        facets: this.get("_facets") ?? {},
+        keywords: this.get("_keywords") ?? [],
+        mentions: this.get("_mentions") ?? {},
+        annotating: this.annotating && this.task !== TEXT2TEXT,
+        schemaLocked: this.get("_schema_locked"),
+        onKeyword: (word) => {
+          const q = this.get("query").trim();
+          this.search.value = q ? `${q} AND ${word}` : word;
+          this.commitSearch();
+        },
+        onAddLabel: (label) => void this.act({ action: "add_label", label }),
+      }),
+    );
     this.rules?.update({
       query: this.get("query"),
       labels: this.get("_labels") ?? [],
@@ -497,12 +602,17 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       const cards = this.cards();
       target = key === "first" ? cards[0] : cards[cards.length - 1];
     } else {
-      target = Array.from(this.root.querySelectorAll<HTMLElement>("[data-key]")).find((e) => e.dataset.key === key);
+      target = Array.from(this.root.querySelectorAll<HTMLElement>("[data-key]")).find(
+        (e) => e.dataset.key === key,
+      );
     }
     if (!target || activeIn(this.root) === target) return;
     const edge = key === "first" || key === "last"; // a page turned: show its first or last card
     target.focus({ preventScroll: !edge });
-    if (caret !== null && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) {
+    if (
+      caret !== null &&
+      (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)
+    ) {
       target.setSelectionRange(caret, caret);
     }
   }
@@ -517,7 +627,9 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     this.search.setAttribute("aria-invalid", error ? "true" : "false");
     replaceChildren(
       this.parts.searchNotes,
-      error ? h("div", { class: "rw-search-error", role: "alert" }, h("pre", null, clip(error, 4000))) : null,
+      error
+        ? h("div", { class: "rw-search-error", role: "alert" }, h("pre", null, clip(error, 4000)))
+        : null,
       warnings.map((w) => h("div", { class: "rw-search-warning", role: "note" }, clip(w, 2000))),
     );
   }
@@ -536,11 +648,13 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     const allOnPage = records.every((r) => this.selected.has(r.seq));
     const n = this.scopeAll ? total : this.selected.size;
     // one label for many records: text classification only (spans and texts are per record)
-    const labels = this.task === TOKEN_CLASSIFICATION ? [] : this.get("_labels") ?? [];
+    const labels = this.task === TOKEN_CLASSIFICATION ? [] : (this.get("_labels") ?? []);
     if (!labels.includes(this.bulkLabel)) this.bulkLabel = labels[0] ?? "";
     replaceChildren(
       this.parts.bulk,
-      h("label", { class: "rw-bulk-select" },
+      h(
+        "label",
+        { class: "rw-bulk-select" },
         h("input", {
           type: "checkbox",
           checked: allOnPage || this.scopeAll,
@@ -553,75 +667,148 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
             this.schedule();
           },
         }),
-        "Select page"),
+        "Select page",
+      ),
       (allOnPage || this.scopeAll) && total > records.length
         ? this.scopeAll
-          ? h("span", null, `All ${count(total)} records matching this search are selected. `,
-              h("button", { type: "button", class: "rw-link", onclick: () => { this.scopeAll = false; this.selected.clear(); this.schedule(); } }, "Clear selection"))
-          : h("button", { type: "button", class: "rw-link", "data-key": "select-all",
-              onclick: () => { this.scopeAll = true; this.schedule(); } },
-              `Select all ${count(total)} records matching this search`)
+          ? h(
+              "span",
+              null,
+              `All ${count(total)} records matching this search are selected. `,
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "rw-link",
+                  onclick: () => {
+                    this.scopeAll = false;
+                    this.selected.clear();
+                    this.schedule();
+                  },
+                },
+                "Clear selection",
+              ),
+            )
+          : h(
+              "button",
+              {
+                type: "button",
+                class: "rw-link",
+                "data-key": "select-all",
+                onclick: () => {
+                  this.scopeAll = true;
+                  this.schedule();
+                },
+              },
+              `Select all ${count(total)} records matching this search`,
+            )
         : null,
       h("span", { class: "rw-spacer" }),
       h("span", { class: "rw-muted" }, n ? `${count(n)} selected` : "None selected"),
-      !labels.length ? null : h("label", null, "Annotate selected as ",
-        h("select", {
-          "aria-label": "Annotate selected as",
-          disabled: !labels.length,
-          onchange: (e: Event) => { this.bulkLabel = (e.target as HTMLSelectElement).value; },
-        }, labels.map((l) => h("option", { value: l, selected: l === this.bulkLabel }, clip(l, 80))))),
-      !labels.length ? null : h("button", { type: "button", disabled: !n || !this.bulkLabel, onclick: () => this.bulk("annotate") }, "Annotate selected"),
-      h("button", { type: "button", disabled: !n, onclick: () => this.bulk("validate") }, "Validate selected"),
-      h("button", { type: "button", disabled: !n, onclick: () => this.bulk("discard") }, "Discard selected"),
+      !labels.length
+        ? null
+        : h(
+            "label",
+            null,
+            "Annotate selected as ",
+            h(
+              "select",
+              {
+                "aria-label": "Annotate selected as",
+                disabled: !labels.length,
+                onchange: (e: Event) => {
+                  this.bulkLabel = (e.target as HTMLSelectElement).value;
+                },
+              },
+              labels.map((l) =>
+                h("option", { value: l, selected: l === this.bulkLabel }, clip(l, 80)),
+              ),
+            ),
+          ),
+      !labels.length
+        ? null
+        : h(
+            "button",
+            {
+              type: "button",
+              disabled: !n || !this.bulkLabel,
+              onclick: () => this.bulk("annotate"),
+            },
+            "Annotate selected",
+          ),
+      h(
+        "button",
+        { type: "button", disabled: !n, onclick: () => this.bulk("validate") },
+        "Validate selected",
+      ),
+      h(
+        "button",
+        { type: "button", disabled: !n, onclick: () => this.bulk("discard") },
+        "Discard selected",
+      ),
     );
   }
 
   private renderList(): void {
     const page = this.taskPage;
     const records = this.records;
-    const empty = this.get("query").trim() || Object.keys(this.get("filters") ?? {}).length
-      ? "No records match this search."
-      : "This dataset has no records yet.";
+    const empty =
+      this.get("query").trim() || Object.keys(this.get("filters") ?? {}).length
+        ? "No records match this search."
+        : "This dataset has no records yet.";
     let cards: HTMLElement[] = [];
     if (page?.task === TEXT_CLASSIFICATION) {
-      cards = page.records.map((record) => recordCard({
-        ...this.cardCommon(record),
-        task: page.task,
-        record,
-        explainLabel: this.explainLabels.get(record.seq) ?? defaultExplainLabel(record),
-        onExplainLabel: (label) => {
-          this.explainLabels.set(record.seq, label);
-          this.schedule();
-        },
-        // A click keeps the keyboard flow going: focus moves on as after the same key
-        // (the clicked control is redrawn, disabled while saving, and would drop it).
-        onAnnotate: (chosen) => {
-          this.keepFocus(record, !record.multi_label);
-          this.annotate(record, chosen);
-        },
-      }));
+      cards = page.records.map((record) =>
+        recordCard({
+          ...this.cardCommon(record),
+          task: page.task,
+          record,
+          explainLabel: this.explainLabels.get(record.seq) ?? defaultExplainLabel(record),
+          onExplainLabel: (label) => {
+            this.explainLabels.set(record.seq, label);
+            this.schedule();
+          },
+          // A click keeps the keyboard flow going: focus moves on as after the same key
+          // (the clicked control is redrawn, disabled while saving, and would drop it).
+          onAnnotate: (chosen) => {
+            this.keepFocus(record, !record.multi_label);
+            this.annotate(record, chosen);
+          },
+        }),
+      );
     } else if (page?.task === TOKEN_CLASSIFICATION) {
-      cards = page.records.map((record) => recordCard({
-        ...this.cardCommon(record), task: page.task, record, ner: this.ner.props(record),
-      }));
+      cards = page.records.map((record) =>
+        recordCard({
+          ...this.cardCommon(record),
+          task: page.task,
+          record,
+          ner: this.ner.props(record),
+        }),
+      );
     } else if (page?.task === TEXT2TEXT) {
       this.drafts.prune(page.records);
-      cards = page.records.map((record) => recordCard({
-        ...this.cardCommon(record),
-        task: page.task,
-        record,
-        draft: this.drafts.get(record),
-        onEdit: (text) => this.drafts.edit(record, text, this.renderedEpoch),
-        onUse: (text) => {
-          this.drafts.edit(record, text, this.renderedEpoch, true);
-          this.schedule();
-        },
-      }));
+      cards = page.records.map((record) =>
+        recordCard({
+          ...this.cardCommon(record),
+          task: page.task,
+          record,
+          draft: this.drafts.get(record),
+          onEdit: (text) => this.drafts.edit(record, text, this.renderedEpoch),
+          onUse: (text) => {
+            this.drafts.edit(record, text, this.renderedEpoch, true);
+            this.schedule();
+          },
+        }),
+      );
     }
     replaceChildren(
       this.parts.list,
       page === null && records.length
-        ? h("p", { class: "rw-empty", role: "alert" }, `This page cannot show records of the task ${clip(JSON.stringify(this.task))}.`)
+        ? h(
+            "p",
+            { class: "rw-empty", role: "alert" },
+            `This page cannot show records of the task ${clip(JSON.stringify(this.task))}.`,
+          )
         : null,
       records.length === 0 && !this.get("_error") ? h("p", { class: "rw-empty" }, empty) : null,
       cards,
@@ -676,7 +863,12 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   private fetchFullText(record: PageRecord, key: string): void {
     const epoch = this.renderedEpoch;
     void this.act({ action: "full_text", seq: record.seq, key, epoch }).then((reply) => {
-      if (reply.ok && typeof reply.result === "string" && epoch === this.renderedEpoch && !this.disposed) {
+      if (
+        reply.ok &&
+        typeof reply.result === "string" &&
+        epoch === this.renderedEpoch &&
+        !this.disposed
+      ) {
         this.fullTexts.set(`${record.seq}:${key}`, reply.result);
         this.schedule();
       }

@@ -3,9 +3,13 @@
 import { bdi, h } from "./dom";
 import { attributedText, explanationLabels, explanationLegend } from "./explanation";
 import { clip, clipTitle, labelHue, MAX_TITLE, percent, plainValue } from "./format";
-import { nerBody, type NerProps } from "./ner";
+import { type NerProps, nerBody } from "./ner";
 import type {
-  PageRecord, Text2TextRecord, TextClassificationRecord, TokenAttribution, TokenClassificationRecord,
+  PageRecord,
+  Text2TextRecord,
+  TextClassificationRecord,
+  TokenAttribution,
+  TokenClassificationRecord,
 } from "./types";
 
 export const TEXT2TEXT = "Text2Text";
@@ -67,9 +71,15 @@ export function annotationLabels(record: TextClassificationRecord): string[] {
 }
 
 function labelChip(label: string, extra = ""): HTMLElement {
-  return h("span", {
-    class: `rw-label ${extra}`.trim(), title: clipTitle(label), style: { "--rw-hue": String(labelHue(label)) },
-  }, clip(label));
+  return h(
+    "span",
+    {
+      class: `rw-label ${extra}`.trim(),
+      title: clipTitle(label),
+      style: { "--rw-hue": String(labelHue(label)) },
+    },
+    clip(label),
+  );
 }
 
 /** One input of a record: the text the kernel sent (`sent`, cut) of a text `length` long,
@@ -82,7 +92,11 @@ interface InputText {
   label?: string;
 }
 
-function inputField(props: CardCommon & { record: PageRecord }, input: InputText, showKey: boolean): HTMLElement {
+function inputField(
+  props: CardCommon & { record: PageRecord },
+  input: InputText,
+  showKey: boolean,
+): HTMLElement {
   const { record } = props;
   const { key, sent, length, tokens, label } = input;
   const id = `${record.seq}:${key}`;
@@ -98,13 +112,17 @@ function inputField(props: CardCommon & { record: PageRecord }, input: InputText
       ? attributedText(tokens, label)
       : h("p", { class: open && long ? "rw-text rw-text-open" : "rw-text" }, text),
     long
-      ? h("button", {
-          type: "button",
-          class: "rw-link",
-          "aria-expanded": open ? "true" : "false",
-          "data-key": `expand:${id}`,
-          onclick: () => props.onExpand(key, !open, length > sent.length),
-        }, open ? "Show less" : `Show more (${length.toLocaleString("en-US")} characters)`)
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "rw-link",
+            "aria-expanded": open ? "true" : "false",
+            "data-key": `expand:${id}`,
+            onclick: () => props.onExpand(key, !open, length > sent.length),
+          },
+          open ? "Show less" : `Show more (${length.toLocaleString("en-US")} characters)`,
+        )
       : null,
   );
 }
@@ -120,8 +138,17 @@ function predictionBars(record: TextClassificationRecord): HTMLElement | null {
         "div",
         { class: "rw-bar-row" },
         h("span", { class: "rw-bar-label", title: clip(label, MAX_TITLE) }, clip(label)),
-        h("span", { class: "rw-bar-track", "aria-hidden": "true" },
-          h("span", { class: "rw-bar-fill", style: { width: `${Math.max(0, Math.min(1, score)) * 100}%`, "--rw-hue": String(labelHue(label)) } })),
+        h(
+          "span",
+          { class: "rw-bar-track", "aria-hidden": "true" },
+          h("span", {
+            class: "rw-bar-fill",
+            style: {
+              width: `${Math.max(0, Math.min(1, score)) * 100}%`,
+              "--rw-hue": String(labelHue(label)),
+            },
+          }),
+        ),
         h("span", { class: "rw-bar-value" }, percent(score)),
       ),
     ),
@@ -134,7 +161,11 @@ function outcome(record: TextClassificationRecord, annotated: string[]): HTMLEle
   if (record.multi_label) predicted = record.prediction.filter(([, s]) => s > 0.5).map(([l]) => l);
   else predicted = [[...record.prediction].sort((a, b) => b[1] - a[1])[0][0]];
   const ok = predicted.length === annotated.length && predicted.every((l) => annotated.includes(l));
-  return h("span", { class: ok ? "rw-outcome rw-ok" : "rw-outcome rw-ko" }, ok ? "Predicted ok" : "Predicted ko");
+  return h(
+    "span",
+    { class: ok ? "rw-outcome rw-ok" : "rw-outcome rw-ko" },
+    ok ? "Predicted ok" : "Predicted ko",
+  );
 }
 
 /** The labels offered for a record, in shortcut order: the dataset's, then any others it carries. */
@@ -148,7 +179,11 @@ export function choicesFor(record: TextClassificationRecord, labels: string[]): 
 function labelControls(props: TextClassificationCard, annotated: string[]): HTMLElement {
   const { record } = props;
   const choices = choicesFor(record, props.labels);
-  const group = h("div", { class: "rw-choices", role: "group", "aria-label": `Labels for record ${clip(String(record.id))}` });
+  const group = h("div", {
+    class: "rw-choices",
+    role: "group",
+    "aria-label": `Labels for record ${clip(String(record.id))}`,
+  });
   choices.forEach((label, i) => {
     const shortcut = i < 9 ? String(i + 1) : null;
     const chosen = annotated.includes(label);
@@ -156,7 +191,10 @@ function labelControls(props: TextClassificationCard, annotated: string[]): HTML
       group.appendChild(
         h(
           "label",
-          { class: chosen ? "rw-choice rw-chosen" : "rw-choice", style: { "--rw-hue": String(labelHue(label)) } },
+          {
+            class: chosen ? "rw-choice rw-chosen" : "rw-choice",
+            style: { "--rw-hue": String(labelHue(label)) },
+          },
           h("input", {
             type: "checkbox",
             checked: chosen,
@@ -207,12 +245,20 @@ function explanationControls(props: TextClassificationCard): HTMLElement | null 
   return h(
     "div",
     { class: "rw-explain" },
-    h("label", null, "Explain ",
-      h("select", {
-        "aria-label": `Explained label for record ${clip(String(record.id))}`,
-        "data-key": `explain:${record.seq}`,
-        onchange: (e: Event) => props.onExplainLabel((e.target as HTMLSelectElement).value),
-      }, labels.map((l) => h("option", { value: l, selected: l === label }, clip(l, 80))))),
+    h(
+      "label",
+      null,
+      "Explain ",
+      h(
+        "select",
+        {
+          "aria-label": `Explained label for record ${clip(String(record.id))}`,
+          "data-key": `explain:${record.seq}`,
+          onchange: (e: Event) => props.onExplainLabel((e.target as HTMLSelectElement).value),
+        },
+        labels.map((l) => h("option", { value: l, selected: l === label }, clip(l, 80))),
+      ),
+    ),
     explanationLegend(max.toFixed(2)),
   );
 }
@@ -233,22 +279,46 @@ function text2textBody(props: Text2TextCard): HTMLElement {
   return h(
     "div",
     { class: "rw-card-body rw-t2t" },
-    h("div", { class: "rw-inputs" }, h("div", { class: "rw-field-key" }, "Source"), inputField(props, { key: "text", sent: record.text, length: record.length }, false)),
-    h("div", { class: "rw-t2t-side" },
+    h(
+      "div",
+      { class: "rw-inputs" },
+      h("div", { class: "rw-field-key" }, "Source"),
+      inputField(props, { key: "text", sent: record.text, length: record.length }, false),
+    ),
+    h(
+      "div",
+      { class: "rw-t2t-side" },
       predictions.length ? h("div", { class: "rw-field-key" }, "Predictions") : null,
-      h("ol", { class: "rw-t2t-predictions", "aria-label": "Predictions" },
+      h(
+        "ol",
+        { class: "rw-t2t-predictions", "aria-label": "Predictions" },
         predictions.map(([text, score], i) =>
-          h("li", null,
-            h("p", { class: "rw-text", title: clipTitle(text, PREDICTION_CHARS) }, clip(text, PREDICTION_CHARS)),
+          h(
+            "li",
+            null,
+            h(
+              "p",
+              { class: "rw-text", title: clipTitle(text, PREDICTION_CHARS) },
+              clip(text, PREDICTION_CHARS),
+            ),
             h("span", { class: "rw-muted" }, percent(score)),
             props.annotating
-              ? h("button", {
-                  type: "button", class: "rw-link", disabled: props.pending,
-                  "aria-keyshortcuts": i < 9 ? String(i + 1) : undefined,
-                  "data-key": `use:${record.seq}:${i}`,
-                  onclick: () => props.onUse(text),
-                }, "Use this")
-              : null))),
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "rw-link",
+                    disabled: props.pending,
+                    "aria-keyshortcuts": i < 9 ? String(i + 1) : undefined,
+                    "data-key": `use:${record.seq}:${i}`,
+                    onclick: () => props.onUse(text),
+                  },
+                  "Use this",
+                )
+              : null,
+          ),
+        ),
+      ),
       h("div", { class: "rw-field-key" }, "Annotation"),
       props.annotating
         ? h("textarea", {
@@ -260,7 +330,8 @@ function text2textBody(props: Text2TextCard): HTMLElement {
             "data-key": `edit:${record.seq}`,
             oninput: (e: Event) => props.onEdit((e.target as HTMLTextAreaElement).value),
           })
-        : h("p", { class: stored ? "rw-text" : "rw-muted" }, stored || "—")),
+        : h("p", { class: stored ? "rw-text" : "rw-muted" }, stored || "—"),
+    ),
   );
 }
 
@@ -276,13 +347,27 @@ export function recordCard(props: CardProps): HTMLElement {
     const length = record.lengths[key] ?? sent.length;
     return { key, sent, length, tokens: record.explanation?.[key], label: props.explainLabel };
   };
-  const body = h("div", { class: "rw-card-body" },
-    h("div", { class: "rw-inputs" }, explanationControls(props), keys.map((key) => inputField(props, input(key), showKeys))),
-    h("div", { class: "rw-labels-col" },
+  const body = h(
+    "div",
+    { class: "rw-card-body" },
+    h(
+      "div",
+      { class: "rw-inputs" },
+      explanationControls(props),
+      keys.map((key) => inputField(props, input(key), showKeys)),
+    ),
+    h(
+      "div",
+      { class: "rw-labels-col" },
       predictionBars(record),
-      h("div", { class: "rw-annotation" },
+      h(
+        "div",
+        { class: "rw-annotation" },
         h("span", { class: "rw-muted" }, "Annotation "),
-        annotated.length ? annotated.map((l) => labelChip(l)) : h("span", { class: "rw-muted" }, "—")),
+        annotated.length
+          ? annotated.map((l) => labelChip(l))
+          : h("span", { class: "rw-muted" }, "—"),
+      ),
     ),
   );
   return card(props, body, props.annotating ? labelControls(props, annotated) : null);
@@ -295,7 +380,9 @@ function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null):
   return h(
     "article",
     {
-      class: ["rw-card", props.selected ? "rw-selected" : "", props.pending ? "rw-pending" : ""].join(" ").trim(),
+      class: ["rw-card", props.selected ? "rw-selected" : "", props.pending ? "rw-pending" : ""]
+        .join(" ")
+        .trim(),
       "aria-label": `Record ${clip(String(record.id))}`,
       "aria-busy": props.pending ? "true" : undefined,
       tabindex: "0",
@@ -315,48 +402,78 @@ function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null):
             onchange: (e: Event) => props.onSelect((e.target as HTMLInputElement).checked),
           })
         : null,
-      h("span", { class: "rw-id", title: clipTitle(String(record.id)) }, `#${clip(String(record.id))}`),
+      h(
+        "span",
+        { class: "rw-id", title: clipTitle(String(record.id)) },
+        `#${clip(String(record.id))}`,
+      ),
       h("span", { class: `rw-status rw-status-${record.status.toLowerCase()}` }, record.status),
       props.task === TEXT_CLASSIFICATION ? outcome(props.record, annotated) : null,
       h("span", { class: "rw-spacer" }),
       metadataKeys.length
-        ? h("button", {
-            type: "button",
-            class: "rw-link",
-            "aria-expanded": props.showMetadata ? "true" : "false",
-            "data-key": `meta:${record.seq}`,
-            onclick: () => props.onMetadata(!props.showMetadata),
-          }, props.showMetadata ? "Hide metadata" : "Metadata")
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "rw-link",
+              "aria-expanded": props.showMetadata ? "true" : "false",
+              "data-key": `meta:${record.seq}`,
+              onclick: () => props.onMetadata(!props.showMetadata),
+            },
+            props.showMetadata ? "Hide metadata" : "Metadata",
+          )
         : null,
     ),
     body,
-    h("div", { class: "rw-agents rw-muted" },
+    h(
+      "div",
+      { class: "rw-agents rw-muted" },
       record.prediction_agent ? ["predicted by ", bdi(clip(record.prediction_agent))] : null,
       record.prediction_agent && record.annotation_agent ? " · " : null,
-      record.annotation_agent ? ["annotated by ", bdi(clip(record.annotation_agent))] : null),
+      record.annotation_agent ? ["annotated by ", bdi(clip(record.annotation_agent))] : null,
+    ),
     props.showMetadata
-      ? h("dl", { class: "rw-metadata" },
+      ? h(
+          "dl",
+          { class: "rw-metadata" },
           metadataKeys.map((key) => [
             h("dt", { title: clipTitle(key) }, clip(key)),
             h("dd", null, clip(plainValue(record.metadata[key]), MAX_TITLE)),
-          ]))
+          ]),
+        )
       : null,
     props.annotating
       ? h(
           "div",
           { class: "rw-annotate" },
           choices ?? h("span"),
-          h("div", { class: "rw-record-actions" },
-            h("button", {
-              type: "button", class: "rw-primary", disabled: props.pending,
-              "aria-keyshortcuts": "Enter", "data-key": `validate:${record.seq}`,
-              onclick: () => props.onValidate(),
-            }, "Validate"),
-            h("button", {
-              type: "button", disabled: props.pending,
-              "aria-keyshortcuts": "Backspace", "data-key": `discard:${record.seq}`,
-              onclick: () => props.onDiscard(),
-            }, "Discard")),
+          h(
+            "div",
+            { class: "rw-record-actions" },
+            h(
+              "button",
+              {
+                type: "button",
+                class: "rw-primary",
+                disabled: props.pending,
+                "aria-keyshortcuts": "Enter",
+                "data-key": `validate:${record.seq}`,
+                onclick: () => props.onValidate(),
+              },
+              "Validate",
+            ),
+            h(
+              "button",
+              {
+                type: "button",
+                disabled: props.pending,
+                "aria-keyshortcuts": "Backspace",
+                "data-key": `discard:${record.seq}`,
+                onclick: () => props.onDiscard(),
+              },
+              "Discard",
+            ),
+          ),
         )
       : null,
   );

@@ -24,14 +24,19 @@ export interface ChannelModel {
  * views of a widget share its `_acks`). */
 export function viewId(): string {
   const random = globalThis.crypto?.getRandomValues?.(new Uint32Array(2));
-  return random ? Array.from(random, (n) => n.toString(36)).join("") : Math.random().toString(36).slice(2);
+  return random
+    ? Array.from(random, (n) => n.toString(36)).join("")
+    : Math.random().toString(36).slice(2);
 }
 
 type Waiting = { resolve: (reply: Reply<unknown>) => void; timer: ReturnType<typeof setTimeout> };
 
 /** One view's requests to the kernel, typed by its protocol: `I` the union of intents,
  * `R` the result type of each action (protocol.ts). */
-export class Requests<I extends { action: string } = { action: string }, R extends { [A in I["action"]]: unknown } = Record<I["action"], unknown>> {
+export class Requests<
+  I extends { action: string } = { action: string },
+  R extends { [A in I["action"]]: unknown } = Record<I["action"], unknown>,
+> {
   readonly view = viewId();
   private next = 1;
   private pending = new Map<string, Waiting>();
@@ -51,7 +56,9 @@ export class Requests<I extends { action: string } = { action: string }, R exten
   /** Untyped form of {@link call} for views not yet moved to it (the reply flattened).
    * @deprecated use `call`. */
   send(content: Record<string, unknown>): Promise<Ack> {
-    return this.post(content).then((reply) => ({ ...reply, type: "ack", changed: reply.ok ? reply.result : undefined }) as Ack);
+    return this.post(content).then(
+      (reply) => ({ ...reply, type: "ack", changed: reply.ok ? reply.result : undefined }) as Ack,
+    );
   }
 
   private post(content: object): Promise<Reply<unknown>> {

@@ -25,16 +25,36 @@ function progressRegion(p: Progress): HTMLElement {
     "section",
     { class: "rw-side-section", role: "region", "aria-label": "Progress" },
     h("h3", null, "Progress"),
-    h("p", { class: "rw-progress-big" }, `${p.percent}%`, h("span", { class: "rw-muted" }, " annotated")),
-    h("div", { class: "rw-progress-track", role: "img", "aria-label": `${count(done)} of ${count(p.total)} records annotated` },
+    h(
+      "p",
+      { class: "rw-progress-big" },
+      `${p.percent}%`,
+      h("span", { class: "rw-muted" }, " annotated"),
+    ),
+    h(
+      "div",
+      {
+        class: "rw-progress-track",
+        role: "img",
+        "aria-label": `${count(done)} of ${count(p.total)} records annotated`,
+      },
       h("span", { class: "rw-progress-validated", style: { width: share(p.validated) } }),
-      h("span", { class: "rw-progress-discarded", style: { width: share(p.discarded) } })),
-    h("dl", { class: "rw-progress-counts" },
-      h("dt", null, "Validated"), h("dd", null, count(p.validated)),
-      h("dt", null, "Discarded"), h("dd", null, count(p.discarded)),
-      h("dt", null, "Edited"), h("dd", null, count(p.edited)),
-      h("dt", null, "Pending"), h("dd", null, count(p.default)),
-      h("dt", null, "Total"), h("dd", null, count(p.total))),
+      h("span", { class: "rw-progress-discarded", style: { width: share(p.discarded) } }),
+    ),
+    h(
+      "dl",
+      { class: "rw-progress-counts" },
+      h("dt", null, "Validated"),
+      h("dd", null, count(p.validated)),
+      h("dt", null, "Discarded"),
+      h("dd", null, count(p.discarded)),
+      h("dt", null, "Edited"),
+      h("dd", null, count(p.edited)),
+      h("dt", null, "Pending"),
+      h("dd", null, count(p.default)),
+      h("dt", null, "Total"),
+      h("dd", null, count(p.total)),
+    ),
   );
 }
 
@@ -45,26 +65,50 @@ function labelCounts(title: string, counts: Counts | undefined): HTMLElement | n
     "section",
     { class: "rw-side-section", "aria-label": title },
     h("h3", null, title),
-    h("ul", { class: "rw-side-list" },
+    h(
+      "ul",
+      { class: "rw-side-list" },
       counts.slice(0, 15).map(([label, n]) =>
-        h("li", null,
-          h("span", { class: "rw-side-name", title: clip(String(label), MAX_TITLE) }, clip(String(label))),
-          h("span", { class: "rw-side-bar", "aria-hidden": "true" },
-            h("span", { style: { width: `${(100 * n) / top}%`, "--rw-hue": String(labelHue(String(label))) } })),
-          h("span", { class: "rw-count" }, count(n))))),
+        h(
+          "li",
+          null,
+          h(
+            "span",
+            { class: "rw-side-name", title: clip(String(label), MAX_TITLE) },
+            clip(String(label)),
+          ),
+          h(
+            "span",
+            { class: "rw-side-bar", "aria-hidden": "true" },
+            h("span", {
+              style: {
+                width: `${(100 * n) / top}%`,
+                "--rw-hue": String(labelHue(String(label))),
+              },
+            }),
+          ),
+          h("span", { class: "rw-count" }, count(n)),
+        ),
+      ),
+    ),
   );
 }
 
 function newLabelForm(props: SidebarProps): HTMLElement {
   const input = h("input", {
-    type: "text", "aria-label": "New label", placeholder: "New label", disabled: props.schemaLocked,
+    type: "text",
+    "aria-label": "New label",
+    placeholder: "New label",
+    disabled: props.schemaLocked,
     "data-key": "new-label",
   });
   return h(
     "form",
     {
       class: "rw-new-label",
-      title: props.schemaLocked ? "This dataset has a label schema: change it with rb.configure_dataset" : undefined,
+      title: props.schemaLocked
+        ? "This dataset has a label schema: change it with rb.configure_dataset"
+        : undefined,
       onsubmit: (e: Event) => {
         e.preventDefault();
         const label = input.value.trim();
@@ -79,21 +123,48 @@ function newLabelForm(props: SidebarProps): HTMLElement {
 
 /** NER: the most frequent mentions per entity label (annotated first, else predicted). */
 function mentionsPanel(mentions: Traits["_mentions"]): HTMLElement | null {
-  const kinds = (["annotated", "predicted"] as const).filter((k) => Object.keys(mentions?.[k] ?? {}).length);
+  const kinds = (["annotated", "predicted"] as const).filter(
+    (k) => Object.keys(mentions?.[k] ?? {}).length,
+  );
   if (!kinds.length) return null;
   return h(
     "section",
     { class: "rw-side-section", "aria-label": "Mentions" },
     h("h3", null, "Mentions"),
     kinds.map((kind) =>
-      h("div", { class: "rw-mentions" },
+      h(
+        "div",
+        { class: "rw-mentions" },
         h("h4", null, kind === "annotated" ? "Annotated" : "Predicted"),
         Object.entries(mentions[kind] ?? {}).map(([label, top]) =>
-          h("div", { class: "rw-mention-group" },
-            h("span", { class: "rw-label", title: clipTitle(label), style: { "--rw-hue": String(labelHue(label)) } }, clip(label)),
-            h("ul", { class: "rw-keywords" },
-              top.map(([mention, n]) => h("li", { class: "rw-mention", title: clipTitle(mention) },
-                bdi(clip(mention)), h("span", { class: "rw-count" }, count(n))))))))),
+          h(
+            "div",
+            { class: "rw-mention-group" },
+            h(
+              "span",
+              {
+                class: "rw-label",
+                title: clipTitle(label),
+                style: { "--rw-hue": String(labelHue(label)) },
+              },
+              clip(label),
+            ),
+            h(
+              "ul",
+              { class: "rw-keywords" },
+              top.map(([mention, n]) =>
+                h(
+                  "li",
+                  { class: "rw-mention", title: clipTitle(mention) },
+                  bdi(clip(mention)),
+                  h("span", { class: "rw-count" }, count(n)),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
   );
 }
 
@@ -108,14 +179,32 @@ export function sidebar(props: SidebarProps): HTMLElement {
     labelCounts("Predicted as", props.facets.predicted_as),
     mentionsPanel(props.mentions),
     props.keywords.length
-      ? h("section", { class: "rw-side-section", "aria-label": "Keywords" },
+      ? h(
+          "section",
+          { class: "rw-side-section", "aria-label": "Keywords" },
           h("h3", null, "Keywords"),
-          h("ul", { class: "rw-keywords" },
+          h(
+            "ul",
+            { class: "rw-keywords" },
             props.keywords.map(([word, n]) =>
-              h("li", null, h("button", {
-                type: "button", class: "rw-keyword", title: `${count(n)} times; click to search`,
-                onclick: () => props.onKeyword(word),
-              }, bdi(clip(word)), h("span", { class: "rw-count" }, count(n)))))))
+              h(
+                "li",
+                null,
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "rw-keyword",
+                    title: `${count(n)} times; click to search`,
+                    onclick: () => props.onKeyword(word),
+                  },
+                  bdi(clip(word)),
+                  h("span", { class: "rw-count" }, count(n)),
+                ),
+              ),
+            ),
+          ),
+        )
       : null,
   );
 }

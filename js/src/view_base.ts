@@ -41,7 +41,8 @@ export abstract class ViewBase<
 
   /** Set traits and send them to the kernel in one message. */
   protected setTraits(values: Partial<T>): void {
-    for (const [name, value] of Object.entries(values)) this.model.set(name as keyof T, value as T[keyof T]);
+    for (const [name, value] of Object.entries(values))
+      this.model.set(name as keyof T, value as T[keyof T]);
     this.model.save_changes();
   }
 
@@ -67,5 +68,5 @@ export abstract class ViewBase<
  * root `document.activeElement` is the shadow host, not the focused element. */
 export function activeIn(node: Node): Element | null {
   const root = node.getRootNode() as Document | ShadowRoot;
-  return "activeElement" in root ? root.activeElement : node.ownerDocument?.activeElement ?? null;
+  return "activeElement" in root ? root.activeElement : (node.ownerDocument?.activeElement ?? null);
 }

@@ -57,17 +57,39 @@ export class WorkspacePicker {
       "data-key": "workspace-name",
       oninput: () => this.typed(),
     });
-    this.submit = h("button", { type: "button", "data-key": "workspace-switch", onclick: () => void this.submitTyped() }, "Switch");
-    this.form = h("span", { class: "rw-home-ws-form", hidden: true },
+    this.submit = h(
+      "button",
+      { type: "button", "data-key": "workspace-switch", onclick: () => void this.submitTyped() },
+      "Switch",
+    );
+    this.form = h(
+      "span",
+      { class: "rw-home-ws-form", hidden: true },
       this.input,
       this.submit,
-      h("button", { type: "button", "data-key": "workspace-cancel", onclick: () => this.closeForm() }, "Cancel"));
+      h(
+        "button",
+        { type: "button", "data-key": "workspace-cancel", onclick: () => this.closeForm() },
+        "Cancel",
+      ),
+    );
     this.note = h("div", { id: noteId, class: "rw-home-ws-note", "aria-live": "polite" });
-    this.root = h("div", { class: "rw-home-ws" },
-      h("div", { class: "rw-home-ws-row" },
-        h("label", { class: "rw-home-ws-label" }, h("span", { "aria-hidden": "true" }, "Workspace"), this.select),
-        this.form),
-      this.note);
+    this.root = h(
+      "div",
+      { class: "rw-home-ws" },
+      h(
+        "div",
+        { class: "rw-home-ws-row" },
+        h(
+          "label",
+          { class: "rw-home-ws-label" },
+          h("span", { "aria-hidden": "true" }, "Workspace"),
+          this.select,
+        ),
+        this.form,
+      ),
+      this.note,
+    );
   }
 
   get adding(): boolean {
@@ -83,9 +105,13 @@ export class WorkspacePicker {
     if (key === this.optionsKey) return;
     this.optionsKey = key;
     this.current = current;
-    replaceChildren(this.select,
-      options.map((name) => h("option", { value: name, selected: name === current }, clip(name, 80))),
-      h("option", { value: NEW_OPTION }, "New workspace…"));
+    replaceChildren(
+      this.select,
+      options.map((name) =>
+        h("option", { value: name, selected: name === current }, clip(name, 80)),
+      ),
+      h("option", { value: NEW_OPTION }, "New workspace…"),
+    );
     this.select.value = current;
   }
 
@@ -169,7 +195,12 @@ export class WorkspacePicker {
     const answer = ack.result as { problem: string | null; new: boolean };
     this.checked = { name, problem: answer.problem, new: answer.new };
     if (answer.problem) this.say(answer.problem, true);
-    else this.say(answer.new ? `A new, empty workspace “${clip(name, 80)}” will be created.` : `Workspace “${clip(name, 80)}” exists.`);
+    else
+      this.say(
+        answer.new
+          ? `A new, empty workspace “${clip(name, 80)}” will be created.`
+          : `Workspace “${clip(name, 80)}” exists.`,
+      );
     this.submit.textContent = answer.new && !answer.problem ? "Create" : "Switch";
     this.submit.disabled = Boolean(answer.problem);
     return this.checked;

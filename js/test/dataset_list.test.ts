@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import widget, { filterRows, formatDate, sortRows } from "../src/dataset_list";
-import { WORKSPACE_CHECK_MS } from "../src/workspace_picker";
 import { captureKeys } from "../src/keys";
-import { FakeListModel, dataset, flush } from "./fake_list_model";
+import { WORKSPACE_CHECK_MS } from "../src/workspace_picker";
+import { dataset, FakeListModel, flush } from "./fake_list_model";
 import { host } from "./host";
 
 /** Render the list; the kernel answers the view's `hello` at once, and the tests look at
@@ -25,29 +25,73 @@ const button = (root: ParentNode, name: string) => {
   return found[0];
 };
 const names = (root: ParentNode) =>
-  Array.from(root.querySelectorAll<HTMLElement>("tbody tr[data-name]")).map((tr) => tr.dataset.name);
+  Array.from(root.querySelectorAll<HTMLElement>("tbody tr[data-name]")).map(
+    (tr) => tr.dataset.name,
+  );
 const th = (root: ParentNode, title: string) =>
-  Array.from(root.querySelectorAll<HTMLElement>("th")).find((t) => t.textContent?.startsWith(title))!;
-const search = (root: ParentNode) => root.querySelector<HTMLInputElement>('input[aria-label="Search datasets"]')!;
+  Array.from(root.querySelectorAll<HTMLElement>("th")).find((t) =>
+    t.textContent?.startsWith(title),
+  )!;
+const search = (root: ParentNode) =>
+  root.querySelector<HTMLInputElement>('input[aria-label="Search datasets"]')!;
 const key = (target: HTMLElement, k: string) =>
   target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
 
 const DATA = [
-  dataset({ name: "reviews", tags: { source: "rotten tomatoes" }, records: 300, annotated: 30, annotated_percent: 10, updated_at: "2024-05-03T10:00:00Z" }),
-  dataset({ name: "news", task: "TextClassification", tags: { lang: "en" }, records: 1200, annotated: 600, annotated_percent: 50, updated_at: "2024-05-01T10:00:00Z", created_at: "2024-04-01T10:00:00Z" }),
-  dataset({ name: "tweets-ner", task: "TokenClassification", records: 50, annotated: 0, annotated_percent: 0, updated_at: "2024-05-02T10:00:00Z", created_at: "2024-03-01T10:00:00Z" }),
+  dataset({
+    name: "reviews",
+    tags: { source: "rotten tomatoes" },
+    records: 300,
+    annotated: 30,
+    annotated_percent: 10,
+    updated_at: "2024-05-03T10:00:00Z",
+  }),
+  dataset({
+    name: "news",
+    task: "TextClassification",
+    tags: { lang: "en" },
+    records: 1200,
+    annotated: 600,
+    annotated_percent: 50,
+    updated_at: "2024-05-01T10:00:00Z",
+    created_at: "2024-04-01T10:00:00Z",
+  }),
+  dataset({
+    name: "tweets-ner",
+    task: "TokenClassification",
+    records: 50,
+    annotated: 0,
+    annotated_percent: 0,
+    updated_at: "2024-05-02T10:00:00Z",
+    created_at: "2024-03-01T10:00:00Z",
+  }),
 ];
 
 describe("the table", () => {
   it("shows one row per dataset with every column, most recently updated first", () => {
     const root = mount(new FakeListModel({ _datasets: DATA }));
-    expect(Array.from(root.querySelectorAll("th")).map((t) => t.textContent?.replace(/[▲▼↕]/g, ""))).toEqual([
-      "Name", "Tags", "Task", "Records", "Annotated (%)", "Created", "Updated", "Actions",
+    expect(
+      Array.from(root.querySelectorAll("th")).map((t) => t.textContent?.replace(/[▲▼↕]/g, "")),
+    ).toEqual([
+      "Name",
+      "Tags",
+      "Task",
+      "Records",
+      "Annotated (%)",
+      "Created",
+      "Updated",
+      "Actions",
     ]);
     expect(names(root)).toEqual(["reviews", "tweets-ner", "news"]);
     const news = root.querySelector<HTMLElement>('tr[data-name="news"]')!;
     const cells = Array.from(news.querySelectorAll("td")).map((td) => td.textContent);
-    expect(cells.slice(0, 5)).toEqual(["news", "lang: en", "Text classification", "1,200", "50.0%"]);
+    expect(cells.slice(0, 5)).toEqual([
+      "news",
+      "lang: en",
+      "Text classification",
+      "1,200",
+      "50.0%",
+    ]);
     expect(cells[5]).toBe(formatDate("2024-04-01T10:00:00Z"));
     expect(th(root, "Updated").getAttribute("aria-sort")).toBe("descending");
     expect(th(root, "Name").getAttribute("aria-sort")).toBe("none");
@@ -56,7 +100,9 @@ describe("the table", () => {
 
   it("renders untrusted names and tags as text, never HTML", () => {
     const evil = '<img src=x onerror="window.pwned=1"><b>bold</b>';
-    const root = mount(new FakeListModel({ _datasets: [dataset({ name: evil, tags: { [evil]: evil } })] }));
+    const root = mount(
+      new FakeListModel({ _datasets: [dataset({ name: evil, tags: { [evil]: evil } })] }),
+    );
     expect(root.querySelector("img")).toBeNull();
     expect(root.querySelector("b")).toBeNull();
     expect(root.textContent).toContain(evil);
@@ -137,7 +183,11 @@ describe("search and sort", () => {
   it("pure helpers: filterRows and sortRows", () => {
     expect(filterRows(DATA, "  ").length).toBe(3);
     expect(filterRows(DATA, "en news").map((r) => r.name)).toEqual(["news"]);
-    expect(sortRows(DATA, ["created_at", "asc"]).map((r) => r.name)).toEqual(["tweets-ner", "news", "reviews"]);
+    expect(sortRows(DATA, ["created_at", "asc"]).map((r) => r.name)).toEqual([
+      "tweets-ner",
+      "news",
+      "reviews",
+    ]);
     expect(formatDate("")).toBe("—");
     expect(formatDate("not a date")).toBe("not a date");
   });
@@ -148,7 +198,15 @@ describe("open and delete", () => {
     const model = new FakeListModel({ _datasets: DATA });
     const root = mount(model);
     button(root, "news").click();
-    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "open", name: "news", workspace: "/tmp/workspace" }]);
+    expect(model.sent).toEqual([
+      {
+        type: "action",
+        request: expect.any(String),
+        action: "open",
+        name: "news",
+        workspace: "/tmp/workspace",
+      },
+    ]);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Opening news…");
     model.ack({ ok: false, error: "dataset 'news' does not exist" });
     await flush();
@@ -184,11 +242,22 @@ describe("open and delete", () => {
     const root = mount(model);
     button(root, "Delete news").click();
     button(root.querySelector('[role="alertdialog"]')!, "Delete").click();
-    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "delete", name: "news", workspace: "/tmp/workspace" }]);
+    expect(model.sent).toEqual([
+      {
+        type: "action",
+        request: expect.any(String),
+        action: "delete",
+        name: "news",
+        workspace: "/tmp/workspace",
+      },
+    ]);
     expect(root.querySelector('[role="alertdialog"]')).toBeNull();
     expect(button(root, "Delete news").disabled).toBe(true);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Deleting news…");
-    model.set("_datasets", DATA.filter((d) => d.name !== "news"));
+    model.set(
+      "_datasets",
+      DATA.filter((d) => d.name !== "news"),
+    );
     model.ack({ result: ["reviews", "tweets-ner"] });
     await flush();
     expect(names(root)).toEqual(["reviews", "tweets-ner"]);
@@ -219,7 +288,9 @@ describe("open and delete", () => {
     const model = new FakeListModel({ _datasets: DATA });
     const root = mount(model);
     button(root, "Refresh").click();
-    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "refresh" }]);
+    expect(model.sent).toEqual([
+      { type: "action", request: expect.any(String), action: "refresh" },
+    ]);
   });
 });
 
@@ -235,7 +306,9 @@ describe("keys and lifetime", () => {
       key(button(root, "news"), "a");
       key(document.body, "x"); // outside the widget: untouched
       expect(seen).toEqual(["x"]);
-      expect(root.querySelector(".rw-home")!.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+      expect(root.querySelector(".rw-home")!.getAttribute("data-lm-suppress-shortcuts")).toBe(
+        "true",
+      );
     } finally {
       document.removeEventListener("keydown", spy);
     }
@@ -275,10 +348,17 @@ describe("keys and lifetime", () => {
 });
 
 describe("workspaces", () => {
-  const TEAMS = { workspace: "team-b", _workspaces: ["rubrix", "alpha", "team-b"], _workspace_folder: "/home/ada/.rubrix_widgets/_workspaces/team-b" };
-  const selector = (root: ParentNode) => root.querySelector<HTMLSelectElement>('select[aria-label="Workspace"]')!;
-  const nameBox = (root: ParentNode) => root.querySelector<HTMLInputElement>('input[aria-label="New workspace name"]')!;
-  const note = (root: ParentNode) => document.getElementById(nameBox(root).getAttribute("aria-describedby")!)!;
+  const TEAMS = {
+    workspace: "team-b",
+    _workspaces: ["rubrix", "alpha", "team-b"],
+    _workspace_folder: "/home/ada/.rubrix_widgets/_workspaces/team-b",
+  };
+  const selector = (root: ParentNode) =>
+    root.querySelector<HTMLSelectElement>('select[aria-label="Workspace"]')!;
+  const nameBox = (root: ParentNode) =>
+    root.querySelector<HTMLInputElement>('input[aria-label="New workspace name"]')!;
+  const note = (root: ParentNode) =>
+    document.getElementById(nameBox(root).getAttribute("aria-describedby")!)!;
   const pick = (root: ParentNode, value: string) => {
     selector(root).value = value;
     selector(root).dispatchEvent(new Event("change"));
@@ -292,14 +372,25 @@ describe("workspaces", () => {
   it("the header shows the workspace the list shows, selected among the named ones", () => {
     const root = mount(new FakeListModel({ _datasets: DATA, ...TEAMS }));
     const select = selector(root);
-    expect(Array.from(select.options).map((o) => o.textContent)).toEqual(["rubrix", "alpha", "team-b", "New workspace…"]);
+    expect(Array.from(select.options).map((o) => o.textContent)).toEqual([
+      "rubrix",
+      "alpha",
+      "team-b",
+      "New workspace…",
+    ]);
     expect(select.value).toBe("team-b");
     expect(select.title).toContain("/home/ada/.rubrix_widgets/_workspaces/team-b");
     expect(root.querySelector(".rw-home-top")!.textContent).toContain("Workspace");
     // a folder workspace is not a named one: it is shown (first), and selected
     host.cleanup?.();
-    const folder = mount(new FakeListModel({ _datasets: [], workspace: "/data/ws", _workspaces: ["rubrix"] }));
-    expect(Array.from(selector(folder).options).map((o) => o.textContent)).toEqual(["/data/ws", "rubrix", "New workspace…"]);
+    const folder = mount(
+      new FakeListModel({ _datasets: [], workspace: "/data/ws", _workspaces: ["rubrix"] }),
+    );
+    expect(Array.from(selector(folder).options).map((o) => o.textContent)).toEqual([
+      "/data/ws",
+      "rubrix",
+      "New workspace…",
+    ]);
     expect(selector(folder).value).toBe("/data/ws");
     expect(folder.textContent).toContain("No datasets yet in workspace /data/ws.");
   });
@@ -308,7 +399,14 @@ describe("workspaces", () => {
     const model = new FakeListModel({ _datasets: DATA, ...TEAMS });
     const root = mount(model);
     pick(root, "alpha");
-    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "switch_workspace", workspace: "alpha" }]);
+    expect(model.sent).toEqual([
+      {
+        type: "action",
+        request: expect.any(String),
+        action: "switch_workspace",
+        workspace: "alpha",
+      },
+    ]);
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Opening workspace alpha…");
     model.set("workspace", "alpha");
     model.set("_datasets", DATA.slice(2));
@@ -353,8 +451,16 @@ describe("workspaces", () => {
     type(root, "my team");
     expect(model.sent).toEqual([]);
     await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS);
-    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "check_workspace", workspace: "my team" }]);
-    const problem = "workspace name 'my team' is not allowed: it contains ' '; a workspace name has letters, digits, - and _";
+    expect(model.sent).toEqual([
+      {
+        type: "action",
+        request: expect.any(String),
+        action: "check_workspace",
+        workspace: "my team",
+      },
+    ]);
+    const problem =
+      "workspace name 'my team' is not allowed: it contains ' '; a workspace name has letters, digits, - and _";
     model.ack({ result: { problem, new: false } });
     await settle();
     expect(note(root).textContent).toBe(problem);
@@ -386,7 +492,14 @@ describe("workspaces", () => {
     pick(root, selector(root).options[3].value);
     type(root, "alpha");
     key(nameBox(root), "Enter");
-    expect(model.sent).toEqual([{ type: "action", request: expect.any(String), action: "check_workspace", workspace: "alpha" }]);
+    expect(model.sent).toEqual([
+      {
+        type: "action",
+        request: expect.any(String),
+        action: "check_workspace",
+        workspace: "alpha",
+      },
+    ]);
     model.ack({ result: { problem: null, new: false } });
     await settle();
     expect(model.sent.at(-1)).toMatchObject({ action: "switch_workspace", workspace: "alpha" });
@@ -404,7 +517,12 @@ describe("workspaces", () => {
   it("renders untrusted workspace names and folders as text, never HTML", async () => {
     vi.useFakeTimers();
     const evil = '<img src=x onerror="window.pwned=1"><b>bold</b>';
-    const model = new FakeListModel({ _datasets: [], workspace: `/tmp/${evil}`, _workspaces: ["rubrix", evil], _workspace_folder: `/tmp/${evil}` });
+    const model = new FakeListModel({
+      _datasets: [],
+      workspace: `/tmp/${evil}`,
+      _workspaces: ["rubrix", evil],
+      _workspace_folder: `/tmp/${evil}`,
+    });
     const root = mount(model);
     expect(root.querySelector("img")).toBeNull();
     expect(root.querySelector("b")).toBeNull();

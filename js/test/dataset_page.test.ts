@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { DatasetPageView, SEARCH_DEBOUNCE_MS, mountPage } from "../src/page_view";
+import { DatasetPageView, mountPage, SEARCH_DEBOUNCE_MS } from "../src/page_view";
 import { FakeModel, flush, record } from "./fake_model";
 import { host } from "./host";
 
@@ -8,7 +8,8 @@ function mount(model: FakeModel): HTMLElement {
   return host.el;
 }
 
-const byRole = (root: ParentNode, role: string) => Array.from(root.querySelectorAll<HTMLElement>(`[role="${role}"]`));
+const byRole = (root: ParentNode, role: string) =>
+  Array.from(root.querySelectorAll<HTMLElement>(`[role="${role}"]`));
 const buttons = (root: ParentNode, name: string) =>
   Array.from(root.querySelectorAll<HTMLButtonElement>("button")).filter(
     (b) => (b.getAttribute("aria-label") ?? b.textContent?.trim()) === name,
@@ -20,7 +21,9 @@ const button = (root: ParentNode, name: string) => {
 };
 const articles = (root: ParentNode) => Array.from(root.querySelectorAll<HTMLElement>("article"));
 const key = (target: HTMLElement, k: string, extra: KeyboardEventInit = {}) =>
-  target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...extra }));
+  target.dispatchEvent(
+    new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...extra }),
+  );
 
 const page = (n = 3, overrides = {}) =>
   Array.from({ length: n }, (_, i) => record({ seq: i, id: 100 + i, ...overrides }));
@@ -29,7 +32,11 @@ describe("rendering a page", () => {
   it("shows one article per record, named by its id, with its text and prediction", () => {
     const root = mount(new FakeModel({ _records: page(3), total: 3 }));
     const cards = articles(root);
-    expect(cards.map((c) => c.getAttribute("aria-label"))).toEqual(["Record 100", "Record 101", "Record 102"]);
+    expect(cards.map((c) => c.getAttribute("aria-label"))).toEqual([
+      "Record 100",
+      "Record 101",
+      "Record 102",
+    ]);
     expect(cards[0].textContent).toContain("A gripping, beautifully shot film.");
     const bars = cards[0].querySelectorAll(".rw-bar-row");
     expect(Array.from(bars).map((b) => b.textContent)).toEqual(["fresh80.0%", "rotten20.0%"]);
@@ -40,7 +47,14 @@ describe("rendering a page", () => {
     const model = new FakeModel({
       mode: "annotate",
       _labels: [evil],
-      _records: [record({ inputs: { text: evil }, prediction: [[evil, 0.9]], metadata: { [evil]: evil }, annotation: evil })],
+      _records: [
+        record({
+          inputs: { text: evil },
+          prediction: [[evil, 0.9]],
+          metadata: { [evil]: evil },
+          annotation: evil,
+        }),
+      ],
       total: 1,
     });
     const root = mount(model);
@@ -70,9 +84,18 @@ describe("rendering a page", () => {
   });
 
   it("shows the Progress region with the validated count and the total", () => {
-    const root = mount(new FakeModel({
-      _progress: { total: 12345, validated: 1234, discarded: 5, edited: 1, default: 11105, percent: 10.0 },
-    }));
+    const root = mount(
+      new FakeModel({
+        _progress: {
+          total: 12345,
+          validated: 1234,
+          discarded: 5,
+          edited: 1,
+          default: 11105,
+          percent: 10.0,
+        },
+      }),
+    );
     const region = byRole(root, "region").find((r) => r.getAttribute("aria-label") === "Progress")!;
     expect(region.textContent).toContain("1,234");
     expect(region.textContent).toContain("12,345");
@@ -93,12 +116,18 @@ describe("rendering a page", () => {
   it("collapses long text and fetches the part the kernel did not send", async () => {
     const long = "word ".repeat(300);
     const model = new FakeModel({
-      _records: [record({ inputs: { text: long.slice(0, 1000) }, lengths: { text: 5000 } })], total: 1,
+      _records: [record({ inputs: { text: long.slice(0, 1000) }, lengths: { text: 5000 } })],
+      total: 1,
     });
     const root = mount(model);
     expect(root.querySelector(".rw-text")!.textContent!.length).toBeLessThan(700);
     button(root, "Show more (5,000 characters)").click();
-    expect(model.sent.at(-1)).toMatchObject({ type: "action", action: "full_text", seq: 0, key: "text" });
+    expect(model.sent.at(-1)).toMatchObject({
+      type: "action",
+      action: "full_text",
+      seq: 0,
+      key: "text",
+    });
     model.ack({ result: "full ".repeat(1000) });
     await flush();
     expect(root.querySelector(".rw-text")!.textContent).toBe("full ".repeat(1000));
@@ -137,7 +166,9 @@ describe("searching", () => {
     await flush();
     const alert = byRole(root, "alert").find((a) => a.textContent!.includes("unexpected end"));
     expect(alert).toBeDefined();
-    expect(root.querySelector('input[aria-label="Search records"]')!.getAttribute("aria-invalid")).toBe("true");
+    expect(
+      root.querySelector('input[aria-label="Search records"]')!.getAttribute("aria-invalid"),
+    ).toBe("true");
   });
 
   it("shows a query set from Python in the search box", async () => {
@@ -145,15 +176,28 @@ describe("searching", () => {
     const root = mount(model);
     model.set("query", "score:[0.9 TO *]");
     await flush();
-    expect(root.querySelector<HTMLInputElement>('input[aria-label="Search records"]')!.value).toBe("score:[0.9 TO *]");
+    expect(root.querySelector<HTMLInputElement>('input[aria-label="Search records"]')!.value).toBe(
+      "score:[0.9 TO *]",
+    );
   });
 });
 
 describe("filters, sort and pages", () => {
   const facets = {
-    predicted_as: [["fresh", 7], ["rotten", 3]] as [string, number][],
-    status: [["Default", 9], ["Validated", 1]] as [string, number][],
-    metadata: { split: [["train", 8], ["test", 2]] as [string, number][] },
+    predicted_as: [
+      ["fresh", 7],
+      ["rotten", 3],
+    ] as [string, number][],
+    status: [
+      ["Default", 9],
+      ["Validated", 1],
+    ] as [string, number][],
+    metadata: {
+      split: [
+        ["train", 8],
+        ["test", 2],
+      ] as [string, number][],
+    },
   };
 
   it("sets a filter from a menu, shows it as a chip, and removes it", async () => {
@@ -161,7 +205,9 @@ describe("filters, sort and pages", () => {
     const root = mount(model);
     button(root, "Predicted as▾").click();
     await flush();
-    const menu = byRole(root, "group").find((g) => g.getAttribute("aria-label") === "Predicted as filter")!;
+    const menu = byRole(root, "group").find(
+      (g) => g.getAttribute("aria-label") === "Predicted as filter",
+    )!;
     expect(menu.textContent).toContain("fresh7");
     const box = Array.from(menu.querySelectorAll<HTMLInputElement>("input[type=checkbox]"))[1];
     box.checked = true;
@@ -177,7 +223,7 @@ describe("filters, sort and pages", () => {
     const root = mount(model);
     button(root, "Metadata▾").click();
     await flush();
-    const box = root.querySelector<HTMLInputElement>('.rw-menu input[type=checkbox]')!;
+    const box = root.querySelector<HTMLInputElement>(".rw-menu input[type=checkbox]")!;
     box.checked = true;
     box.dispatchEvent(new Event("change"));
     expect(model.get("filters")).toEqual({ status: ["Validated"], metadata: { split: ["train"] } });
@@ -192,7 +238,10 @@ describe("filters, sort and pages", () => {
     await flush();
     const menu = root.querySelector(".rw-menu")!;
     expect(Array.from(menu.querySelectorAll(".rw-check-text")).map((e) => e.textContent)).toEqual([
-      "Default", "Edited", "Validated", "Discarded",
+      "Default",
+      "Edited",
+      "Validated",
+      "Discarded",
     ]);
   });
 
@@ -204,7 +253,9 @@ describe("filters, sort and pages", () => {
     const low = root.querySelector<HTMLInputElement>('input[aria-label="Minimum score"]')!;
     low.value = "0.5";
     expect(button(root, "Apply").type).toBe("submit");
-    root.querySelector("form.rw-score-form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    root
+      .querySelector("form.rw-score-form")!
+      .dispatchEvent(new Event("submit", { cancelable: true }));
     expect(model.get("filters")).toEqual({ score: [0.5, null] });
   });
 
@@ -250,7 +301,12 @@ describe("annotating", () => {
     const root = mount(model);
     const card = articles(root)[1];
     button(card, "rotten").click();
-    expect(model.sent.at(-1)).toMatchObject({ type: "action", action: "annotate", seqs: [1], annotation: ["rotten"] });
+    expect(model.sent.at(-1)).toMatchObject({
+      type: "action",
+      action: "annotate",
+      seqs: [1],
+      annotation: ["rotten"],
+    });
     await flush();
     expect(root.querySelector('[role="status"]')!.textContent).toBe("Saving…");
     expect(articles(root)[1].getAttribute("aria-busy")).toBe("true");
@@ -262,16 +318,25 @@ describe("annotating", () => {
 
   it("gives multi-label records checkboxes named by label that send the whole label set", async () => {
     const model = new FakeModel({
-      mode: "annotate", total: 1,
+      mode: "annotate",
+      total: 1,
       _records: [record({ multi_label: true, annotation: ["fresh"], status: "Edited" })],
     });
     const root = mount(model);
-    const boxes = Array.from(root.querySelectorAll<HTMLInputElement>(".rw-choices input[type=checkbox]"));
-    expect(boxes.map((b) => b.closest("label")!.querySelector("span")!.textContent)).toEqual(["fresh", "rotten"]);
+    const boxes = Array.from(
+      root.querySelectorAll<HTMLInputElement>(".rw-choices input[type=checkbox]"),
+    );
+    expect(boxes.map((b) => b.closest("label")!.querySelector("span")!.textContent)).toEqual([
+      "fresh",
+      "rotten",
+    ]);
     expect(boxes[0].checked).toBe(true);
     boxes[1].checked = true;
     boxes[1].dispatchEvent(new Event("change"));
-    expect(model.sent.at(-1)).toMatchObject({ action: "annotate", annotation: ["fresh", "rotten"] });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "annotate",
+      annotation: ["fresh", "rotten"],
+    });
   });
 
   it("validates and discards one record with its buttons", () => {
@@ -290,7 +355,9 @@ describe("annotating", () => {
     button(root, "fresh").click();
     model.ack({ ok: false, error: "label 'x' is not in the label schema" });
     await flush();
-    expect(byRole(root, "alert").some((a) => a.textContent === "label 'x' is not in the label schema")).toBe(true);
+    expect(
+      byRole(root, "alert").some((a) => a.textContent === "label 'x' is not in the label schema"),
+    ).toBe(true);
   });
 
   it("bulk-annotates every record matching the search, not only the page", async () => {
@@ -305,7 +372,11 @@ describe("annotating", () => {
     await flush();
     expect(root.textContent).toContain("500 selected");
     button(root, "Annotate selected").click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "annotate", scope: "query", annotation: ["fresh"] });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "annotate",
+      scope: "query",
+      annotation: ["fresh"],
+    });
     expect(model.sent.at(-1)).not.toHaveProperty("seqs");
   });
 
@@ -354,7 +425,11 @@ describe("keyboard", () => {
     const root = mount(model);
     articles(root)[0].focus();
     key(articles(root)[0], "2");
-    expect(model.sent.at(-1)).toMatchObject({ action: "annotate", seqs: [0], annotation: ["rotten"] });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "annotate",
+      seqs: [0],
+      annotation: ["rotten"],
+    });
     model.ack();
     await flush();
     expect(document.activeElement?.getAttribute("aria-label")).toBe("Record 101");
@@ -383,7 +458,11 @@ describe("keyboard", () => {
   });
 
   it("undoes with Ctrl+Z and redoes with Ctrl+Shift+Z", () => {
-    const model = new FakeModel({ _history: { can_undo: true, can_redo: true }, _records: page(1), total: 1 });
+    const model = new FakeModel({
+      _history: { can_undo: true, can_redo: true },
+      _records: page(1),
+      total: 1,
+    });
     const root = mount(model);
     key(articles(root)[0], "z", { ctrlKey: true });
     expect(model.sent.at(-1)).toMatchObject({ action: "undo" });

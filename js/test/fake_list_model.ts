@@ -4,7 +4,13 @@ import { FakeWidgetModel } from "./fake_model";
 
 export class FakeListModel extends FakeWidgetModel<ListTraits> implements ListModel {
   constructor(overrides: Partial<ListTraits> = {}) {
-    super({ query: "", sort: ["updated_at", "desc"], workspace: "/tmp/workspace", _datasets: [], ...overrides });
+    super({
+      query: "",
+      sort: ["updated_at", "desc"],
+      workspace: "/tmp/workspace",
+      _datasets: [],
+      ...overrides,
+    });
   }
 }
 

@@ -5,7 +5,12 @@
 // ever delivered to a view.
 import type { Acks, Reply } from "../src/protocol";
 import type {
-  Model, RecordBase, Text2TextRecord, TextClassificationRecord, TokenClassificationRecord, Traits,
+  Model,
+  RecordBase,
+  Text2TextRecord,
+  TextClassificationRecord,
+  TokenClassificationRecord,
+  Traits,
 } from "../src/types";
 
 // The fake stands in for anywidget's model: its callbacks have the type anywidget gives them.
@@ -13,7 +18,9 @@ type Callback = Parameters<Model["on"]>[1];
 
 /** Traits, change events and custom messages, for any widget's traits ``T``. */
 /** How a test answers: a `result` (`changed`: its old name), or a refusal. */
-type AckExtra = { result?: unknown; changed?: unknown } | { ok: false; error: string; stale?: boolean };
+type AckExtra =
+  | { result?: unknown; changed?: unknown }
+  | { ok: false; error: string; stale?: boolean };
 
 export class FakeWidgetModel<T extends object> {
   sent: Record<string, unknown>[] = [];
@@ -69,7 +76,10 @@ export class FakeWidgetModel<T extends object> {
   }
 
   /** The kernel's reply to `request`: the ack message, then the same reply in `_acks`. */
-  reply(request: unknown, reply: { ok: true; result: unknown } | { ok: false; error: string; stale?: boolean }): void {
+  reply(
+    request: unknown,
+    reply: { ok: true; result: unknown } | { ok: false; error: string; stale?: boolean },
+  ): void {
     const entry = { request: String(request), ...reply } as Reply<unknown>;
     this.message({ type: "ack", ...entry });
     const traits = this.traits as { _acks?: Acks };
@@ -78,10 +88,12 @@ export class FakeWidgetModel<T extends object> {
 
   /** The kernel's answer to every `hello` not answered yet (it sends its state first). */
   answerHellos(state: Partial<T> = {}): void {
-    for (const [name, value] of Object.entries(state)) this.set(name as keyof T, value as T[keyof T]);
+    for (const [name, value] of Object.entries(state))
+      this.set(name as keyof T, value as T[keyof T]);
     const acks = (this.traits as { _acks?: Acks })._acks ?? {};
     for (const m of this.sent) {
-      if (m.action === "hello" && !(String(m.request) in acks)) this.reply(m.request, { ok: true, result: true });
+      if (m.action === "hello" && !(String(m.request) in acks))
+        this.reply(m.request, { ok: true, result: true });
     }
   }
 
@@ -130,12 +142,17 @@ function base(): RecordBase {
 }
 
 /** A text classification record, as the kernel sends it. */
-export function record(overrides: Partial<TextClassificationRecord> = {}): TextClassificationRecord {
+export function record(
+  overrides: Partial<TextClassificationRecord> = {},
+): TextClassificationRecord {
   return {
     ...base(),
     inputs: { text: "A gripping, beautifully shot film." },
     lengths: { text: 34 },
-    prediction: [["rotten", 0.2], ["fresh", 0.8]],
+    prediction: [
+      ["rotten", 0.2],
+      ["fresh", 0.8],
+    ],
     annotation: null,
     multi_label: false,
     explanation: null,
@@ -145,9 +162,15 @@ export function record(overrides: Partial<TextClassificationRecord> = {}): TextC
 
 /** A token classification record, as the kernel sends it ("Ada visits Paris", Ada
  * predicted as PER, not annotated yet). */
-export function nerRecord(overrides: Partial<TokenClassificationRecord> = {}): TokenClassificationRecord {
+export function nerRecord(
+  overrides: Partial<TokenClassificationRecord> = {},
+): TokenClassificationRecord {
   const text = overrides.text ?? "Ada visits Paris";
-  const offsets = overrides.offsets ?? [[0, 3], [4, 10], [11, 16]];
+  const offsets = overrides.offsets ?? [
+    [0, 3],
+    [4, 10],
+    [11, 16],
+  ];
   return {
     ...base(),
     text,
@@ -168,7 +191,10 @@ export function t2tRecord(overrides: Partial<Text2TextRecord> = {}): Text2TextRe
     ...base(),
     text,
     length: [...text].length,
-    prediction: [["The dog sleeps.", 0.6], ["The dog is sleeping.", 0.9]],
+    prediction: [
+      ["The dog sleeps.", 0.6],
+      ["The dog is sleeping.", 0.9],
+    ],
     annotation: null,
     ...overrides,
   };

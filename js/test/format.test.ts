@@ -16,7 +16,7 @@ describe("counts", () => {
   });
 
   it("a page drawn from a half-filled progress (the home going back to its list) does not throw", () => {
-    const model = new FakeModel({ total: 0, _progress: {} });
+    const model = new FakeModel({ total: 0, _progress: {} as never });
     const el = document.createElement("div");
     document.body.append(el);
     const dispose = mountPage(model as never, el);

@@ -3,9 +3,9 @@
 // `list_query`/`list_sort`; every switch disposes the view shown before; it works inside
 // a shadow root (marimo, Panel) and when the host loses custom messages.
 import { describe, expect, it } from "vitest";
-import widget, { LIST_RENAMES, type HomeTraits, listModel } from "../src/home";
-import { FakeWidgetModel, defaultTraits, flush, record } from "./fake_model";
+import widget, { type HomeTraits, LIST_RENAMES, listModel } from "../src/home";
 import { dataset } from "./fake_list_model";
+import { defaultTraits, FakeWidgetModel, flush, record } from "./fake_model";
 import { host } from "./host";
 
 function homeModel(overrides: Partial<HomeTraits> = {}): FakeWidgetModel<HomeTraits> {
@@ -17,7 +17,10 @@ function homeModel(overrides: Partial<HomeTraits> = {}): FakeWidgetModel<HomeTra
     workspace: "rubrix",
     _workspaces: ["rubrix"],
     _workspace_folder: "/tmp/rubrix",
-    _datasets: [dataset({ name: "reviews" }), dataset({ name: "news", updated_at: "2024-04-01T10:00:00Z" })],
+    _datasets: [
+      dataset({ name: "reviews" }),
+      dataset({ name: "news", updated_at: "2024-04-01T10:00:00Z" }),
+    ],
     ...overrides,
   });
 }
@@ -28,11 +31,17 @@ function mount(model: FakeWidgetModel<HomeTraits>, el: HTMLElement = host.el): H
 }
 
 const backButton = (root: ParentNode) =>
-  Array.from(root.querySelectorAll<HTMLButtonElement>("button")).find((b) => b.textContent?.includes("Back to datasets"));
-const listSearch = (root: ParentNode) => root.querySelector<HTMLInputElement>('input[aria-label="Search datasets"]');
-const pageSearch = (root: ParentNode) => root.querySelector<HTMLInputElement>('input[aria-label="Search records"]');
+  Array.from(root.querySelectorAll<HTMLButtonElement>("button")).find((b) =>
+    b.textContent?.includes("Back to datasets"),
+  );
+const listSearch = (root: ParentNode) =>
+  root.querySelector<HTMLInputElement>('input[aria-label="Search datasets"]');
+const pageSearch = (root: ParentNode) =>
+  root.querySelector<HTMLInputElement>('input[aria-label="Search records"]');
 const rowNames = (root: ParentNode) =>
-  Array.from(root.querySelectorAll<HTMLElement>("tbody tr[data-name]")).map((tr) => tr.dataset.name);
+  Array.from(root.querySelectorAll<HTMLElement>("tbody tr[data-name]")).map(
+    (tr) => tr.dataset.name,
+  );
 
 /** The page a kernel shows once `open_dataset` ran: the dataset's name and records. */
 function opened(model: FakeWidgetModel<HomeTraits>, name = "reviews"): void {
@@ -78,8 +87,15 @@ describe("the one-widget home", () => {
     const model = homeModel();
     const root = mount(model);
     model.answerHellos();
-    root.querySelector<HTMLButtonElement>('button[data-action="open"][data-name="reviews"]')!.click();
-    expect(model.intents.at(-1)).toMatchObject({ type: "action", action: "open", name: "reviews", workspace: "rubrix" });
+    root
+      .querySelector<HTMLButtonElement>('button[data-action="open"][data-name="reviews"]')!
+      .click();
+    expect(model.intents.at(-1)).toMatchObject({
+      type: "action",
+      action: "open",
+      name: "reviews",
+      workspace: "rubrix",
+    });
     expect(pageSearch(root)).toBeNull(); // nothing changes until the kernel says so
     model.ack({ result: "reviews" });
     opened(model);
@@ -206,7 +222,12 @@ describe("the home inside a shadow root (marimo, Panel)", () => {
     const outsideKeys: string[] = [];
     document.addEventListener("keydown", outside);
     try {
-      const event = new KeyboardEvent("keydown", { key: "Escape", bubbles: true, composed: true, cancelable: true });
+      const event = new KeyboardEvent("keydown", {
+        key: "Escape",
+        bubbles: true,
+        composed: true,
+        cancelable: true,
+      });
       // Outside the shadow root, a browser shows the event at the shadow host (happy-dom
       // does not retarget, so the test does); only composedPath() starts at the box.
       Object.defineProperty(event, "target", {

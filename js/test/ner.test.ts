@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { mountPage } from "../src/page_view";
 import { codePointIndex, utf16Offsets } from "../src/ner";
+import { mountPage } from "../src/page_view";
 import type { TokenClassificationRecord } from "../src/types";
 import { FakeModel, flush, nerRecord } from "./fake_model";
 import { host } from "./host";
@@ -36,8 +36,16 @@ const text = "Ada 👩‍💻 visits Zürich";
 const ner = (overrides: Partial<TokenClassificationRecord> = {}) =>
   nerRecord({
     text,
-    offsets: [[0, 3], [4, 7], [8, 14], [15, 21]],
-    prediction: [["PER", 0, 3, 0.9], ["LOC", 15, 21, 0.7]],
+    offsets: [
+      [0, 3],
+      [4, 7],
+      [8, 14],
+      [15, 21],
+    ],
+    prediction: [
+      ["PER", 0, 3, 0.9],
+      ["LOC", 15, 21, 0.7],
+    ],
     ...overrides,
   });
 
@@ -51,7 +59,14 @@ const mouse = (target: HTMLElement, type: string, init: MouseEventInit = {}) =>
 
 describe("NER records", () => {
   it("render every token exactly, emoji included, with predictions underlined", () => {
-    const root = mount(new FakeModel({ task: "TokenClassification", _labels: ["LOC", "PER"], total: 1, _records: [ner()] }));
+    const root = mount(
+      new FakeModel({
+        task: "TokenClassification",
+        _labels: ["LOC", "PER"],
+        total: 1,
+        _records: [ner()],
+      }),
+    );
     expect(tokens(root).map((t) => t.textContent)).toEqual(["Ada", "👩‍💻", "visits", "Zürich"]);
     const line = root.querySelector(".rw-ner-text")!.cloneNode(true) as HTMLElement;
     for (const tag of line.querySelectorAll(".rw-ent-tag")) tag.remove();
@@ -61,21 +76,45 @@ describe("NER records", () => {
   });
 
   it("select tokens by dragging, pick an entity, and send code point offsets", async () => {
-    const model = new FakeModel({ task: "TokenClassification", mode: "annotate", _labels: ["LOC", "PER"], total: 1, _records: [ner()] });
+    const model = new FakeModel({
+      task: "TokenClassification",
+      mode: "annotate",
+      _labels: ["LOC", "PER"],
+      total: 1,
+      _records: [ner()],
+    });
     const root = mount(model);
     mouse(tokens(root)[1], "mousedown");
     mouse(tokens(root)[2], "mouseenter");
     mouse(tokens(root)[2], "mouseup");
     await flush();
     const listbox = root.querySelector('[role="listbox"][aria-label="Entity"]')!;
-    expect(Array.from(listbox.querySelectorAll('[role="option"]')).map((o) => o.textContent)).toEqual(["LOC1", "PER2"]);
-    expect(tokens(root).filter((t) => t.classList.contains("rw-sel")).map((t) => t.textContent)).toEqual(["👩‍💻", "visits"]);
-    (listbox.querySelectorAll<HTMLElement>('[role="option"]')[1]).click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "add_span", seq: 0, label: "PER", start: 4, end: 14 });
+    expect(
+      Array.from(listbox.querySelectorAll('[role="option"]')).map((o) => o.textContent),
+    ).toEqual(["LOC1", "PER2"]);
+    expect(
+      tokens(root)
+        .filter((t) => t.classList.contains("rw-sel"))
+        .map((t) => t.textContent),
+    ).toEqual(["👩‍💻", "visits"]);
+    listbox.querySelectorAll<HTMLElement>('[role="option"]')[1].click();
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "add_span",
+      seq: 0,
+      label: "PER",
+      start: 4,
+      end: 14,
+    });
   });
 
   it("select with click + Shift+click, filter the picker by typing, Enter picks", async () => {
-    const model = new FakeModel({ task: "TokenClassification", mode: "annotate", _labels: ["LOC", "MISC", "PER"], total: 1, _records: [ner()] });
+    const model = new FakeModel({
+      task: "TokenClassification",
+      mode: "annotate",
+      _labels: ["LOC", "MISC", "PER"],
+      total: 1,
+      _records: [ner()],
+    });
     const root = mount(model);
     mouse(tokens(root)[3], "mousedown");
     mouse(tokens(root)[3], "mouseup");
@@ -88,49 +127,91 @@ describe("NER records", () => {
     filter.dispatchEvent(new Event("input"));
     await flush();
     const input = root.querySelector<HTMLInputElement>('input[aria-label="Filter entities"]')!;
-    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
-    expect(model.sent.at(-1)).toMatchObject({ action: "add_span", label: "MISC", start: 8, end: 21 });
+    input.dispatchEvent(
+      new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }),
+    );
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "add_span",
+      label: "MISC",
+      start: 8,
+      end: 21,
+    });
   });
 
   it("pick by number in the picker, and Escape closes it", async () => {
-    const model = new FakeModel({ task: "TokenClassification", mode: "annotate", _labels: ["LOC", "PER"], total: 1, _records: [ner()] });
+    const model = new FakeModel({
+      task: "TokenClassification",
+      mode: "annotate",
+      _labels: ["LOC", "PER"],
+      total: 1,
+      _records: [ner()],
+    });
     const root = mount(model);
     mouse(tokens(root)[0], "mousedown");
     mouse(tokens(root)[0], "mouseup");
     await flush();
     let filter = root.querySelector<HTMLInputElement>('input[aria-label="Filter entities"]')!;
-    filter.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    filter.dispatchEvent(
+      new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }),
+    );
     await flush();
     expect(root.querySelector('[role="listbox"]')).toBeNull();
     mouse(tokens(root)[0], "mousedown");
     mouse(tokens(root)[0], "mouseup");
     await flush();
     filter = root.querySelector<HTMLInputElement>('input[aria-label="Filter entities"]')!;
-    filter.dispatchEvent(new KeyboardEvent("keydown", { key: "2", bubbles: true, cancelable: true }));
+    filter.dispatchEvent(
+      new KeyboardEvent("keydown", { key: "2", bubbles: true, cancelable: true }),
+    );
     expect(model.sent.at(-1)).toMatchObject({ action: "add_span", label: "PER", start: 0, end: 3 });
   });
 
   it("show annotated spans with their label and a Remove control", () => {
     const model = new FakeModel({
-      task: "TokenClassification", mode: "annotate", _labels: ["LOC", "PER"], total: 1,
+      task: "TokenClassification",
+      mode: "annotate",
+      _labels: ["LOC", "PER"],
+      total: 1,
       _records: [ner({ annotation: [["LOC", 15, 21]], status: "Edited" })],
     });
     const root = mount(model);
     expect(tokens(root)[3].classList.contains("rw-ent")).toBe(true);
     const remove = root.querySelector<HTMLButtonElement>('button[aria-label="Remove LOC"]')!;
     remove.click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "remove_span", seq: 0, label: "LOC", start: 15, end: 21 });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "remove_span",
+      seq: 0,
+      label: "LOC",
+      start: 15,
+      end: 21,
+    });
   });
 });
 
 describe("the mentions panel", () => {
   it("lists the most frequent mentions per entity label", () => {
-    const root = mount(new FakeModel({
-      task: "TokenClassification", total: 1, _records: [ner()],
-      _mentions: { predicted: { LOC: [["Zürich", 3], ["Paris", 1]], PER: [["Ada", 2]] } },
-    }));
+    const root = mount(
+      new FakeModel({
+        task: "TokenClassification",
+        total: 1,
+        _records: [ner()],
+        _mentions: {
+          predicted: {
+            LOC: [
+              ["Zürich", 3],
+              ["Paris", 1],
+            ],
+            PER: [["Ada", 2]],
+          },
+        },
+      }),
+    );
     const panel = root.querySelector('[aria-label="Mentions"]')!;
     expect(panel.textContent).toContain("Predicted");
-    expect(Array.from(panel.querySelectorAll(".rw-mention")).map((m) => m.textContent)).toEqual(["Zürich3", "Paris1", "Ada2"]);
+    expect(Array.from(panel.querySelectorAll(".rw-mention")).map((m) => m.textContent)).toEqual([
+      "Zürich3",
+      "Paris1",
+      "Ada2",
+    ]);
   });
 });

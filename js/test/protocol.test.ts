@@ -5,7 +5,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { HomeResults, ListIntent, ListResults, PageIntent, PageResults, Reply } from "../src/protocol";
+import type {
+  HomeResults,
+  ListIntent,
+  ListResults,
+  PageIntent,
+  PageResults,
+  Reply,
+} from "../src/protocol";
 import { Requests } from "../src/rpc";
 import { FakeModel } from "./fake_model";
 
@@ -14,28 +21,57 @@ const source = readFileSync(join(process.cwd(), "src", "protocol.ts"), "utf8"); 
 /** The action names of `export type <name> =` (its `  | { action: "x"; ... }` lines). */
 function unionActions(name: string): string[] {
   const block = source.split(`export type ${name} =\n`)[1]?.split(";\n\n")[0] ?? "";
-  return block.split("\n").map((line) => /^ {2}\| \{ action: "([a-z_]+)"(; [a-z_]+\??: [^;]+)* \}$/.exec(line.replace(/;$/, ""))?.[1] ?? `BAD LINE: ${line}`);
+  return block
+    .split("\n")
+    .map(
+      (line) =>
+        /^ {2}\| \{ action: "([a-z_]+)"(; [a-z_]+\??: [^;]+)* \}$/.exec(
+          line.replace(/;$/, ""),
+        )?.[1] ?? `BAD LINE: ${line}`,
+    );
 }
 
 /** The keys of `export interface <name> {` (its `  name: type;` lines). */
 function resultKeys(name: string): string[] {
   const block = source.split(`export interface ${name} {\n`)[1]?.split("\n}")[0] ?? "";
-  return block.split("\n").map((line) => /^ {2}([a-z_]+): [^;]+;$/.exec(line)?.[1] ?? `BAD LINE: ${line}`);
+  return block
+    .split("\n")
+    .map((line) => /^ {2}([a-z_]+): [^;]+;$/.exec(line)?.[1] ?? `BAD LINE: ${line}`);
 }
 
 describe("the protocol's shape", () => {
   it("lists each page action once per line, with a result for every intent and no other", () => {
     const actions = unionActions("PageIntent");
     expect(actions).toEqual([
-      "annotate", "edit", "validate", "discard", "add_span", "remove_span", "undo", "redo",
-      "add_label", "full_text", "sync", "rule_metrics", "add_rule", "delete_rule", "hello",
+      "annotate",
+      "edit",
+      "validate",
+      "discard",
+      "add_span",
+      "remove_span",
+      "undo",
+      "redo",
+      "add_label",
+      "full_text",
+      "sync",
+      "rule_metrics",
+      "add_rule",
+      "delete_rule",
+      "hello",
     ]);
     expect(resultKeys("PageResults")).toEqual(actions);
   });
 
   it("lists the list's actions the same way, and the home's way back", () => {
     const actions = unionActions("ListIntent");
-    expect(actions).toEqual(["open", "delete", "refresh", "switch_workspace", "check_workspace", "hello"]);
+    expect(actions).toEqual([
+      "open",
+      "delete",
+      "refresh",
+      "switch_workspace",
+      "check_workspace",
+      "hello",
+    ]);
     expect(resultKeys("ListResults")).toEqual(actions);
     expect(unionActions("HomeOnlyIntent")).toEqual(["back"]);
     expect(resultKeys("HomeOnlyResults")).toEqual(["back"]);

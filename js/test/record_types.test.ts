@@ -8,8 +8,13 @@ import { describe, expect, it } from "vitest";
 import { mountPage } from "../src/page_view";
 import type { CardProps } from "../src/record_card";
 import {
-  type PageRecord, type TaskRecord, type Text2TextRecord, type TextClassificationRecord,
-  type TokenClassificationRecord, recordAt, taskRecords,
+  type PageRecord,
+  recordAt,
+  type TaskRecord,
+  type Text2TextRecord,
+  type TextClassificationRecord,
+  type TokenClassificationRecord,
+  taskRecords,
 } from "../src/types";
 import { FakeModel, flush, nerRecord, record, t2tRecord } from "./fake_model";
 import { host } from "./host";
@@ -68,19 +73,41 @@ describe("one record type per task (compile-time)", () => {
     const item: TaskRecord | undefined = recordAt(taskRecords("TokenClassification", records), 7);
     // @ts-expect-error still any task: not narrowed yet
     expect(item?.record.offsets).toHaveLength(3);
-    if (item?.task !== "TokenClassification") throw new Error("the record of a token classification page");
+    if (item?.task !== "TokenClassification")
+      throw new Error("the record of a token classification page");
     expect(item.record.offsets).toHaveLength(3); // narrowed: compiles
   });
 
   it("a card's props pair its task with that task's record", () => {
     const common = {
-      labels: [], annotating: false, selected: false, pending: false, expanded: new Set<string>(),
-      fullTexts: new Map<string, string>(), showMetadata: false, onSelect() {}, onValidate() {},
-      onDiscard() {}, onExpand() {}, onMetadata() {},
+      labels: [],
+      annotating: false,
+      selected: false,
+      pending: false,
+      expanded: new Set<string>(),
+      fullTexts: new Map<string, string>(),
+      showMetadata: false,
+      onSelect() {},
+      onValidate() {},
+      onDiscard() {},
+      onExpand() {},
+      onMetadata() {},
     };
-    const ok: CardProps = { ...common, task: "Text2Text", record: t2tRecord(), onEdit() {}, onUse() {} };
+    const ok: CardProps = {
+      ...common,
+      task: "Text2Text",
+      record: t2tRecord(),
+      onEdit() {},
+      onUse() {},
+    };
     // @ts-expect-error a Text2Text card cannot show a text classification record
-    const wrong: CardProps = { ...common, task: "Text2Text", record: record(), onEdit() {}, onUse() {} };
+    const wrong: CardProps = {
+      ...common,
+      task: "Text2Text",
+      record: record(),
+      onEdit() {},
+      onUse() {},
+    };
     expect(ok.task).toBe(wrong.task);
   });
 
@@ -95,13 +122,21 @@ describe("one record type per task (compile-time)", () => {
 
 describe("each task's page renders from a record of its own type", () => {
   it("text classification: inputs, prediction bars, annotation and label choices", () => {
-    const root = mount(new FakeModel({
-      task: "TextClassification", mode: "annotate", total: 1, _labels: ["fresh", "rotten"],
-      _records: [record({ annotation: "fresh", status: "Validated" })],
-    }));
+    const root = mount(
+      new FakeModel({
+        task: "TextClassification",
+        mode: "annotate",
+        total: 1,
+        _labels: ["fresh", "rotten"],
+        _records: [record({ annotation: "fresh", status: "Validated" })],
+      }),
+    );
     const card = root.querySelector("article.rw-card")!;
     expect(card.querySelector(".rw-text")!.textContent).toBe("A gripping, beautifully shot film.");
-    expect(Array.from(card.querySelectorAll(".rw-bar-label"), (e) => e.textContent)).toEqual(["fresh", "rotten"]);
+    expect(Array.from(card.querySelectorAll(".rw-bar-label"), (e) => e.textContent)).toEqual([
+      "fresh",
+      "rotten",
+    ]);
     expect(card.querySelector(".rw-annotation .rw-label")!.textContent).toBe("fresh");
     expect(card.querySelector(".rw-outcome")!.textContent).toBe("Predicted ok");
     expect(button(card, "fresh")!.getAttribute("aria-pressed")).toBe("true");
@@ -109,9 +144,15 @@ describe("each task's page renders from a record of its own type", () => {
   });
 
   it("token classification: the tokens, the predicted spans suggested, no label choices", () => {
-    const root = mount(new FakeModel({
-      task: "TokenClassification", mode: "annotate", total: 1, _labels: ["LOC", "PER"], _records: [nerRecord()],
-    }));
+    const root = mount(
+      new FakeModel({
+        task: "TokenClassification",
+        mode: "annotate",
+        total: 1,
+        _labels: ["LOC", "PER"],
+        _records: [nerRecord()],
+      }),
+    );
     const card = root.querySelector("article.rw-card")!;
     const tokens = Array.from(card.querySelectorAll<HTMLElement>(".rw-tok"));
     expect(tokens.map((t) => t.textContent)).toEqual(["Ada", "visits", "Paris"]);
@@ -122,19 +163,30 @@ describe("each task's page renders from a record of its own type", () => {
   });
 
   it("Text2Text: the source, the predictions best first, and the annotation being edited", () => {
-    const root = mount(new FakeModel({
-      task: "Text2Text", mode: "annotate", total: 1, _labels: [], _records: [t2tRecord({ annotation: "The dog naps." })],
-    }));
+    const root = mount(
+      new FakeModel({
+        task: "Text2Text",
+        mode: "annotate",
+        total: 1,
+        _labels: [],
+        _records: [t2tRecord({ annotation: "The dog naps." })],
+      }),
+    );
     const card = root.querySelector("article.rw-card")!;
     expect(card.querySelector(".rw-inputs .rw-text")!.textContent).toBe("Der Hund schläft.");
-    expect(Array.from(card.querySelectorAll(".rw-t2t-predictions .rw-text"), (e) => e.textContent))
-      .toEqual(["The dog is sleeping.", "The dog sleeps."]);
-    expect(card.querySelector<HTMLTextAreaElement>("textarea.rw-t2t-edit")!.value).toBe("The dog naps.");
+    expect(
+      Array.from(card.querySelectorAll(".rw-t2t-predictions .rw-text"), (e) => e.textContent),
+    ).toEqual(["The dog is sleeping.", "The dog sleeps."]);
+    expect(card.querySelector<HTMLTextAreaElement>("textarea.rw-t2t-edit")!.value).toBe(
+      "The dog naps.",
+    );
     expect(card.querySelector(".rw-choices, .rw-tok")).toBeNull();
   });
 
   it("a task the page does not know: says so, instead of drawing another task's card", () => {
-    const root = mount(new FakeModel({ task: "Dependency parsing" as never, total: 1, _records: [record()] }));
+    const root = mount(
+      new FakeModel({ task: "Dependency parsing" as never, total: 1, _records: [record()] }),
+    );
     expect(root.querySelector("article.rw-card")).toBeNull();
     expect(root.querySelector(".rw-list [role=alert]")!.textContent).toBe(
       'This page cannot show records of the task "Dependency parsing".',
@@ -144,7 +196,9 @@ describe("each task's page renders from a record of its own type", () => {
   it("Text2Text: Show more fetches the rest of a long source the kernel cut, and shows it", async () => {
     const whole = `${"Ein langer Satz. ".repeat(300)}Ende.`;
     const model = new FakeModel({
-      task: "Text2Text", total: 1, _labels: [],
+      task: "Text2Text",
+      total: 1,
+      _labels: [],
       _records: [t2tRecord({ text: whole.slice(0, 1000), length: whole.length })],
     });
     const root = mount(model);

@@ -2,8 +2,8 @@
 // model: what they show, what they send to the kernel (debounced), and that untrusted
 // rule names and labels stay text.
 import { describe, expect, it, vi } from "vitest";
-import { mountPage } from "../src/page_view";
 import { METRIC_ROWS } from "../src/metrics_panel";
+import { mountPage } from "../src/page_view";
 import { RULE_METRICS_DEBOUNCE_MS } from "../src/rules_panel";
 import type { RuleMetrics, SavedRule, SearchMetrics, Traits } from "../src/types";
 import { FakeModel, flush } from "./fake_model";
@@ -34,7 +34,12 @@ const ruleRequests = (model: FakeModel, action = "rule_metrics") =>
 const answer = (model: FakeModel, request: unknown, result: unknown, ok = true, error = "") =>
   model.reply(request, ok ? { ok, result } : { ok: false, error });
 
-const scores = (precision: number, recall: number, f1: number, support: number) => ({ precision, recall, f1, support });
+const scores = (precision: number, recall: number, f1: number, support: number) => ({
+  precision,
+  recall,
+  f1,
+  support,
+});
 
 const F1: SearchMetrics = {
   f1: {
@@ -51,14 +56,22 @@ const F1: SearchMetrics = {
 };
 
 const METRICS: RuleMetrics = {
-  coverage: 0.042, annotated_coverage: 0.05, correct: 12, incorrect: 3, precision: 0.8, total: 1234, annotated: 300,
+  coverage: 0.042,
+  annotated_coverage: 0.05,
+  correct: 12,
+  incorrect: 3,
+  precision: 0.8,
+  total: 1234,
+  annotated: 300,
 };
 
 describe("the Model vs annotations table", () => {
   it("lists each label by support with precision, recall, F1 and support, then micro and macro", () => {
     const { root } = mount({ metrics: F1 });
     const table = section(root, "Model vs annotations")!.querySelector("table")!;
-    expect(table.querySelector("caption")!.textContent).toBe("120 records with an annotation and a prediction");
+    expect(table.querySelector("caption")!.textContent).toBe(
+      "120 records with an annotation and a prediction",
+    );
     expect(cells(table.querySelector("thead tr")!)).toEqual(["Label", "P", "R", "F1", "N"]);
     expect(Array.from(table.querySelectorAll("tbody tr")).map(cells)).toEqual([
       ["fresh", "0.90", "0.85", "0.87", "70"],
@@ -72,7 +85,9 @@ describe("the Model vs annotations table", () => {
   });
 
   it("shows the first labels and the rest on demand", async () => {
-    const many = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`label-${i}`, scores(0.5, 0.5, 0.5, 100 - i)]));
+    const many = Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [`label-${i}`, scores(0.5, 0.5, 0.5, 100 - i)]),
+    );
     const { root } = mount({ metrics: { f1: { ...F1.f1!, per_label: many }, empty: null } });
     expect(root.querySelectorAll(".rw-metrics table tbody tr")).toHaveLength(METRIC_ROWS);
     buttonNamed(root, "Show all 12 labels").click();
@@ -157,7 +172,9 @@ describe("the Rules panel", () => {
     answer(model, second, { metrics: METRICS, warnings: [] });
     answer(model, first, { metrics: { ...METRICS, coverage: 0.9 }, warnings: [] });
     await flush();
-    expect(outcome.querySelector('[data-metric="coverage"]')!.textContent).toBe("4.2% (52 of 1,234)");
+    expect(outcome.querySelector('[data-metric="coverage"]')!.textContent).toBe(
+      "4.2% (52 of 1,234)",
+    );
     expect(outcome.querySelector('[data-metric="precision"]')!.textContent).toBe("80.0%");
     expect(outcome.querySelector('[data-metric="correct"]')!.textContent).toBe("12 / 3");
   });
@@ -192,7 +209,9 @@ describe("the Rules panel", () => {
     open(root);
     answer(model, ruleRequests(model)[0].request, { metrics: METRICS, warnings: [] });
     await flush();
-    model.set("rules", [{ query: "funny", label: "fresh", name: "funny", author: null, ...METRICS }]);
+    model.set("rules", [
+      { query: "funny", label: "fresh", name: "funny", author: null, ...METRICS },
+    ]);
     await flush();
     expect(ruleRequests(model)).toHaveLength(2);
   });
@@ -219,7 +238,14 @@ describe("the Rules panel", () => {
   it("lists saved rules with coverage and precision; Delete asks first, then sends the rule", async () => {
     const rules: SavedRule[] = [
       { query: "funny", label: "fresh", name: "funny", author: "ada", ...METRICS },
-      { query: "boring", label: "rotten", name: "boring", author: "ada", ...METRICS, precision: null },
+      {
+        query: "boring",
+        label: "rotten",
+        name: "boring",
+        author: "ada",
+        ...METRICS,
+        precision: null,
+      },
     ];
     const { model, root } = mount({ _labels: ["fresh", "rotten"], rules });
     open(root);
@@ -237,12 +263,16 @@ describe("the Rules panel", () => {
     expect(ruleRequests(model, "delete_rule")).toHaveLength(0);
     buttonNamed(root, "Delete rule boring").click();
     buttonNamed(root.querySelector('[role="alertdialog"]')!, "Delete").click();
-    expect(ruleRequests(model, "delete_rule").map((m) => [m.query, m.label])).toEqual([["boring", "rotten"]]);
+    expect(ruleRequests(model, "delete_rule").map((m) => [m.query, m.label])).toEqual([
+      ["boring", "rotten"],
+    ]);
   });
 
   it("renders hostile rule names, queries and labels as text", async () => {
     const evil = '<img src=x onerror="window.__pwned=1"><b>x</b>';
-    const rules: SavedRule[] = [{ query: evil, label: evil, name: `\u202e${evil}`, author: evil, ...METRICS }];
+    const rules: SavedRule[] = [
+      { query: evil, label: evil, name: `\u202e${evil}`, author: evil, ...METRICS },
+    ];
     const { model, root } = mount({ query: evil, _labels: [evil], rules });
     const { query, label, select } = open(root);
     answer(model, ruleRequests(model)[0].request, null, false, evil);

@@ -5,7 +5,7 @@
 // kernel), and every SYNC_MS while shown.
 import { describe, expect, it, vi } from "vitest";
 import { DRAFT_SAVE_MS } from "../src/drafts";
-import { SYNC_MS, mountPage } from "../src/page_view";
+import { mountPage, SYNC_MS } from "../src/page_view";
 import type { PageRecord, TextClassificationRecord } from "../src/types";
 import { FakeModel, flush, nerRecord, record, t2tRecord } from "./fake_model";
 import { host } from "./host";
@@ -40,7 +40,11 @@ const t2tPage = (ids: number[]) =>
   ids.map((id, seq) => t2tRecord({ seq, id, text: "Source", prediction: [["A reply.", 0.9]] }));
 
 /** The kernel after records 100 and 101 were deleted: every later record moved up two. */
-function deleteFirstTwo(model: FakeModel, ids: number[], records: (ids: number[]) => PageRecord[] = page): void {
+function deleteFirstTwo(
+  model: FakeModel,
+  ids: number[],
+  records: (ids: number[]) => PageRecord[] = page,
+): void {
   model.traits._records = records(ids.slice(2));
   model.set("_epoch", AFTER_DELETE);
   model.set("total", ids.length - 2);
@@ -48,10 +52,20 @@ function deleteFirstTwo(model: FakeModel, ids: number[], records: (ids: number[]
 
 describe("record positions carry the epoch of the page they were drawn on", () => {
   it("every intent naming positions sends the drawn epoch; intents without positions do not", async () => {
-    const model = new FakeModel({ mode: "annotate", _records: page([100, 101, 102]), total: 3, _epoch: DRAWN });
+    const model = new FakeModel({
+      mode: "annotate",
+      _records: page([100, 101, 102]),
+      total: 3,
+      _epoch: DRAWN,
+    });
     const root = mount(model);
     button(root, "rotten", 1).click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "annotate", seqs: [1], annotation: ["rotten"], epoch: DRAWN });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "annotate",
+      seqs: [1],
+      annotation: ["rotten"],
+      epoch: DRAWN,
+    });
     button(root, "Validate", 0).click();
     expect(model.sent.at(-1)).toMatchObject({ action: "validate", seqs: [0], epoch: DRAWN });
     button(root, "Discard", 2).click();
@@ -64,25 +78,64 @@ describe("record positions carry the epoch of the page they were drawn on", () =
     model.set("_history", { can_undo: true, can_redo: false });
     await flush();
     button(root, "Undo").click();
-    expect(model.sent.at(-1)).toEqual({ type: "action", request: model.sent.at(-1)!.request, action: "undo" });
+    expect(model.sent.at(-1)).toEqual({
+      type: "action",
+      request: model.sent.at(-1)!.request,
+      action: "undo",
+    });
   });
 
   it("sends it with NER span edits and full-text requests", async () => {
     const text = "Ada visits Paris";
-    const ner = nerRecord({ seq: 4, id: 9, text, offsets: [[0, 3], [4, 10], [11, 16]], prediction: [["PER", 0, 3, 0.9]] });
-    const model = new FakeModel({ task: "TokenClassification", mode: "annotate", _labels: ["LOC", "PER"], total: 1, _records: [ner], _epoch: DRAWN });
+    const ner = nerRecord({
+      seq: 4,
+      id: 9,
+      text,
+      offsets: [
+        [0, 3],
+        [4, 10],
+        [11, 16],
+      ],
+      prediction: [["PER", 0, 3, 0.9]],
+    });
+    const model = new FakeModel({
+      task: "TokenClassification",
+      mode: "annotate",
+      _labels: ["LOC", "PER"],
+      total: 1,
+      _records: [ner],
+      _epoch: DRAWN,
+    });
     const root = mount(model);
     button(root, "Remove PER").click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "remove_span", seq: 4, label: "PER", epoch: DRAWN });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "remove_span",
+      seq: 4,
+      label: "PER",
+      epoch: DRAWN,
+    });
     const tokens = Array.from(root.querySelectorAll<HTMLElement>(".rw-tok"));
     mouse(tokens[2], "mousedown");
     mouse(tokens[2], "mouseup");
     await flush();
     root.querySelectorAll<HTMLElement>('[role="listbox"] [role="option"]')[0].click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "add_span", seq: 4, label: "LOC", start: 11, end: 16, epoch: DRAWN });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "add_span",
+      seq: 4,
+      label: "LOC",
+      start: 11,
+      end: 16,
+      epoch: DRAWN,
+    });
     host.cleanup?.();
 
-    const long = new FakeModel({ _records: [record({ seq: 3, inputs: { text: "word ".repeat(200) }, lengths: { text: 5000 } })], total: 1, _epoch: DRAWN });
+    const long = new FakeModel({
+      _records: [
+        record({ seq: 3, inputs: { text: "word ".repeat(200) }, lengths: { text: 5000 } }),
+      ],
+      total: 1,
+      _epoch: DRAWN,
+    });
     const other = mount(long);
     button(other, "Show more (5,000 characters)").click();
     expect(long.sent.at(-1)).toMatchObject({ action: "full_text", seq: 3, epoch: DRAWN });
@@ -110,13 +163,18 @@ describe("record positions carry the epoch of the page they were drawn on", () =
 
   it("does not show a full text that arrives after the epoch changed on the card now at its position", async () => {
     const model = new FakeModel({
-      _records: [record({ seq: 0, id: 1, inputs: { text: "word ".repeat(200) }, lengths: { text: 5000 } })],
-      total: 1, _epoch: DRAWN,
+      _records: [
+        record({ seq: 0, id: 1, inputs: { text: "word ".repeat(200) }, lengths: { text: 5000 } }),
+      ],
+      total: 1,
+      _epoch: DRAWN,
     });
     const root = mount(model);
     button(root, "Show more (5,000 characters)").click();
     const asked = model.sent.at(-1)!;
-    model.traits._records = [record({ seq: 0, id: 2, inputs: { text: "other ".repeat(200) }, lengths: { text: 5000 } })];
+    model.traits._records = [
+      record({ seq: 0, id: 2, inputs: { text: "other ".repeat(200) }, lengths: { text: 5000 } }),
+    ];
     model.set("_epoch", AFTER_DELETE);
     await flush();
     model.reply(asked.request, { ok: true, result: "FULL TEXT OF RECORD 1" });
@@ -131,23 +189,52 @@ describe("record positions carry the epoch of the page they were drawn on", () =
   it("keeps a Text2Text draft with its record; its pending save names where it was typed", async () => {
     vi.useFakeTimers();
     const ids = [100, 101, 102];
-    const model = new FakeModel({ task: "Text2Text", mode: "annotate", _labels: [], _records: t2tPage(ids), total: 3, _epoch: DRAWN });
+    const model = new FakeModel({
+      task: "Text2Text",
+      mode: "annotate",
+      _labels: [],
+      _records: t2tPage(ids),
+      total: 3,
+      _epoch: DRAWN,
+    });
     const root = mount(model);
-    const area = root.querySelector<HTMLTextAreaElement>('textarea[aria-label="Annotation for record 102"]')!;
+    const area = root.querySelector<HTMLTextAreaElement>(
+      'textarea[aria-label="Annotation for record 102"]',
+    )!;
     area.value = "My reply to 102.";
     area.dispatchEvent(new Event("input"));
     deleteFirstTwo(model, ids, t2tPage); // record 102 moves to position 0 before the save
     await vi.advanceTimersByTimeAsync(0);
     vi.advanceTimersByTime(DRAFT_SAVE_MS + 1);
-    expect(model.sent.at(-1)).toMatchObject({ action: "edit", seqs: [2], annotation: "My reply to 102.", epoch: DRAWN });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "edit",
+      seqs: [2],
+      annotation: "My reply to 102.",
+      epoch: DRAWN,
+    });
     // the kernel refuses it: the refusal is shown, the draft stays on record 102's card
-    model.emit("msg:custom", { type: "ack", request: model.sent.at(-1)!.request, ok: false, stale: true,
-      error: "records of dataset 'replies' were deleted since this page was drawn" });
+    model.emit("msg:custom", {
+      type: "ack",
+      request: model.sent.at(-1)!.request,
+      ok: false,
+      stale: true,
+      error: "records of dataset 'replies' were deleted since this page was drawn",
+    });
     await vi.advanceTimersByTimeAsync(0);
-    expect(root.querySelector('[role="alert"]')!.textContent).toContain("were deleted since this page was drawn");
-    expect(root.querySelector<HTMLTextAreaElement>('textarea[aria-label="Annotation for record 102"]')!.value).toBe("My reply to 102.");
+    expect(root.querySelector('[role="alert"]')!.textContent).toContain(
+      "were deleted since this page was drawn",
+    );
+    expect(
+      root.querySelector<HTMLTextAreaElement>('textarea[aria-label="Annotation for record 102"]')!
+        .value,
+    ).toBe("My reply to 102.");
     button(root, "Validate").click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "annotate", seqs: [0], annotation: "My reply to 102.", epoch: AFTER_DELETE });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "annotate",
+      seqs: [0],
+      annotation: "My reply to 102.",
+      epoch: AFTER_DELETE,
+    });
   });
 });
 
@@ -155,7 +242,12 @@ describe("following writes made elsewhere", () => {
   const syncs = (model: FakeModel) => model.sent.filter((m) => m.action === "sync");
 
   it("asks the kernel to sync when its store-changes count goes up, one request at a time", async () => {
-    const model = new FakeModel({ _records: page([100]), total: 1, _epoch: DRAWN, _store_changes: 0 });
+    const model = new FakeModel({
+      _records: page([100]),
+      total: 1,
+      _epoch: DRAWN,
+      _store_changes: 0,
+    });
     mount(model);
     expect(syncs(model)).toHaveLength(0);
     model.set("_store_changes", 1);
@@ -169,7 +261,12 @@ describe("following writes made elsewhere", () => {
   });
 
   it("does not sync on a store change while the page is not shown", () => {
-    const model = new FakeModel({ _records: page([100]), total: 1, _epoch: DRAWN, _store_changes: 0 });
+    const model = new FakeModel({
+      _records: page([100]),
+      total: 1,
+      _epoch: DRAWN,
+      _store_changes: 0,
+    });
     mount(model);
     host.el.remove(); // e.g. the output was cleared or the home went back to the list
     model.set("_store_changes", 1);

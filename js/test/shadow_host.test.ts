@@ -12,7 +12,13 @@ const page = (n = 3) => Array.from({ length: n }, (_, i) => record({ seq: i, id:
  * root see `event.target` retargeted to the shadow host (happy-dom does not retarget, so
  * the test does); only `composedPath()` still starts at `target`. */
 function key(target: Element, k: string, extra: KeyboardEventInit = {}): void {
-  const event = new KeyboardEvent("keydown", { key: k, bubbles: true, composed: true, cancelable: true, ...extra });
+  const event = new KeyboardEvent("keydown", {
+    key: k,
+    bubbles: true,
+    composed: true,
+    cancelable: true,
+    ...extra,
+  });
   const shadow = target.getRootNode() as ShadowRoot;
   Object.defineProperty(event, "target", {
     get() {
@@ -51,7 +57,11 @@ describe("the page inside a shadow root", () => {
     const { shadow, cards } = mountInShadow(model);
     cards()[0].focus();
     key(cards()[0], "2");
-    expect(model.intents.at(-1)).toMatchObject({ action: "annotate", seqs: [0], annotation: ["rotten"] });
+    expect(model.intents.at(-1)).toMatchObject({
+      action: "annotate",
+      seqs: [0],
+      annotation: ["rotten"],
+    });
     model.ack();
     await flush();
     expect(shadow.activeElement?.getAttribute("aria-label")).toBe("Record 101");
@@ -64,14 +74,20 @@ describe("the page inside a shadow root", () => {
   });
 
   it("keeps every key typed in the widget from the host's own shortcuts", () => {
-    const model = new FakeModel({ mode: "annotate", _records: page(1), total: 1, _history: { can_undo: true, can_redo: true } });
+    const model = new FakeModel({
+      mode: "annotate",
+      _records: page(1),
+      total: 1,
+      _history: { can_undo: true, can_redo: true },
+    });
     const { shadow, cards } = mountInShadow(model);
     const outside = vi.fn();
     // Hosts listen at the document (capture, as Lumino does, or bubble).
     document.addEventListener("keydown", outside, true);
     document.addEventListener("keydown", outside);
     try {
-      for (const k of ["a", "b", "d", "m", "1", "Enter", "ArrowDown", "Backspace"]) key(cards()[0], k);
+      for (const k of ["a", "b", "d", "m", "1", "Enter", "ArrowDown", "Backspace"])
+        key(cards()[0], k);
       key(cards()[0], "z", { ctrlKey: true });
       key(shadow.querySelector<HTMLInputElement>('input[aria-label="Search records"]')!, "m");
       expect(outside).not.toHaveBeenCalled();

@@ -3,17 +3,18 @@
 // every custom message (Colab, VS Code, a view made in an earlier cell) loses no click; a
 // view made late shows the kernel's current state at once and after its `hello`.
 import { describe, expect, it } from "vitest";
-import pageWidget from "../src/dataset_page";
-import * as pageBundle from "../src/dataset_page";
+import pageWidget, * as pageBundle from "../src/dataset_page";
 import { mountPage } from "../src/page_view";
-import { Requests } from "../src/rpc";
 import type { PageIntent, PageResults } from "../src/protocol";
+import { Requests } from "../src/rpc";
 import { FakeModel, flush, record } from "./fake_model";
 import { host } from "./host";
 
 const page = (n = 3) => Array.from({ length: n }, (_, i) => record({ seq: i, id: 100 + i }));
-const articles = (root: ParentNode = host.el) => Array.from(root.querySelectorAll<HTMLElement>("article"));
-const status = (root: ParentNode = host.el) => root.querySelector('.rw-top [role="status"]')!.textContent;
+const articles = (root: ParentNode = host.el) =>
+  Array.from(root.querySelectorAll<HTMLElement>("article"));
+const status = (root: ParentNode = host.el) =>
+  root.querySelector('.rw-top [role="status"]')!.textContent;
 const button = (root: ParentNode, name: string) =>
   Array.from(root.querySelectorAll<HTMLButtonElement>("button")).find(
     (b) => (b.getAttribute("aria-label") ?? b.textContent?.trim()) === name,
@@ -60,7 +61,9 @@ describe("requests and replies", () => {
     button(host.el, "fresh").click();
     model.ack({ ok: false, error: "label 'fresh' is not in the label schema" });
     await flush();
-    expect(host.el.querySelector(".rw-action-error")!.textContent).toBe("label 'fresh' is not in the label schema");
+    expect(host.el.querySelector(".rw-action-error")!.textContent).toBe(
+      "label 'fresh' is not in the label schema",
+    );
   });
 
   it("settles on the first copy of a reply and ignores the second", async () => {
@@ -69,7 +72,9 @@ describe("requests and replies", () => {
     const answer = requests.call({ action: "add_label", label: "neutral" });
     const request = model.sent.at(-1)!.request as string;
     // the state copy first, then a (different) message copy: the state's wins
-    model.set("_acks", { [request]: { request, ok: true, result: ["fresh", "neutral", "rotten"] } });
+    model.set("_acks", {
+      [request]: { request, ok: true, result: ["fresh", "neutral", "rotten"] },
+    });
     model.emit("msg:custom", { type: "ack", request, ok: false, error: "a late duplicate" }, []);
     expect(await answer).toEqual({ request, ok: true, result: ["fresh", "neutral", "rotten"] });
     expect(requests.busy).toBe(false);
@@ -108,14 +113,18 @@ describe("a view made late", () => {
     _keywords: [["gripping", 2]] as [string, number][],
   };
   const regions = (root: ParentNode) =>
-    Array.from(root.querySelectorAll<HTMLElement>(".rw-side-section")).map((s) => s.getAttribute("aria-label"));
+    Array.from(root.querySelectorAll<HTMLElement>(".rw-side-section")).map((s) =>
+      s.getAttribute("aria-label"),
+    );
 
   it("shows what the kernel computed before it existed: metadata filter, metrics, Predicted as, keywords", () => {
     const model = new FakeModel(computed);
     model.dropMessages = true;
     host.cleanup = mountPage(model, host.el);
     expect(button(host.el, "Metadata▾")).toBeDefined();
-    expect(regions(host.el)).toEqual(expect.arrayContaining(["Progress", "Model vs annotations", "Predicted as", "Keywords"]));
+    expect(regions(host.el)).toEqual(
+      expect.arrayContaining(["Progress", "Model vs annotations", "Predicted as", "Keywords"]),
+    );
     expect(articles()).toHaveLength(2);
   });
 
@@ -130,7 +139,9 @@ describe("a view made late", () => {
     Object.assign(model.traits, computed);
     model.answerHellos();
     await flush();
-    expect(regions(host.el)).toEqual(expect.arrayContaining(["Model vs annotations", "Predicted as", "Keywords"]));
+    expect(regions(host.el)).toEqual(
+      expect.arrayContaining(["Model vs annotations", "Predicted as", "Keywords"]),
+    );
     expect(button(host.el, "Metadata▾")).toBeDefined();
     expect(articles()).toHaveLength(2);
   });
@@ -139,7 +150,10 @@ describe("a view made late", () => {
 describe("mounting", () => {
   it("exports only the default { render } from the bundle (anywidget's deprecation)", () => {
     expect(Object.keys(pageBundle)).toEqual(["default"]);
-    const cleanup = pageWidget.render({ model: new FakeModel({ _records: page(1), total: 1 }), el: host.el } as never);
+    const cleanup = pageWidget.render({
+      model: new FakeModel({ _records: page(1), total: 1 }),
+      el: host.el,
+    } as never);
     expect(articles()).toHaveLength(1);
     (cleanup as () => void)();
     expect(host.el.children).toHaveLength(0);

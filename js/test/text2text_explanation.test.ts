@@ -17,17 +17,28 @@ const button = (root: ParentNode, name: string, n = 0) =>
 const translation = (overrides: Partial<Text2TextRecord> = {}) =>
   t2tRecord({
     text: "Der Hund schläft.",
-    prediction: [["The dog sleeps.", 0.6], ["The dog is sleeping.", 0.9]],
+    prediction: [
+      ["The dog sleeps.", 0.6],
+      ["The dog is sleeping.", 0.9],
+    ],
     ...overrides,
   });
 
 describe("Text2Text records", () => {
   it("show the source, the predictions best first, and the annotation", () => {
-    const root = mount(new FakeModel({ task: "Text2Text", _labels: [], total: 1,
-      _records: [translation({ annotation: "The dog naps." })] }));
+    const root = mount(
+      new FakeModel({
+        task: "Text2Text",
+        _labels: [],
+        total: 1,
+        _records: [translation({ annotation: "The dog naps." })],
+      }),
+    );
     const card = root.querySelector("article")!;
     expect(card.textContent).toContain("Der Hund schläft.");
-    const items = Array.from(card.querySelectorAll(".rw-t2t-predictions li .rw-text")).map((e) => e.textContent);
+    const items = Array.from(card.querySelectorAll(".rw-t2t-predictions li .rw-text")).map(
+      (e) => e.textContent,
+    );
     expect(items).toEqual(["The dog is sleeping.", "The dog sleeps."]);
     expect(card.textContent).toContain("The dog naps.");
     // label tools make no sense for free text
@@ -37,17 +48,36 @@ describe("Text2Text records", () => {
   });
 
   it("'Use this' copies a prediction into the text area and saves it as a draft (Edited)", async () => {
-    const model = new FakeModel({ task: "Text2Text", mode: "annotate", _labels: [], total: 1, _records: [translation()] });
+    const model = new FakeModel({
+      task: "Text2Text",
+      mode: "annotate",
+      _labels: [],
+      total: 1,
+      _records: [translation()],
+    });
     const root = mount(model);
     button(root, "Use this", 1).click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "edit", seqs: [0], annotation: "The dog sleeps." });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "edit",
+      seqs: [0],
+      annotation: "The dog sleeps.",
+    });
     await flush();
-    expect(root.querySelector<HTMLTextAreaElement>('textarea[aria-label="Annotation for record 1"]')!.value).toBe("The dog sleeps.");
+    expect(
+      root.querySelector<HTMLTextAreaElement>('textarea[aria-label="Annotation for record 1"]')!
+        .value,
+    ).toBe("The dog sleeps.");
   });
 
   it("saves typing once it pauses, then Validate stores the text as the annotation", () => {
     vi.useFakeTimers();
-    const model = new FakeModel({ task: "Text2Text", mode: "annotate", _labels: [], total: 1, _records: [translation()] });
+    const model = new FakeModel({
+      task: "Text2Text",
+      mode: "annotate",
+      _labels: [],
+      total: 1,
+      _records: [translation()],
+    });
     const root = mount(model);
     const area = root.querySelector<HTMLTextAreaElement>("textarea")!;
     for (const text of ["The", "The cat", "The cat sleeps."]) {
@@ -59,11 +89,21 @@ describe("Text2Text records", () => {
     expect(model.intents).toHaveLength(1);
     expect(model.intents[0]).toMatchObject({ action: "edit", annotation: "The cat sleeps." });
     button(root, "Validate").click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "annotate", seqs: [0], annotation: "The cat sleeps." });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "annotate",
+      seqs: [0],
+      annotation: "The cat sleeps.",
+    });
   });
 
   it("validates the top prediction when nothing was typed, and keeps typing keys in the text area", () => {
-    const model = new FakeModel({ task: "Text2Text", mode: "annotate", _labels: [], total: 1, _records: [translation()] });
+    const model = new FakeModel({
+      task: "Text2Text",
+      mode: "annotate",
+      _labels: [],
+      total: 1,
+      _records: [translation()],
+    });
     const root = mount(model);
     const area = root.querySelector<HTMLTextAreaElement>("textarea")!;
     for (const k of ["1", "Enter", "Backspace", "j"]) {
@@ -75,7 +115,13 @@ describe("Text2Text records", () => {
   });
 
   it("picks a prediction with its number key on the focused record", () => {
-    const model = new FakeModel({ task: "Text2Text", mode: "annotate", _labels: [], total: 1, _records: [translation()] });
+    const model = new FakeModel({
+      task: "Text2Text",
+      mode: "annotate",
+      _labels: [],
+      total: 1,
+      _records: [translation()],
+    });
     const root = mount(model);
     const card = root.querySelector<HTMLElement>("article")!;
     card.focus();
@@ -87,7 +133,10 @@ describe("Text2Text records", () => {
 describe("explanations", () => {
   const explained = () =>
     record({
-      prediction: [["fresh", 0.8], ["rotten", 0.2]],
+      prediction: [
+        ["fresh", 0.8],
+        ["rotten", 0.2],
+      ],
       explanation: {
         text: [
           { token: "gripping", attributions: { fresh: 0.9, rotten: -0.4 } },
@@ -109,7 +158,9 @@ describe("explanations", () => {
 
   it("switch to another label with the selector", async () => {
     const root = mount(new FakeModel({ total: 1, _records: [explained()] }));
-    const select = root.querySelector<HTMLSelectElement>('select[aria-label="Explained label for record 1"]')!;
+    const select = root.querySelector<HTMLSelectElement>(
+      'select[aria-label="Explained label for record 1"]',
+    )!;
     expect(select.value).toBe("fresh");
     select.value = "rotten";
     select.dispatchEvent(new Event("change"));

@@ -6,12 +6,30 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const css = readFileSync(join(process.cwd(), "src", "theme.css"), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+const css = readFileSync(join(process.cwd(), "src", "theme.css"), "utf8").replace(
+  /\/\*[\s\S]*?\*\//g,
+  "",
+);
 const COLOURS = [
-  "bg", "bg-soft", "bg-strong", "fg", "fg-soft", "border", "border-strong", "brand", "brand-fg", "ok", "ko", "warn",
+  "bg",
+  "bg-soft",
+  "bg-strong",
+  "fg",
+  "fg-soft",
+  "border",
+  "border-strong",
+  "brand",
+  "brand-fg",
+  "ok",
+  "ko",
+  "warn",
 ];
 
-interface Rule { media: string; selector: string; declarations: Map<string, string> }
+interface Rule {
+  media: string;
+  selector: string;
+  declarations: Map<string, string>;
+}
 
 /** Style rules (one level of @media), each with its declarations. */
 function rules(text: string, media = ""): Rule[] {
@@ -46,7 +64,9 @@ function rules(text: string, media = ""): Rule[] {
 
 const all = rules(css);
 const definedIn = (name: string) => all.filter((r) => r.declarations.has(name));
-const base = all.find((r) => !r.media && r.selector === ".rw-root, .rw-home" && r.declarations.has("--rw-bg"))!;
+const base = all.find(
+  (r) => !r.media && r.selector === ".rw-root, .rw-home" && r.declarations.has("--rw-bg"),
+)!;
 
 describe("theme.css", () => {
   it("defines each colour once, from JupyterLab, then marimo, Panel, VS Code, then the colour scheme", () => {
@@ -68,15 +88,18 @@ describe("theme.css", () => {
   it("gives marimo's dark and light themes a value for every colour, in the page and in a shadow root", () => {
     for (const colour of COLOURS) {
       const selectors = definedIn(`--rw-marimo-${colour}`).map((r) => r.selector);
-      expect(selectors, colour).toEqual(expect.arrayContaining([
-        "body.dark-theme :is(.rw-root, .rw-home)",
-        "body.light-theme :is(.rw-root, .rw-home)",
-        ":host-context(body.dark-theme) :is(.rw-root, .rw-home)",
-        ":host-context(body.light-theme) :is(.rw-root, .rw-home)",
-      ]));
+      expect(selectors, colour).toEqual(
+        expect.arrayContaining([
+          "body.dark-theme :is(.rw-root, .rw-home)",
+          "body.light-theme :is(.rw-root, .rw-home)",
+          ":host-context(body.dark-theme) :is(.rw-root, .rw-home)",
+          ":host-context(body.light-theme) :is(.rw-root, .rw-home)",
+        ]),
+      );
       // :host-context() is alone in its rule: a browser without it drops only that rule
       for (const selector of selectors) {
-        if (selector.includes(":host-context(")) expect(selector.replace(/:is\([^)]*\)/g, ""), selector).not.toContain(",");
+        if (selector.includes(":host-context("))
+          expect(selector.replace(/:is\([^)]*\)/g, ""), selector).not.toContain(",");
       }
     }
   });
