@@ -15,10 +15,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 PORT ?= 8888
 CHROMIUM := /usr/bin/chromium
 NODE_STAMP := js/node_modules/.installed-stamp
-BUNDLE := rubrix_widgets/static/dataset_page.js rubrix_widgets/static/dataset_list.js
+BUNDLE := $(addprefix rubrix_widgets/static/,dataset_page.js dataset_list.js home.js)
 JS_SOURCES := $(wildcard js/src/*.ts js/src/*.css) js/build.mjs
 
-.PHONY: setup demo test test-fast test-js bench lint clean
+.PHONY: setup demo dev test test-fast test-js bench lint clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,9 +46,15 @@ setup: $(STAMP) $(BUNDLE)
 demo: setup
 	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
 
-# JS tests first: the output ends with pytest's summary (vitest's is printed
-# as a plain "js: N passed, N failed" line too).
-test: setup $(CHROMIUM) test-js
+# Working on the front end: esbuild rebuilds js/ on every save and anywidget
+# hot-reloads the bundle in the open notebook (ANYWIDGET_HMR=1, watchfiles).
+dev: setup
+	(cd js && npm run watch) & trap 'kill $$!' EXIT INT TERM; \
+	ANYWIDGET_HMR=1 $(VENV)/bin/jupyter lab notebooks/quickstart.ipynb --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
+
+# Lint first, then the JS tests: the output ends with pytest's summary (vitest's
+# is printed as a plain "js: N passed, N failed" line too).
+test: lint $(CHROMIUM) test-js
 	$(PY) -m pytest
 
 test-js: $(NODE_STAMP)
@@ -65,9 +71,15 @@ bench: setup $(CHROMIUM)
 	$(PY) benchmarks/scale.py
 	$(PY) benchmarks/workflows.py
 
+# ruff and mypy on Python; biome (lint + format) and tsc on TypeScript. A fresh
+# `npm install` must leave the committed lockfile as it is.
 lint: setup
 	$(VENV)/bin/ruff check rubrix_widgets tests benchmarks notebooks
 	$(VENV)/bin/ruff format --check rubrix_widgets tests benchmarks notebooks
+	$(VENV)/bin/mypy
+	cd js && npm run lint
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git diff --quiet -- js/package-lock.json; then \
+		echo "npm install changed js/package-lock.json: commit the lockfile it wrote" >&2; exit 1; fi
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache js/node_modules rubrix_widgets/static test-output

@@ -98,8 +98,8 @@ def w10(rounds: int) -> dict:
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     import rubrix_widgets as rb
-    from rubrix_widgets.store import workspace as ws
     from rubrix_widgets.page_state.search_metrics import search_f1
+    from rubrix_widgets.store import workspace as ws
 
     frame = rb.load(NAME, query="_exists_:annotated_as")
     truth = frame.annotation.to_numpy()

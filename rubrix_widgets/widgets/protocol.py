@@ -135,6 +135,7 @@ class _WidgetParts(traitlets.HasTraits):
 
     if TYPE_CHECKING:
         comm: Any  # the open Comm, or None once closed (or before a front end connects)
+        keys: list[str]  # the synced traits' names
 
         def hold_sync(self) -> AbstractContextManager[None]: ...
 
