@@ -31,10 +31,12 @@ from pathlib import Path
 
 import pytest
 
+from rubrix_widgets.panel_offline import front_end_folder
+
 from ..conftest import VIEWPORT
 from ..jupyter_server import JupyterServer, open_notebook, screenshot
 from . import servers
-from .apps import panel_app, voila_cells
+from .apps import voila_cells
 from .host_data import log_host_datasets
 
 HOSTS = ["voila", "marimo-run", "marimo-edit", "panel", "lab", "notebook"]
@@ -119,7 +121,7 @@ def _start_host(name: str, base: Path, home: Path, request) -> tuple[Host, Calla
             name.split("-", 1)[1], servers.APPS / "marimo_app.py", base / "server", env
         )
     elif name == "panel":
-        npm = panel_app.npm_folder(base / "npm")
+        npm = front_end_folder(base / "npm")
         server = servers.panel(servers.APPS / "panel_app.py", base / "server", env, npm)
     else:  # pragma: no cover - a typo in HOSTS
         raise ValueError(f"unknown host {name!r}; known: {', '.join(HOSTS)}")
