@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rubrix_widgets import ingest, rules
+from rubrix_widgets import ingest, validation
 from rubrix_widgets.tasks import TEXT2TEXT, TEXT_CLASSIFICATION, TOKEN_CLASSIFICATION
 
 
@@ -346,7 +346,7 @@ def test_random_metadata_with_empty_values_agrees_on_both_paths(metadata):
     # and the column-wise encoder itself gets it right (a failure would hide in the fallback)
     stored = ingest.json_column(metadata).to_pylist()
     for given_value, text in zip(metadata, stored, strict=True):
-        expected = rules.drop_empty_values(given_value or {})
+        expected = validation.drop_empty_values(given_value or {})
         assert (orjson.loads(text) if text else {}) == expected
 
 
