@@ -8,16 +8,16 @@
 // sends back (a view made late shows what the kernel computed before it connected).
 // It works inside a shadow root (marimo, Panel): the focused element is read from the
 // root node, the key typed into from `composedPath()` (keys.ts).
+// Intents and their results are typed by ListIntent/ListResults (protocol.ts); listening,
+// state, `hello` and disposal are ViewBase's (view_base.ts), as for the page view.
 // See rubrix_widgets/widgets/dataset_list.py; home.ts shows this view in the one-widget
 // home, through a model adapter that renames `query`/`sort` to `list_query`/`list_sort`.
+import type { AnyWidget } from "@anywidget/types";
 import { bdi, h, replaceChildren } from "./dom";
 import { clip, clipTitle, count } from "./format";
 import { captureKeys, isTyping, keyTarget } from "./keys";
-import type { Acks } from "./protocol";
-import type { ChannelModel } from "./rpc";
-import { Requests } from "./rpc";
-import type { Ack } from "./types";
-import { activeIn } from "./view_base";
+import type { Acks, ListIntent, ListResults, Reply } from "./protocol";
+import { activeIn, ViewBase, type ViewModel } from "./view_base";
 import { WorkspacePicker } from "./workspace_picker";
 
 export interface DatasetRow {
@@ -51,15 +51,11 @@ export interface ListTraits {
   _acks?: Acks; // the kernel's replies (rpc.ts reads them when a custom message is lost)
 }
 
-// The subset of anywidget's model API this view uses.
-export interface ListModel {
-  get<K extends keyof ListTraits>(name: K): ListTraits[K];
-  set<K extends keyof ListTraits>(name: K, value: ListTraits[K]): void;
-  save_changes(): void;
-  on(event: string, callback: (...args: unknown[]) => void): void;
-  off(event?: string | null, callback?: ((...args: unknown[]) => void) | null): void;
-  send(content: unknown): void;
-}
+/** The part of anywidget's model the list uses (the home's adapter is one too). */
+export type ListModel = ViewModel<ListTraits>;
+
+/** The kernel's reply to the list's intent `A`, its result typed per action. */
+export type ListReply<A extends ListIntent["action"]> = Reply<ListResults[A]>;
 
 export const COLUMNS: { key: SortColumn; title: string; first: Direction }[] = [
   { key: "name", title: "Name", first: "asc" },
@@ -135,9 +131,8 @@ export function formatDate(iso: string): string {
   return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}`;
 }
 
-export class DatasetListView {
+export class DatasetListView extends ViewBase<ListTraits, ListIntent, ListResults> {
   readonly root: HTMLElement;
-  private requests: Requests;
   private search: HTMLInputElement;
   private header: HTMLElement;
   private title: HTMLElement;
@@ -145,22 +140,15 @@ export class DatasetListView {
   private body: HTMLElement;
   private status: HTMLElement;
   private alert: HTMLElement;
-  private listeners: [string, (...args: unknown[]) => void][] = [];
-  private releaseKeys: () => void;
   private scheduled = false;
-  private disposed = false;
 
   // View state that is not the kernel's business.
   private confirming: { name: string; workspace: string } | null = null;
   private deleting = new Set<string>();
   private focusNext: string | null = null;
 
-  constructor(
-    private model: ListModel,
-    el: HTMLElement,
-  ) {
-    // Requests only uses model.send, which every anywidget model has.
-    this.requests = new Requests(model as unknown as ChannelModel);
+  constructor(model: ListModel, el: HTMLElement) {
+    super(model);
     this.search = h("input", {
       type: "search",
       class: "rw-home-search",
@@ -174,7 +162,7 @@ export class DatasetListView {
     this.body = h("div", { class: "rw-home-body" });
     this.status = h("div", { class: "rw-home-notice", role: "status", "aria-live": "polite" });
     this.picker = new WorkspacePicker({
-      send: (content) => this.requests.send(content),
+      call: (intent) => this.requests.call(intent),
       status: (text) => {
         this.status.textContent = text;
       },
@@ -213,7 +201,11 @@ export class DatasetListView {
       this.body,
     );
     el.appendChild(this.root);
-    this.releaseKeys = captureKeys(this.root, (e) => this.onKey(e));
+    this.onDispose(captureKeys(this.root, (e) => this.onKey(e))); // never to notebook shortcuts
+    this.onDispose(() => {
+      this.picker.dispose();
+      this.root.remove();
+    });
     for (const name of [
       "query",
       "sort",
@@ -227,30 +219,7 @@ export class DatasetListView {
     this.render();
     // A view made after the kernel computed the list (or whose messages were lost) asks
     // for the whole state, then shows it.
-    void this.requests.send({ action: "hello" }).then((ack) => {
-      if (ack.ok && !this.disposed) this.render();
-    });
-  }
-
-  private listen(event: string, callback: (...args: unknown[]) => void): void {
-    this.model.on(event, callback);
-    this.listeners.push([event, callback]);
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    for (const [event, callback] of this.listeners) this.model.off(event, callback);
-    this.releaseKeys();
-    this.picker.dispose();
-    this.requests.dispose();
-    this.root.remove();
-  }
-
-  private setTraits(values: Partial<ListTraits>): void {
-    for (const [name, value] of Object.entries(values)) {
-      this.model.set(name as keyof ListTraits, value as never);
-    }
-    this.model.save_changes();
+    this.hello(() => this.render());
   }
 
   private schedule(): void {
@@ -263,34 +232,32 @@ export class DatasetListView {
   }
 
   // --- intents ----------------------------------------------------------------------------
-  /** Send an intent; one about a dataset names the workspace the list showed. */
-  private act(
-    action: string,
-    name: string | null,
-    done?: (ack: Ack) => void,
-    workspace = this.model.get("workspace"),
-  ): Promise<Ack> {
+  /** Send an intent; a refusal shows in the alert line. Intents about a dataset name the
+   * workspace the list showed. */
+  private act<T extends ListIntent>(
+    intent: T,
+    done?: (reply: ListReply<T["action"]>) => void,
+  ): Promise<ListReply<T["action"]>> {
     this.alert.textContent = "";
-    return this.requests
-      .send(name === null ? { action } : { action, name, workspace })
-      .then((ack) => {
-        if (!ack.ok) this.alert.textContent = clip(ack.error ?? `${action} failed`, 2000);
-        done?.(ack);
-        return ack;
-      });
+    return this.requests.call(intent).then((reply) => {
+      if (!reply.ok) this.alert.textContent = clip(reply.error || `${intent.action} failed`, 2000);
+      done?.(reply);
+      return reply;
+    });
   }
 
-  /** Open a dataset's page (the kernel's Home swaps this list for it). */
-  open(name: string): Promise<Ack> {
+  /** Open a dataset's page (the kernel's Home swaps this list for it); the result is the
+   * opened dataset's name. */
+  open(name: string): Promise<ListReply<"open">> {
     this.status.textContent = `Opening ${name}…`;
-    return this.act("open", name, () => {
+    return this.act({ action: "open", name, workspace: this.get("workspace") }, () => {
       if (!this.disposed) this.status.textContent = "";
     });
   }
 
   /** Ask for confirmation before deleting `name`. */
   askDelete(name: string): void {
-    this.confirming = { name, workspace: this.model.get("workspace") };
+    this.confirming = { name, workspace: this.get("workspace") };
     this.focusNext = "confirm-cancel";
     this.render();
   }
@@ -302,8 +269,9 @@ export class DatasetListView {
     this.render();
   }
 
-  /** Delete the dataset the confirmation is about (in the workspace it was asked in). */
-  confirmDelete(): Promise<Ack> | null {
+  /** Delete the dataset the confirmation is about (in the workspace it was asked in); the
+   * result is the names left. */
+  confirmDelete(): Promise<ListReply<"delete">> | null {
     const asked = this.confirming;
     if (asked === null) return null;
     const { name, workspace } = asked;
@@ -312,25 +280,21 @@ export class DatasetListView {
     this.status.textContent = `Deleting ${name}…`;
     this.focusNext = "search";
     this.render();
-    return this.act(
-      "delete",
-      name,
-      (ack) => {
-        this.deleting.delete(name);
-        if (this.disposed) return;
-        this.status.textContent = ack.ok ? `Deleted ${name}.` : "";
-        this.render();
-      },
-      workspace,
-    );
+    return this.act({ action: "delete", name, workspace }, (reply) => {
+      this.deleting.delete(name);
+      if (this.disposed) return;
+      this.status.textContent = reply.ok ? `Deleted ${name}.` : "";
+      this.render();
+    });
   }
 
-  refresh(): Promise<Ack> {
-    return this.act("refresh", null);
+  /** Re-read the workspace; the result is its dataset names. */
+  refresh(): Promise<ListReply<"refresh">> {
+    return this.act({ action: "refresh" });
   }
 
   sortBy(column: SortColumn): void {
-    const [current, direction] = this.model.get("sort");
+    const [current, direction] = this.get("sort");
     const first = COLUMNS.find((c) => c.key === column)?.first ?? "asc";
     const next: Direction = current === column ? (direction === "asc" ? "desc" : "asc") : first;
     this.focusNext = `sort:${column}`;
@@ -384,9 +348,9 @@ export class DatasetListView {
     // In a shadow root the document's activeElement is the host: ask the root node.
     const active = activeIn(this.root) as HTMLElement | null;
     const activeKey = active && this.root.contains(active) ? (active.dataset.key ?? null) : null;
-    const all = this.model.get("_datasets") ?? [];
-    const query = this.model.get("query") ?? "";
-    const workspace = this.model.get("workspace") ?? "";
+    const all = this.get("_datasets") ?? [];
+    const query = this.get("query") ?? "";
+    const workspace = this.get("workspace") ?? "";
     if (active !== this.search && this.search.value !== query) this.search.value = query;
     const asked = this.confirming;
     if (
@@ -394,7 +358,7 @@ export class DatasetListView {
       (asked.workspace !== workspace || !all.some((r) => r.name === asked.name))
     )
       this.confirming = null;
-    const rows = sortRows(filterRows(all, query), this.model.get("sort") ?? ["updated_at", "desc"]);
+    const rows = sortRows(filterRows(all, query), this.get("sort") ?? ["updated_at", "desc"]);
 
     replaceChildren(
       this.title,
@@ -409,8 +373,8 @@ export class DatasetListView {
     );
     this.picker.update(
       workspace,
-      this.model.get("_workspaces") ?? [],
-      this.model.get("_workspace_folder") ?? "",
+      this.get("_workspaces") ?? [],
+      this.get("_workspace_folder") ?? "",
     );
 
     if (!all.length) {
@@ -447,7 +411,7 @@ export class DatasetListView {
   }
 
   private table(rows: DatasetRow[]): HTMLElement {
-    const [sortColumn, direction] = this.model.get("sort") ?? ["updated_at", "desc"];
+    const [sortColumn, direction] = this.get("sort") ?? ["updated_at", "desc"];
     const head = h(
       "tr",
       null,
@@ -635,9 +599,10 @@ export function mountList(model: ListModel, el: HTMLElement): () => void {
   return () => view.dispose();
 }
 
-// Only the default export: anywidget deprecates a module's direct `render` export.
+// Only the default export: anywidget deprecates a module's direct `render` export. The
+// `satisfies` checks that anywidget's model is a ListModel.
 export default {
   render({ model, el }: { model: ListModel; el: HTMLElement }): () => void {
     return mountList(model, el);
   },
-};
+} satisfies AnyWidget<ListTraits>;

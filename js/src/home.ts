@@ -8,16 +8,20 @@
 // `query` and `sort` as the home's `list_query` and `list_sort` (the page's own `query`
 // and `sort` are the page's search and order); the page view is page_view.ts's. Each
 // switch disposes the view shown before (its listeners, timers and elements).
-import type { AnyWidget } from "@anywidget/types";
+//
+// The home's own view is a ViewBase (view_base.ts) typed by HomeIntent/HomeResults
+// (protocol.ts), though it sends only `back`: the view it shows says `hello` for it (one
+// hello per view shown, so the kernel sends its state once), and a `dataset_name` that
+// state changes swaps that view.
+import type { AnyModel, AnyWidget } from "@anywidget/types";
 import { type ListModel, type ListTraits, mountList } from "./dataset_list";
 import { h } from "./dom";
 import { clip } from "./format";
 import { captureKeys } from "./keys";
 import { mountPage } from "./page_view";
-import type { ChannelModel } from "./rpc";
-import { Requests } from "./rpc";
-import type { Model, Traits } from "./types";
-import { activeIn } from "./view_base";
+import type { HomeIntent, HomeResults, Reply } from "./protocol";
+import type { Traits } from "./types";
+import { activeIn, ViewBase } from "./view_base";
 
 /** The home's traits: the page's, plus the list's (its search and sort renamed). */
 export interface HomeTraits extends Traits {
@@ -29,17 +33,9 @@ export interface HomeTraits extends Traits {
   _datasets: ListTraits["_datasets"];
 }
 
-type Callback = (...args: unknown[]) => void;
-
-/** The part of anywidget's model the home view uses. */
-export interface HomeModel {
-  get<K extends keyof HomeTraits>(name: K): HomeTraits[K];
-  set<K extends keyof HomeTraits>(name: K, value: HomeTraits[K]): void;
-  save_changes(): void;
-  on(event: string, callback: Callback): void;
-  off(event?: string | null, callback?: Callback | null): void;
-  send(content: unknown): void;
-}
+/** The home's model: anywidget's, with the home's traits. It is the page's model too
+ * (the home's traits include the page's), so the page view mounts on it as it is. */
+export type HomeModel = AnyModel<HomeTraits>;
 
 /** The list's traits that the home model holds under another name. */
 export const LIST_RENAMES: Readonly<Record<string, keyof HomeTraits>> = {
@@ -71,34 +67,35 @@ export function listModel(model: HomeModel): ListModel {
   };
 }
 
-class HomeView {
+class HomeView extends ViewBase<HomeTraits, HomeIntent, HomeResults> {
   readonly root: HTMLElement;
   private shown: string | null = null; // "" for the list, else the dataset's name
   private unmount: (() => void) | null = null;
-  private requests: Requests;
-  private releaseKeys: () => void;
   private alert: HTMLElement;
-  private onName = () => this.show();
-  private disposed = false;
 
   constructor(
-    private model: HomeModel,
+    private readonly home: HomeModel,
     el: HTMLElement,
   ) {
-    this.requests = new Requests(model as unknown as ChannelModel);
+    super(home);
     this.alert = h("div", { class: "rw-home-error", role: "alert" });
     this.root = h("div", { class: "rw-home-widget" });
     el.appendChild(this.root);
     // Keys typed on the back button must not reach the host's shortcuts either (the
     // list and the page capture their own).
-    this.releaseKeys = captureKeys(this.root, () => undefined);
-    model.on("change:dataset_name", this.onName);
+    this.onDispose(captureKeys(this.root, () => undefined));
+    this.onDispose(() => {
+      this.unmount?.();
+      this.unmount = null;
+      this.root.remove();
+    });
+    this.listen("change:dataset_name", () => this.show());
     this.show();
   }
 
   /** Show the list or the page `dataset_name` names, disposing what was shown. */
   private show(): void {
-    const name = this.model.get("dataset_name") ?? "";
+    const name = this.get("dataset_name") ?? "";
     if (name === this.shown || this.disposed) return;
     const hadFocus = activeIn(this.root) !== null && this.root.contains(activeIn(this.root));
     const previous = this.shown;
@@ -108,7 +105,7 @@ class HomeView {
     this.alert.textContent = "";
     this.shown = name;
     if (!name) {
-      this.unmount = mountList(listModel(this.model), this.root);
+      this.unmount = mountList(listModel(this.home), this.root);
       if (hadFocus && previous) {
         this.root
           .querySelector<HTMLElement>(`[data-key="${CSS.escape(`open:${previous}`)}"]`)
@@ -130,7 +127,7 @@ class HomeView {
     );
     const holder = h("div", { class: "rw-home-page" });
     this.root.append(h("div", { class: "rw-home-backbar" }, back, this.alert), holder);
-    const unmountPage = mountPage(this.model as unknown as Model, holder);
+    const unmountPage = mountPage(this.home, holder);
     this.unmount = () => {
       unmountPage();
       holder.remove();
@@ -138,24 +135,16 @@ class HomeView {
     if (hadFocus) back.focus(); // the clicked name is gone: keep the keyboard in the widget
   }
 
-  private async back(button: HTMLButtonElement): Promise<void> {
+  /** Ask the kernel for the list (its result: the workspace's dataset names); the new
+   * `dataset_name` it sends swaps the page for the list. */
+  private async back(button: HTMLButtonElement): Promise<Reply<HomeResults["back"]>> {
     button.disabled = true;
-    const ack = await this.requests.send({ action: "back" });
-    if (this.disposed) return;
-    if (!ack.ok) {
+    const reply = await this.requests.call({ action: "back" });
+    if (!this.disposed && !reply.ok) {
       button.disabled = false;
-      this.alert.textContent = clip(ack.error ?? "could not go back to the list", 2000);
+      this.alert.textContent = clip(reply.error || "could not go back to the list", 2000);
     }
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.model.off("change:dataset_name", this.onName);
-    this.unmount?.();
-    this.unmount = null;
-    this.releaseKeys();
-    this.requests.dispose();
-    this.root.remove();
+    return reply;
   }
 }
 
@@ -168,6 +157,6 @@ export function mountHome(model: HomeModel, el: HTMLElement): () => void {
 // Only the default export: anywidget deprecates a module's direct `render` export.
 export default {
   render({ model, el }) {
-    return mountHome(model as unknown as HomeModel, el);
+    return mountHome(model, el);
   },
 } satisfies AnyWidget<HomeTraits>;

@@ -5,7 +5,6 @@
 // a reconnect), state is not: a request settles on whichever copy arrives first and the
 // other is ignored. Nothing here relies on binary buffers.
 import type { Acks, Reply } from "./protocol";
-import type { Ack } from "./types";
 
 export const ACK_TIMEOUT_MS = 30_000;
 
@@ -51,14 +50,6 @@ export class Requests<
   /** Send an intent; resolves with the kernel's reply (ok: false on error or timeout). */
   call<T extends I>(intent: T): Promise<Reply<R[T["action"]]>> {
     return this.post(intent) as Promise<Reply<R[T["action"]]>>;
-  }
-
-  /** Untyped form of {@link call} for views not yet moved to it (the reply flattened).
-   * @deprecated use `call`. */
-  send(content: Record<string, unknown>): Promise<Ack> {
-    return this.post(content).then(
-      (reply) => ({ ...reply, type: "ack", changed: reply.ok ? reply.result : undefined }) as Ack,
-    );
   }
 
   private post(content: object): Promise<Reply<unknown>> {

@@ -225,15 +225,3 @@ export interface SavedRule extends Partial<RuleMetrics> {
 /** The page's model: anywidget's model with the page's traits (a one-widget home's
  * model has them all too). */
 export type Model = AnyModel<Traits>;
-
-/** A reply flattened into one object, for views not yet moved to `Requests.call`.
- * @deprecated use `Reply` (protocol.ts): the reply's `result` is typed per action. */
-export interface Ack {
-  type?: "ack";
-  request: string;
-  ok: boolean;
-  error?: string;
-  result?: unknown;
-  changed?: unknown; // = result
-  stale?: boolean; // refused: positions drawn before records were deleted (page redrawn)
-}

@@ -1,17 +1,30 @@
 // What every view of a widget does with its model, in one place: listen to it (and stop
 // listening when disposed), read and write its traits, send intents through one request
 // channel (rpc.ts), say `hello` when rendered, and find what has the focus inside a
-// shadow root. The page view extends it; the list and home views can too.
-import type { AnyModel } from "@anywidget/types";
-import type { ChannelModel } from "./rpc";
+// shadow root. The page view, the dataset list and the one-widget home extend it.
+import type { Acks } from "./protocol";
 import { Requests } from "./rpc";
 
 // A model's event callback is given what the event carries (a custom message, or nothing
 // for a change): a listener takes it as unknown and checks it.
 type Handler = (...args: unknown[]) => void;
 
+/** The part of anywidget's model a view uses, for traits `T`. anywidget's `AnyModel<T>`
+ * has it (the bundles' `satisfies AnyWidget<...>` checks that), and so does a model
+ * adapter: the one-widget home gives its list view one that renames two traits. */
+export interface ViewModel<T extends object> {
+  get<K extends keyof T>(name: K): T[K];
+  set<K extends keyof T>(name: K, value: T[K]): void;
+  save_changes(): void;
+  on(event: string, callback: Handler): void;
+  off(event?: string | null, callback?: Handler | null): void;
+  send(content: unknown): void;
+}
+
+/** A view of a widget whose traits are `T` (with the protocol's `_acks`), which sends the
+ * intents `I` and gets the results `R` (protocol.ts). */
 export abstract class ViewBase<
-  T extends Record<string, unknown>,
+  T extends { _acks?: Acks },
   I extends { action: string } = { action: string },
   R extends { [A in I["action"]]: unknown } = Record<I["action"], unknown>,
 > {
@@ -20,8 +33,8 @@ export abstract class ViewBase<
   private listeners: [string, Handler][] = [];
   private cleanups: (() => void)[] = [];
 
-  constructor(protected readonly model: AnyModel<T>) {
-    this.requests = new Requests<I, R>(model as unknown as ChannelModel);
+  constructor(protected readonly model: ViewModel<T>) {
+    this.requests = new Requests<I, R>(model);
   }
 
   /** Listen to the model until the view is disposed. */

@@ -5,22 +5,24 @@
 // sends intents and shows the answers. Workspace names and folders are shown as text.
 import { h, replaceChildren } from "./dom";
 import { clip } from "./format";
-import type { Ack } from "./types";
+import type { ListIntent, ListResults, Reply, WorkspaceCheck } from "./protocol";
 
 export const WORKSPACE_CHECK_MS = 250;
 const NEW_OPTION = "\u0000new"; // the value of "New workspace…": no workspace name has a NUL
 
+/** The intents the picker sends: the list's workspace actions. */
+export type PickerIntent = Extract<ListIntent, { action: "switch_workspace" | "check_workspace" }>;
+
 export interface PickerHost {
-  /** Send an intent to the kernel; resolves with its ack. */
-  send(content: Record<string, unknown>): Promise<Ack>;
+  /** Send an intent to the kernel; resolves with its reply, its result typed per action. */
+  call<T extends PickerIntent>(intent: T): Promise<Reply<ListResults[T["action"]]>>;
   /** Say something in the list's status line. */
   status(text: string): void;
 }
 
-interface Check {
+/** The kernel's verdict on a typed name, with the name it is about. */
+interface Check extends WorkspaceCheck {
   name: string;
-  problem: string | null;
-  new: boolean;
 }
 
 let nextId = 1;
@@ -131,20 +133,21 @@ export class WorkspacePicker {
     return false;
   }
 
-  /** Switch to workspace ``name`` (the kernel checks it); the ack says how it went. */
-  switchTo(name: string): Promise<Ack> {
+  /** Switch to workspace ``name`` (the kernel checks it); the reply says how it went
+   * (its result: the new workspace's dataset names). */
+  switchTo(name: string): Promise<Reply<string[]>> {
     this.host.status(`Opening workspace ${clip(name, 80)}…`);
     this.say("");
-    return this.host.send({ action: "switch_workspace", workspace: name }).then((ack) => {
-      if (this.disposed) return ack;
+    return this.host.call({ action: "switch_workspace", workspace: name }).then((reply) => {
+      if (this.disposed) return reply;
       this.host.status("");
-      if (!ack.ok) {
+      if (!reply.ok) {
         this.select.value = this.current;
-        this.say(ack.error ?? "the kernel did not switch workspace", true);
+        this.say(reply.error || "the kernel did not switch workspace", true);
       } else if (this.adding) {
         this.closeForm();
       }
-      return ack;
+      return reply;
     });
   }
 
@@ -186,13 +189,13 @@ export class WorkspacePicker {
     if (this.timer) clearTimeout(this.timer); // Enter before the pause: check once, now
     this.timer = null;
     const name = this.input.value;
-    const ack = await this.host.send({ action: "check_workspace", workspace: name });
+    const reply = await this.host.call({ action: "check_workspace", workspace: name });
     if (this.disposed || name !== this.input.value || !this.adding) return null;
-    if (!ack.ok) {
-      this.say(ack.error ?? "the kernel could not check this name", true);
+    if (!reply.ok) {
+      this.say(reply.error || "the kernel could not check this name", true);
       return null;
     }
-    const answer = ack.result as { problem: string | null; new: boolean };
+    const answer = reply.result;
     this.checked = { name, problem: answer.problem, new: answer.new };
     if (answer.problem) this.say(answer.problem, true);
     else

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import widget, { filterRows, formatDate, sortRows } from "../src/dataset_list";
+import widget, { filterRows, formatDate, mountList, sortRows } from "../src/dataset_list";
 import { captureKeys } from "../src/keys";
-import { WORKSPACE_CHECK_MS } from "../src/workspace_picker";
+import type { ListIntent, ListResults, Reply } from "../src/protocol";
+import { Requests } from "../src/rpc";
+import { type PickerHost, WORKSPACE_CHECK_MS } from "../src/workspace_picker";
 import { dataset, FakeListModel, flush } from "./fake_list_model";
 import { host } from "./host";
 
@@ -547,5 +549,91 @@ describe("workspaces", () => {
     button(root, "Delete news").click();
     button(root.querySelector('[role="alertdialog"]')!, "Delete").click();
     expect(model.sent.at(-1)).toMatchObject({ action: "delete", name: "news", workspace: "alpha" });
+  });
+});
+
+describe("the list's protocol", () => {
+  it("says hello once when rendered, and shows the state the kernel sends back (a view made late)", async () => {
+    const model = new FakeListModel();
+    host.cleanup = widget.render({ model, el: host.el });
+    expect(model.sent.map((m) => m.action)).toEqual(["hello"]); // one state send per view
+    expect(names(host.el)).toEqual([]);
+    model.answerHellos({ _datasets: DATA });
+    await flush();
+    expect(names(host.el)).toEqual(["reviews", "tweets-ner", "news"]);
+  });
+
+  it("gets every reply from the _acks state when the host loses custom messages", async () => {
+    vi.useFakeTimers();
+    const model = new FakeListModel({ _datasets: DATA, workspace: "rubrix" });
+    model.dropMessages = true;
+    const root = mount(model);
+    button(root, "Delete news").click();
+    button(root.querySelector('[role="alertdialog"]')!, "Delete").click();
+    model.ack({ result: ["reviews", "tweets-ner"] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(root.querySelector('[role="status"]')!.textContent).toBe("Deleted news.");
+    expect(button(root, "Delete news").disabled).toBe(false);
+    const select = root.querySelector<HTMLSelectElement>('select[aria-label="Workspace"]')!;
+    select.value = select.options[select.options.length - 1].value; // New workspace…
+    select.dispatchEvent(new Event("change"));
+    const box = root.querySelector<HTMLInputElement>('input[aria-label="New workspace name"]')!;
+    box.value = "team-c";
+    box.dispatchEvent(new Event("input"));
+    await vi.advanceTimersByTimeAsync(WORKSPACE_CHECK_MS);
+    expect(model.sent.at(-1)).toMatchObject({ action: "check_workspace", workspace: "team-c" });
+    model.ack({ result: { problem: null, new: true } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(button(root, "Create").disabled).toBe(false);
+  });
+
+  it("a reply arriving after the list is gone touches nothing", async () => {
+    const model = new FakeListModel({ _datasets: DATA });
+    const el = host.el;
+    const cleanup = mountList(model, el);
+    model.answerHellos();
+    el.querySelector<HTMLButtonElement>('button[data-action="open"][data-name="news"]')!.click();
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+    model.ack({ ok: false, error: "too late" });
+    await flush();
+    expect(el.childElementCount).toBe(0);
+  });
+
+  it("refuses a wrong list intent field or result type at compile time", () => {
+    const compileOnly = () => {
+      const list = new Requests<ListIntent, ListResults>(new FakeListModel());
+      // @ts-expect-error delete names the workspace the list showed
+      void list.call({ action: "delete", name: "news" });
+      // @ts-expect-error a workspace is a string (a name or a folder)
+      void list.call({ action: "switch_workspace", workspace: 3 });
+      // @ts-expect-error going back is the home's action, not the list's
+      void list.call({ action: "back" });
+      const deleted: Promise<Reply<string[]>> = list.call({
+        action: "delete",
+        name: "news",
+        workspace: "rubrix",
+      });
+      // @ts-expect-error refresh's result is the dataset names, not a count
+      const refreshed: Promise<Reply<number>> = list.call({ action: "refresh" });
+      // @ts-expect-error check_workspace's result is { problem, new }, not a boolean
+      const checked: Promise<Reply<boolean>> = list.call({
+        action: "check_workspace",
+        workspace: "w",
+      });
+      const picker: PickerHost = {
+        call: (intent) => list.call(intent),
+        status: () => undefined,
+      };
+      // @ts-expect-error the workspace picker sends only the workspace actions
+      void picker.call({ action: "open", name: "news", workspace: "rubrix" });
+      const badPicker: PickerHost = {
+        // @ts-expect-error a picker's host answers with each action's own result type
+        call: async () => ({ request: "r", ok: true as const, result: 1 }),
+        status: () => undefined,
+      };
+      return [deleted, refreshed, checked, picker, badPicker];
+    };
+    expect(typeof compileOnly).toBe("function");
   });
 });

@@ -3,8 +3,10 @@
 // `list_query`/`list_sort`; every switch disposes the view shown before; it works inside
 // a shadow root (marimo, Panel) and when the host loses custom messages.
 import { describe, expect, it } from "vitest";
-import widget, { type HomeTraits, LIST_RENAMES, listModel } from "../src/home";
-import { dataset } from "./fake_list_model";
+import widget, { type HomeTraits, LIST_RENAMES, listModel, mountHome } from "../src/home";
+import type { HomeIntent, HomeResults, Reply } from "../src/protocol";
+import { Requests } from "../src/rpc";
+import { dataset, FakeListModel } from "./fake_list_model";
 import { defaultTraits, FakeWidgetModel, flush, record } from "./fake_model";
 import { host } from "./host";
 
@@ -158,6 +160,17 @@ describe("the one-widget home", () => {
     expect(rowNames(root)).toEqual(["late"]);
   });
 
+  it("says hello once per view it shows, so the kernel sends its state once each time", async () => {
+    const model = homeModel();
+    mount(model);
+    const hellos = () => model.sent.filter((m) => m.action === "hello").length;
+    expect(hellos()).toBe(1); // the list's, not one more for the home around it
+    model.answerHellos();
+    opened(model);
+    await flush();
+    expect(hellos()).toBe(2); // the page's
+  });
+
   it("disposes the view it leaves: listeners do not pile up across switches", async () => {
     const model = homeModel();
     const root = mount(model);
@@ -243,6 +256,25 @@ describe("the home inside a shadow root (marimo, Panel)", () => {
     expect(model.traits.list_query).toBe("");
     expect(box.value).toBe("");
     expect(outsideKeys).toEqual([]);
+  });
+});
+
+describe("the home's typed protocol", () => {
+  it("refuses a wrong home intent, result or model at compile time", () => {
+    const compileOnly = () => {
+      const home = new Requests<HomeIntent, HomeResults>(homeModel());
+      const back: Promise<Reply<string[]>> = home.call({ action: "back" });
+      // @ts-expect-error back's result is the list's dataset names, not one name
+      const opened: Promise<Reply<string>> = home.call({ action: "back" });
+      // @ts-expect-error the home's open names the workspace too, as the list's does
+      void home.call({ action: "open", name: "news" });
+      // @ts-expect-error the home's page actions keep their epoch
+      void home.call({ action: "validate", seqs: [0] });
+      // @ts-expect-error a list's model is not a home's: it has no page traits
+      mountHome(new FakeListModel(), host.el);
+      return [back, opened];
+    };
+    expect(typeof compileOnly).toBe("function");
   });
 });
 
