@@ -36,14 +36,20 @@ def test_running_the_module_lays_out_the_folder_and_prints_it(tmp_path):
 def test_panels_widget_bridge_loads_front_ends_from_the_server_not_unpkg():
     pytest.importorskip("panel")
     pytest.importorskip("ipywidgets_bokeh")
-    import ipywidgets
-    from ipywidgets_bokeh.widget import IPyWidget
-
-    panel_offline.use_local_front_ends()
-    panel_offline.use_local_front_ends()  # twice is harmless
-    model = IPyWidget(widget=ipywidgets.IntSlider())
-    assert model.cdn == "/npm"
-    assert not IPyWidget.__css__  # no stylesheet from cdnjs either
+    # In a child process: importing Panel's ipywidgets bridge patches ipywidgets' comms
+    # for the whole process, which the other widget tests must not inherit.
+    probe = """
+import ipywidgets
+from rubrix_widgets import panel_offline
+panel_offline.use_local_front_ends()
+panel_offline.use_local_front_ends()  # twice is harmless
+from ipywidgets_bokeh.widget import IPyWidget
+print(IPyWidget(widget=ipywidgets.IntSlider()).cdn, len(IPyWidget.__css__))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["/npm", "0"]  # the server's folder, and no stylesheet from cdnjs
 
 
 def test_the_modules_examples_run():

@@ -20,7 +20,7 @@ from .jupyter_server import screenshot, wait_for_report
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-HOME_CELL = "h = rb.home(); display(h); report(ready=True, names=h.list.names)"
+HOME_CELL = "h = rb.home(); display(h); report(ready=True, names=h.names)"
 
 
 @pytest.fixture
@@ -152,8 +152,8 @@ import os
 os.environ["RUBRIX_WIDGETS_HOME"] = {home!r}
 rb.init(workspace="rubrix")
 h = rb.home(); display(h)
-h.list.observe(lambda change: report(workspace=change["new"]), names="workspace")
-report(ready=True, workspaces=h.list._workspaces, names=h.list.names)"""
+h.observe(lambda change: report(workspace=change["new"]), names="workspace")
+report(ready=True, workspaces=h._workspaces, names=h.names)"""
 
 
 @pytest.fixture

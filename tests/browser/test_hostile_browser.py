@@ -536,7 +536,7 @@ for bad in {BAD_NAMES!r}:
         except ValueError as exc:
             refused.setdefault(bad, []).append(str(exc))
 h = rb.home(); display(h)
-report(ready=True, refused=refused, names=h.list.names)"""
+report(ready=True, refused=refused, names=h.names)"""
 
 
 def hostile_datasets(workspace) -> None:

@@ -198,8 +198,17 @@ def test_ner_span_and_text2text_edit(host, open_app, ner_sentences, chatterbot_p
         first = card(ner, 0)
         toks = first.locator(".rw-tok")
         expect(toks).to_have_count(len(tokens))
-        toks.nth(0).drag_to(toks.nth(1))
         picker = first.get_by_role("listbox", name="Entity")
+        # A person whose drag did not take drags again. Under load (2 cores, the whole
+        # suite) a synthetic drag in `marimo edit` was once lost; the retry is printed, so a
+        # drag that never takes still fails and one that needs retries stays visible.
+        for attempt in range(1, 4):
+            toks.nth(0).drag_to(toks.nth(1))
+            try:
+                expect(picker).to_be_visible(timeout=5_000)
+                break
+            except AssertionError:
+                print(f"{host.name}: the NER drag did not open the picker (try {attempt} of 3)")
         picker.get_by_role("option", name=re.compile("^PER")).click()
         span = ("PER", 0, len(tokens[0]) + 1 + len(tokens[1]))
         eventually(lambda: stored(NER, 0)[0] == [span], "the NER span on disk")
