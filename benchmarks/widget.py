@@ -114,8 +114,9 @@ def w5_clicks(name: str, n_clicks: int, seconds: float) -> dict:
             record = page._records[i % len(page._records)]
             content = {
                 "type": "action",
-                "request": first_request + i,
+                "request": f"bench:{first_request + i}",
                 "action": "annotate",
+                "epoch": page._epoch,
                 "seqs": [record["seq"]],
                 "annotation": [labels[i % len(labels)]],
             }
@@ -158,8 +159,9 @@ def w5_clicks(name: str, n_clicks: int, seconds: float) -> dict:
                 page,
                 {
                     "type": "action",
-                    "request": 10_000 + i,
+                    "request": f"bench:{10_000 + i}",
                     "action": "annotate",
+                    "epoch": page._epoch,
                     "seqs": [record["seq"]],
                     "annotation": [label],
                 },

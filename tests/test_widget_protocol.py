@@ -177,6 +177,22 @@ def test_a_huge_reply_does_not_make_every_later_state_carry_it(reviews):
     assert len(w._acks) >= 2  # the newest replies stay
 
 
+def test_a_click_is_answered_before_its_write_settles(reviews):
+    """The ack goes out as soon as the write is on disk; catching the index up and
+    recounting facets (the settle) comes after it, so a click feels immediate."""
+    w = rb.show(reviews)
+    w.comm.sent.clear()
+    act(w, "annotate", seqs=[w._records[0]["seq"]], annotation=["fresh"])
+    sent = w.comm.sent
+    ack_at = next(i for i, m in enumerate(sent) if m.get("method") == "custom")
+    settled_at = max(
+        i
+        for i, m in enumerate(sent)
+        if m.get("method") == "update" and "_facets" in m.get("state", {})
+    )
+    assert ack_at < settled_at
+
+
 # -- late views: hello ----------------------------------------------------------------------------
 def test_a_view_made_after_the_first_refresh_gets_the_whole_state_on_hello(reviews):
     """Issue 16: in Panel the first view showed no facets, metrics or keywords: they were

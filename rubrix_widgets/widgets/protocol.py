@@ -212,9 +212,10 @@ class WidgetProtocol(_WidgetParts):
         except Exception as exc:  # the browser must always get an answer
             logger.exception("%s: action %r failed", type(self).__name__, content.get("action"))
             reply = {"request": request, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        try:
+            self._reply(reply)  # the answer first: settling a write may take a while
         finally:
             self._after_message()
-        self._reply(reply)
 
     def _dispatch(self, content: dict) -> Any:
         name = content.get("action")
