@@ -79,6 +79,8 @@ const WATCHED: (keyof Traits)[] = [
 const NO_RULES: SavedRule[] = [];
 
 type Scope = { seqs: number[] } | { scope: "query" };
+/** Where the text cursor was in a text box before a redraw, to put it back. */
+type TextSelection = { start: number; end: number; direction: "forward" | "backward" | "none" };
 
 export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   readonly root: HTMLElement;
@@ -481,10 +483,16 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     const focusKey =
       this.focusNext ??
       (this.root.contains(active) ? ((active as HTMLElement).dataset?.key ?? null) : null);
-    const caret =
+    // The whole selection, not only the caret: text selected to be typed over (as a
+    // person does with Ctrl+A, or a test's fill) is still selected after the redraw.
+    const caret: TextSelection | null =
       active instanceof HTMLTextAreaElement ||
       (active instanceof HTMLInputElement && /^(search|text)$/.test(active.type))
-        ? active.selectionStart
+        ? {
+            start: active.selectionStart ?? 0,
+            end: active.selectionEnd ?? active.selectionStart ?? 0,
+            direction: active.selectionDirection ?? "none",
+          }
         : null;
     this.focusNext = null;
 
@@ -595,7 +603,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     this.explainLabels.clear();
   }
 
-  private restoreFocus(key: string | null, caret: number | null): void {
+  private restoreFocus(key: string | null, caret: TextSelection | null): void {
     if (!key) return;
     let target: HTMLElement | undefined;
     if (key === "first" || key === "last") {
@@ -613,7 +621,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       caret !== null &&
       (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)
     ) {
-      target.setSelectionRange(caret, caret);
+      target.setSelectionRange(caret.start, caret.end, caret.direction);
     }
   }
 

@@ -96,6 +96,33 @@ describe("Text2Text records", () => {
     });
   });
 
+  it("keeps the text a person selected to type over when the kernel's reply redraws the page", async () => {
+    const model = new FakeModel({
+      task: "Text2Text",
+      mode: "annotate",
+      _labels: [],
+      total: 1,
+      _records: [translation()],
+    });
+    const root = mount(model);
+    const area = () => root.querySelector<HTMLTextAreaElement>("textarea")!;
+    button(root, "Use this", 1).click();
+    await flush();
+    area().focus();
+    area().select(); // about to type over the whole used prediction
+    model.ack(); // the save's reply: the card is redrawn, no longer pending...
+    model.set("_records", [translation({ annotation: "The dog sleeps.", status: "Edited" })]);
+    await flush();
+    const redrawn = area();
+    expect(redrawn.ownerDocument.activeElement).toBe(redrawn);
+    expect([redrawn.selectionStart, redrawn.selectionEnd]).toEqual([0, "The dog sleeps.".length]);
+    // ...and what is typed now replaces the selection, as it would have before the redraw
+    redrawn.setRangeText("Thanks", redrawn.selectionStart!, redrawn.selectionEnd!, "end");
+    redrawn.dispatchEvent(new Event("input"));
+    button(root, "Validate").click();
+    expect(model.sent.at(-1)).toMatchObject({ action: "annotate", seqs: [0], annotation: "Thanks" });
+  });
+
   it("validates the top prediction when nothing was typed, and keeps typing keys in the text area", () => {
     const model = new FakeModel({
       task: "Text2Text",

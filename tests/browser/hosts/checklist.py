@@ -95,6 +95,22 @@ def eventually(check: Callable[[], Any], what: str, timeout: float = 10.0) -> An
         time.sleep(0.1)
 
 
+def eventually_equal(read: Callable[[], Any], expected: Any, what: str, timeout: float = 10.0):
+    """Poll ``read()`` until it equals ``expected``; a failure shows the last value read."""
+    seen: list[Any] = []
+
+    def check() -> bool:
+        seen[:] = [read()]
+        return seen[0] == expected
+
+    try:
+        eventually(check, what, timeout)
+    except AssertionError:
+        raise AssertionError(
+            f"{what}: {seen[0]!r} after {timeout:.0f} s, expected {expected!r}"
+        ) from None
+
+
 # The element that has the keyboard, through shadow roots: [tag.class, ...] outermost first.
 DEEP_FOCUS_JS = """() => {
     const chain = [];

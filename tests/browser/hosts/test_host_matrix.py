@@ -27,6 +27,7 @@ from .checklist import (
     Checklist,
     card,
     eventually,
+    eventually_equal,
     expect,
     host_document,
     relative_luminance,
@@ -216,13 +217,15 @@ def test_ner_span_and_text2text_edit(host, open_app, ner_sentences, chatterbot_p
     with checks.step("Text2Text: use a prediction, edit, validate"):
         reply = card(replies, 0)
         reply.get_by_role("button", name="Use this").first.click()
-        eventually(lambda: stored(REPLIES, 0)[1] == "Edited", "the used prediction on disk")
+        eventually_equal(
+            lambda: stored(REPLIES, 0), (chatterbot_pairs[0][1], "Edited"), "the used prediction"
+        )
         editor = reply.get_by_role("textbox", name="Annotation for record 0")
         expect(editor).to_have_value(chatterbot_pairs[0][1])  # a person edits what they see
         editor.fill("Thanks, and you?")
         reply.get_by_role("button", name="Validate").click()
-        eventually(
-            lambda: stored(REPLIES, 0) == ("Thanks, and you?", "Validated"), "the edit on disk"
+        eventually_equal(
+            lambda: stored(REPLIES, 0), ("Thanks, and you?", "Validated"), "the edit on disk"
         )
 
     with checks.step("no page errors"):
