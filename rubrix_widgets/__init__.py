@@ -29,6 +29,7 @@ from .errors import NotFoundError, QuerySyntaxError, RubrixWidgetsError, Storage
 from .home import home
 from .settings import TextClassificationSettings, TokenClassificationSettings
 from .show import show
+from .vector_client import add_vectors, find_duplicates, suggest
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,7 @@ _LAZY = {
     "RBListenerContext": "listeners",
     "Search": "listeners",
     "monitor": "monitoring",
+    "SentenceEmbedder": "vectors.embedder",
 }
 # Submodules reached as attributes, Rubrix style: rb.metrics.commons.text_length(...),
 # rb.labeling.text_classification.WeakLabels(...), rb.monitoring.flush().
@@ -84,6 +86,7 @@ __all__ = [
     "RBListenerContext",
     "RubrixWidgetsError",
     "Search",
+    "SentenceEmbedder",
     "StorageError",
     "Text2TextRecord",
     "TextClassificationRecord",
@@ -92,12 +95,14 @@ __all__ = [
     "TokenClassificationRecord",
     "TokenClassificationSettings",
     "__version__",
+    "add_vectors",
     "configure_dataset",
     "copy",
     "create_snapshot",
     "datasets",
     "delete",
     "delete_records",
+    "find_duplicates",
     "get_workspace",
     "home",
     "init",
@@ -116,4 +121,5 @@ __all__ = [
     "set_workspace",
     "show",
     "snapshots",
+    "suggest",
 ]

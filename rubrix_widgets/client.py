@@ -25,7 +25,7 @@ from . import validation
 from .background_writes import settle_monitors, submit, wait_for_background
 from .errors import DatasetRuleError, InputError
 from .ingest import table_from_frame, table_from_records
-from .record_query import matching_table
+from .record_query import matching_table, similar_table
 from .record_table import RecordsFrame, frame_from_table
 from .settings import (
     SETTINGS_CLASSES,
@@ -384,6 +384,9 @@ def load(
     *,
     batch_size: int | None = None,
     snapshot: int | str | None = None,
+    vector: tuple[str, Any] | None = None,
+    most_similar: bool = True,
+    include_vectors: bool = True,
 ) -> RecordsFrame:
     """Records of dataset ``name`` as a DataFrame, in first-logged order.
 
@@ -411,6 +414,15 @@ def load(
         Accepted for Argilla 1.x code; records are read in one go.
     snapshot : int, optional
         Load a snapshot made with :func:`create_snapshot` instead of the live records.
+    vector : tuple (str, values), optional
+        Argilla 1.x's vector search: ``("mini-lm", [0.1, ...])`` gives the records most
+        similar (cosine) to these values among those matching ``query`` / ``ids``, most
+        similar first, at most ``limit`` (default 50), with a ``similarity`` column last.
+    most_similar : bool
+        With ``vector``: ``False`` gives the least similar records, least similar first.
+    include_vectors : bool
+        The ``vectors`` column (dicts name -> float32 array; None for a record without)
+        is there when the dataset has vectors; ``False`` leaves it out, as in Argilla.
 
     Examples
     --------
@@ -453,8 +465,22 @@ def load(
         or batch_size < 1
     ):
         raise InputError(f"batch_size must be a positive int, not {batch_size!r}")
+    if not isinstance(include_vectors, bool):
+        raise InputError(f"include_vectors must be True or False, not {include_vectors!r}")
+    settle_monitors()  # predictions a monitor made before this call are part of the dataset
+    with_vectors = include_vectors and bool(ws.existing(name).manifest().vectors)
+    if vector is not None:
+        if snapshot is not None or id_from is not None:
+            raise InputError(
+                "vector= searches the live records by similarity; it cannot be combined "
+                "with snapshot= or id_from= (use query=, ids= and limit=)"
+            )
+        task, table, sims = similar_table(name, vector, query, ids, limit, most_similar)
+        frame = frame_from_table(table, task, name, vectors=with_vectors)
+        frame["similarity"] = sims
+        return frame
     task, table = matching_table(name, query, ids, limit, snapshot, id_from=id_from)
-    return frame_from_table(table, task, name)
+    return frame_from_table(table, task, name, vectors=with_vectors)
 
 
 # -- datasets ---------------------------------------------------------------------------

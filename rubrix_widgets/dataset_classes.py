@@ -111,13 +111,17 @@ class DatasetBase:
 
     # -- pandas -------------------------------------------------------------------------
     def to_pandas(self) -> pd.DataFrame:
-        """One row per record, one column per Rubrix record field, in Rubrix's order.
+        """One row per record, one column per Rubrix record field, in Rubrix's order
+        (and ``vectors`` after ``annotation_agent`` when a record has vectors, as in Argilla).
 
         ``rb.load(name).to_pandas()`` gives the same frame for the same records.
         """
         n = len(self._records)
         data: dict[str, Any] = {}
-        for name in RUBRIX_FIELDS[self.task]:
+        names = list(RUBRIX_FIELDS[self.task])
+        if any(r.vectors is not None for r in self._records):  # Argilla 1.x's column, in place
+            names.insert(names.index("annotation_agent") + 1, "vectors")
+        for name in names:
             values = [getattr(r, name, None) for r in self._records]
             if name == "multi_label":
                 data[name] = pd.Series(values, dtype=bool)
@@ -127,7 +131,7 @@ class DatasetBase:
                 data[name] = pd.Series(values, dtype="int64")
             else:
                 data[name] = object_series(values)
-        frame = pd.DataFrame(data, columns=list(RUBRIX_FIELDS[self.task]))
+        frame = pd.DataFrame(data, columns=names)
         frame.attrs["task"] = self.task
         return frame
 

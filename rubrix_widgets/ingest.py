@@ -42,6 +42,7 @@ from .tasks import (
     TOKEN_CLASSIFICATION,
     spec,
 )
+from .vector_columns import null_column, vectors_array
 
 _FRAME_ONLY = {TEXT_CLASSIFICATION: {"text"}, TOKEN_CLASSIFICATION: {"tags"}}
 _IGNORED = {"metrics", "search_keywords", "last_updated"}
@@ -168,6 +169,7 @@ class _Builder(TextClassificationColumns, TokenColumns, Text2TextColumns):
             }[self.task]()
             self.build_status_and_annotator()
             self.drop_prediction_agents()
+            self.out["vectors"] = self.build_vectors()
         schema = batch_schema(self.task)
         return pa.Table.from_arrays([self.out[f.name] for f in schema], schema=schema)
 
@@ -280,6 +282,14 @@ class _Builder(TextClassificationColumns, TokenColumns, Text2TextColumns):
             )
             none = pa.scalar(None, pa.string())
             self.out["prediction_agent"] = pc.if_else(has_prediction, agents, none)
+
+    def build_vectors(self) -> pa.Array:
+        """Named vectors; one dimension per name within the batch (the store checks the
+        dataset's)."""
+        column = self.columns.get("vectors")
+        if column is None:
+            return null_column(self.n)
+        return vectors_array(column.tolist(), self.where)
 
     def where(self, row: int) -> str:
         ident: Any = None if self.ids is None else self.ids.iloc[row]

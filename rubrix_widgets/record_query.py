@@ -20,6 +20,9 @@ from .search import keyword_queries as kq
 from .search.search_index import run_search
 from .search.snapshot_search import search_table
 from .store import workspace as ws
+from .vectors import search as vector_search
+
+DEFAULT_SIMILAR = 50  # records a vector search returns without a limit
 
 
 def matching_table(
@@ -57,6 +60,43 @@ def matching_table(
         compiled = kq.every(compiled, kq.ids_query(view.schema, ids))
     seqs, _ = run_search(view.searcher, compiled, limit, count=False, query_text=query or "")
     return view.task, view.live.rows(seqs)
+
+
+def similar_table(
+    name: str,
+    vector: Any,
+    query: str | None = None,
+    ids: list[int | str] | None = None,
+    limit: int | None = None,
+    most_similar: bool = True,
+) -> tuple[str, pa.Table, np.ndarray]:
+    """The stored rows most (or least) similar to ``vector=(name, values)`` among those
+    matching ``query`` / ``ids``, best first, with their cosine similarity."""
+    settle_monitors()
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 0
+    ):
+        raise InputError(f"limit must be a non-negative int, not {limit!r}")
+    if not isinstance(most_similar, bool):
+        raise InputError(f"most_similar must be True or False, not {most_similar!r}")
+    dataset = ws.existing(name)
+    view = dataset.view()
+    vector_name, values = vector_search.check_query(view.manifest, vector)
+    candidates = None
+    if query is not None or ids is not None:
+        compiled, messages = view.index.compile(query)
+        for message in messages:
+            warnings.warn(message, UserWarning, stacklevel=3)
+        if ids is not None:
+            compiled = kq.every(compiled, kq.ids_query(view.schema, ids))
+        candidates, _ = run_search(
+            view.searcher, compiled, None, count=False, query_text=query or ""
+        )
+    k = DEFAULT_SIMILAR if limit is None else int(limit)
+    seqs, sims = vector_search.nearest(
+        dataset.folder, view, vector_name, values, k, candidates, most_similar
+    )
+    return view.task, view.live.rows(seqs), sims
 
 
 def matching_count(name: str, query: str | None = None) -> int:

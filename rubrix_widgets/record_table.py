@@ -28,6 +28,7 @@ from .tasks import (
     TOKEN_CLASSIFICATION,
     spec,
 )
+from .vector_columns import python_vectors
 
 RUBRIX_COLUMNS = RUBRIX_FIELDS  # the columns of Rubrix's DatasetFor*.to_pandas()
 
@@ -64,7 +65,7 @@ def _json_column(array: pa.ChunkedArray, empty: Callable[[], Any] | None) -> lis
     return [empty() if v is None else loads(v) for v in array.to_pylist()]
 
 
-def _ids(table: pa.Table) -> pd.Series | list[Any]:
+def record_ids(table: pa.Table) -> pd.Series | list[Any]:
     ints = table.column("id_int")
     if ints.null_count == 0 and len(table):
         return pd.Series(ints.to_numpy(), dtype="int64")
@@ -76,11 +77,17 @@ def _ids(table: pa.Table) -> pd.Series | list[Any]:
     ]
 
 
-def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> RecordsFrame:
-    """The ``rb.load`` frame of a stored table, in the task's column order."""
+def frame_from_table(
+    table: pa.Table, task: str, name: str | None = None, vectors: bool = False
+) -> RecordsFrame:
+    """The ``rb.load`` frame of a stored table, in the task's column order.
+
+    ``vectors``: add the ``vectors`` column (dicts name -> float32 array, None for a
+    record without), after ``annotation_agent`` as in Argilla 1.x.
+    """
     with no_gc():
         cols: dict[str, Any] = {
-            "id": _ids(table),
+            "id": record_ids(table),
             "prediction_agent": _strings(table.column("prediction_agent")),
             "annotation_agent": _strings(table.column("annotation_agent")),
             "metadata": _json_column(table.column("metadata"), dict),
@@ -121,13 +128,17 @@ def frame_from_table(table: pa.Table, task: str, name: str | None = None) -> Rec
             cols["text"] = table.column("text").to_pylist()
             cols["prediction"] = nested_tuples(table.column("prediction"), ("text", "score"))
             cols["annotation"] = table.column("annotation").to_pylist()
+        names = list(spec(task).load_columns)
+        if vectors:
+            cols["vectors"] = python_vectors(table.column("vectors"))
+            names.insert(names.index("annotation_agent") + 1, "vectors")
         data = {
             name_: (
                 cols[name_]
                 if name_ in ("multi_label", "event_timestamp")
                 else object_series(cols[name_])
             )
-            for name_ in spec(task).load_columns
+            for name_ in names
         }
         frame = RecordsFrame(data)
     frame.attrs["task"] = task

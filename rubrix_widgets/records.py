@@ -22,7 +22,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import (
@@ -38,6 +38,7 @@ from pydantic import (
 
 from . import token_validation, validation
 from .tasks import READ_ONLY_FIELDS, RUBRIX_FIELDS
+from .vector_columns import check_vectors
 
 Id = int | str | None
 Metadata = dict[str, Any]
@@ -117,6 +118,7 @@ class _Record(BaseModel):
     _read_only: dict[str, Any] = PrivateAttr(default_factory=dict)
     if TYPE_CHECKING:  # every record declares these itself, in its task's field order
         id: Id
+        vectors: dict[str, list[float]] | None
         metadata: Metadata
         status: str | None
         event_timestamp: dt.datetime | None
@@ -198,6 +200,8 @@ class _Record(BaseModel):
         for name in RUBRIX_FIELDS[self.task]:
             if name in dumped:
                 out[name] = dumped[name]
+            if name == "annotation_agent" and dumped.get("vectors") is not None:
+                out["vectors"] = dumped["vectors"]  # Argilla 1.x's field, in its place
             elif name not in exclude and (include is None or name in include):
                 value = getattr(self, name)
                 if value is not None or not kwargs.get("exclude_none"):
@@ -219,8 +223,15 @@ class _Record(BaseModel):
                 )
                 agent = None
             agents[f"{field}_agent"] = agent
+        try:
+            vectors = check_vectors(self.vectors)
+        except ValueError as exc:
+            raise ValueError(f"vectors: {exc}") from None
         return {
             "id": validation.check_id(self.id),
+            "vectors": None
+            if vectors is None
+            else {name: values.tolist() for name, values in vectors.items()},
             "metadata": validation.check_record_metadata(self.metadata),
             "status": validation.check_status(self.status, has_annotation),
             "event_timestamp": validation.check_event_timestamp(self.event_timestamp),
@@ -295,6 +306,7 @@ class TextClassificationRecord(_Record):
     annotation: Annotated[str | list[str] | None, SkipValidation] = None
     prediction_agent: Annotated[str | None, SkipValidation] = None
     annotation_agent: Annotated[str | None, SkipValidation] = None
+    vectors: Annotated[dict[str, list[float]] | None, SkipValidation] = None
     multi_label: bool = False
     explanation: Annotated[dict[str, list[TokenAttributions]] | None, SkipValidation] = None
     id: Annotated[Id, SkipValidation] = None
@@ -315,6 +327,7 @@ class TextClassificationRecord(_Record):
             annotation: str | list[str] | None = None,
             prediction_agent: str | None = None,
             annotation_agent: str | None = None,
+            vectors: Mapping[str, Sequence[float]] | None = None,
             multi_label: bool = False,
             explanation: Mapping[str, list[TokenAttributions]] | None = None,
             id: Id = None,
@@ -398,6 +411,7 @@ class TokenClassificationRecord(_Record):
     prediction_agent: Annotated[str | None, SkipValidation] = None
     annotation: Annotated[list[tuple[str, int, int]] | None, SkipValidation] = None
     annotation_agent: Annotated[str | None, SkipValidation] = None
+    vectors: Annotated[dict[str, list[float]] | None, SkipValidation] = None
     id: Annotated[Id, SkipValidation] = None
     metadata: Annotated[Metadata, SkipValidation] = Field(default_factory=dict)
     status: Annotated[str | None, SkipValidation] = None
@@ -588,6 +602,7 @@ class Text2TextRecord(_Record):
     prediction_agent: Annotated[str | None, SkipValidation] = None
     annotation: Annotated[str | None, SkipValidation] = None
     annotation_agent: Annotated[str | None, SkipValidation] = None
+    vectors: Annotated[dict[str, list[float]] | None, SkipValidation] = None
     id: Annotated[Id, SkipValidation] = None
     metadata: Annotated[Metadata, SkipValidation] = Field(default_factory=dict)
     status: Annotated[str | None, SkipValidation] = None

@@ -43,12 +43,13 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
         "annotation",
         "prediction_agent",
         "annotation_agent",
+        "vectors",
         "multi_label",
         "explanation",
         *_TAIL,
     ),
-    TOKEN_CLASSIFICATION: ("text", "tokens", *_AGENTS, *_TAIL),
-    TEXT2TEXT: ("text", *_AGENTS, *_TAIL),
+    TOKEN_CLASSIFICATION: ("text", "tokens", *_AGENTS, "vectors", *_TAIL),
+    TEXT2TEXT: ("text", *_AGENTS, "vectors", *_TAIL),
 }
 
 _COMMON_HEAD = [
@@ -56,6 +57,9 @@ _COMMON_HEAD = [
     pa.field("id", pa.string(), nullable=False),
     pa.field("id_int", pa.int64()),
 ]
+# Named vectors (Argilla 1.x): name -> float32 values. Stored last, so a part written before
+# vectors existed reads as this schema by adding an all-null column (record_parts.read_part).
+VECTORS = pa.field("vectors", pa.map_(pa.string(), pa.list_(pa.float32())))
 _COMMON_TAIL = [
     pa.field("prediction_agent", pa.string()),
     pa.field("annotation_agent", pa.string()),
@@ -63,6 +67,7 @@ _COMMON_TAIL = [
     pa.field("status", pa.string(), nullable=False),
     pa.field("event_timestamp", pa.timestamp("us")),
     pa.field("last_updated", pa.timestamp("us", tz="UTC")),
+    VECTORS,
 ]
 
 LABEL_SCORE = pa.struct([("label", pa.string()), ("score", pa.float64())])

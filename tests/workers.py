@@ -111,6 +111,40 @@ def reader(name: str, seconds: float) -> None:
     print(json.dumps({"loads": seen, "problems": problems[:5]}), flush=True)
 
 
+def vector_of_text(texts):
+    """A deterministic 8-d vector per text (the crash tests check values after a kill)."""
+    import numpy as np
+
+    return np.array([[len(t) + k for k in range(8)] for t in texts], dtype=float)
+
+
+def add_vectors_slowly(name: str) -> None:
+    """``rb.add_vectors`` in batches of 50, a little slow per batch, to be killed midway."""
+    import time
+
+    def embed(texts):
+        time.sleep(0.05)
+        return vector_of_text(texts)
+
+    print("ready", flush=True)
+    rb.add_vectors(name, embed, vector_name="v", batch_size=50, verbose=False)
+    print("done", flush=True)
+
+
+def index_killed_before_commit(name: str) -> None:
+    """Build the nearest-neighbour index of vector ``v``; die as its state file is written."""
+    import os
+    import signal
+
+    from rubrix_widgets.vectors import ann_index, search
+
+    search.EXACT_MAX = 10
+    ann_index.atomic_write_text = lambda *a: os.kill(os.getpid(), signal.SIGKILL)
+    print("ready", flush=True)
+    rb.load(name, vector=("v", vector_of_text(["x"])[0]), limit=5)
+    print("done", flush=True)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "big_log":
@@ -121,5 +155,9 @@ if __name__ == "__main__":
         writer(args[0], args[1], int(args[2]))
     elif command == "reader":
         reader(args[0], float(args[1]))
+    elif command == "add_vectors_slowly":
+        add_vectors_slowly(args[0])
+    elif command == "index_killed_before_commit":
+        index_killed_before_commit(args[0])
     else:
         raise SystemExit(f"unknown command {command}")

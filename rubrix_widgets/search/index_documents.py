@@ -161,6 +161,16 @@ def _text2text(table: pa.Table, col: dict, parts: list) -> None:
 CHUNK_ROWS = 50_000
 
 
+def names_per_row(column: pa.ChunkedArray) -> list[list[str]] | None:
+    """The vector names of each row (``_exists_:vectors.<name>``); None when no row has any."""
+    if column.null_count == len(column):
+        return None
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    offsets = array.offsets.to_numpy()
+    keys = array.keys.to_pylist()
+    return [keys[offsets[i] : offsets[i + 1]] for i in range(len(array))]
+
+
 def documents(table: pa.Table, task: str, slot_of: dict[str, int]) -> Iterator[tantivy.Document]:
     """One tantivy document per row of a stored records table.
 
@@ -213,6 +223,7 @@ def _chunk_documents(
         col["score"],
     )
     inputs, symbols = col.get("inputs"), col["symbols"]
+    vector_names = names_per_row(table.column("vectors"))
     for i in range(n):
         doc = Document()
         doc.add_integer("_seq", seqs[i])
@@ -239,6 +250,10 @@ def _chunk_documents(
         elif score:
             for value in score:
                 doc.add_float("score", value)
+        if vector_names is not None and vector_names[i]:
+            doc.add_text("kw", presence("vectors"))
+            for name in vector_names[i]:
+                doc.add_text("kw", presence(f"vectors.{name}"))
         if task == TOKEN_CLASSIFICATION:
             doc.add_text("tokens", col["tokens"][i])
         elif task != TEXT_CLASSIFICATION:

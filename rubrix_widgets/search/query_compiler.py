@@ -294,6 +294,9 @@ class QueryCompiler:
 
     def exists(self, node: Exists) -> Query:
         name = node.field
+        if name == "vectors" or name.startswith("vectors."):
+            # ``vectors.<name>:*`` / ``_exists_:vectors.<name>``: records having that vector
+            return Query.term_query(self.schema, "kw", presence(name))
         if name.startswith("metadata.") or name == "metadata":
             return Query.exists_query(name, json_subpaths=True)
         if name in _ALWAYS_PRESENT or (name == "text" and self.task != TEXT_CLASSIFICATION):

@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import tantivy
 
+from .. import vector_columns
 from .._fs import atomic_write, is_temp, storage_errors
 from ..errors import NotFoundError, StorageError
 from ..search.index_documents import input_keys_of
@@ -47,9 +48,15 @@ from ..tasks import spec
 from ..timing import timed
 from . import changes, locks
 from .manifest import Manifest, Part, Snapshot, read_manifest, utcnow, write_manifest
-from .record_parts import LiveRows, read_part, write_part
+from .record_parts import LiveRows, read_part, with_vectors_column, write_part
 
 MAX_PARTS = 12
+
+
+class StaleRecordsError(RuntimeError):
+    """The records a write named by position moved (deleted) since they were read."""
+
+
 ID_LOOKUP_VIA_INDEX = 2_000
 RECORDS_DIR = "records"
 SNAPSHOTS_DIR = "snapshots"
@@ -296,12 +303,12 @@ class DatasetStore:
             delta = delta.take(pa.array(np.argsort(seqs, kind="stable")))
 
         version = manifest.version + 1
+        old_rows = cached.live.rows(replaced) if len(replaced) else None
+        dims, changed = _vector_changes(delta, old_rows, manifest)
         file = f"{RECORDS_DIR}/part-{version:08d}-{uuid.uuid4().hex[:8]}.arrow"
         with timed("write: records file", rows=len(delta)):
             write_part(self.folder / file, delta)
-        old_status = (
-            cached.live.rows(replaced).column("status").to_pylist() if len(replaced) else []
-        )
+        old_status = old_rows.column("status").to_pylist() if old_rows is not None else []
         live = cached.live.extended([file], [delta])
         parts = [*manifest.parts, Part(file, len(delta), version)]
         parts, live = self._compact(parts, live, version)
@@ -318,6 +325,8 @@ class DatasetStore:
             status_counts={k: v for k, v in counts.items() if v},
             input_keys=keys,
             updated_at=utcnow(),
+            vectors={**manifest.vectors, **dims},
+            vector_versions={**manifest.vector_versions, **dict.fromkeys(changed, version)},
         )
         if info is not None:
             updated = info(updated)
@@ -332,6 +341,25 @@ class DatasetStore:
             with timed("write: index", rows=len(delta)):
                 self._ensure_index(updated, cached, progress)
         self._collect_garbage(parts)
+
+    def set_vectors(self, seqs: np.ndarray, ids: pa.Array, column: pa.Array) -> int:
+        """Replace the ``vectors`` of the records at ``seqs`` (which must still hold ``ids``)
+        with ``column``, keeping everything else as it is now: a record annotated while
+        its vector was computed keeps its annotation. Returns the records written."""
+        seqs = np.asarray(seqs, dtype=np.int64)
+        with locks.exclusive(self.folder), storage_errors(self.folder):
+            manifest = self.manifest()
+            cached = self._current(manifest)
+            if len(seqs) and seqs.max() >= cached.live.size:
+                raise StaleRecordsError("records were deleted while their vectors were computed")
+            rows = cached.live.rows(seqs)
+            if not rows.column("id").combine_chunks().equals(ids):
+                raise StaleRecordsError("records were deleted while their vectors were computed")
+            where = rows.schema.get_field_index("vectors")
+            rows = rows.set_column(where, rows.schema.field(where), column)
+            self._write_locked(rows.drop_columns(["_seq", "last_updated"]), seqs=seqs)
+        changes.changed(self.folder)
+        return len(seqs)
 
     def delete_records(
         self, select: Callable[[DatasetView], np.ndarray], discard_only: bool = False
@@ -513,7 +541,7 @@ class DatasetStore:
         for snap in manifest.snapshots:
             if str(snap.id) == str(snapshot_id):
                 try:
-                    return snap, pq.read_table(self.folder / snap.file)
+                    return snap, with_vectors_column(pq.read_table(self.folder / snap.file))
                 except (OSError, pa.ArrowInvalid) as exc:
                     raise StorageError(
                         f"snapshot file {self.folder / snap.file} is damaged: {exc}"
@@ -522,6 +550,35 @@ class DatasetStore:
         raise NotFoundError(
             f"dataset {manifest.name!r} has no snapshot {snapshot_id!r}; its snapshots are: {known}"
         )
+
+
+def _vector_changes(
+    delta: pa.Table, old_rows: pa.Table | None, manifest: Manifest
+) -> tuple[dict[str, int], set[str]]:
+    """The vector dimensions ``delta`` brings (checked against the dataset's) and the names
+    whose vectors it changes. ``old_rows``: the stored rows it replaces, in seq order."""
+    column = delta.column("vectors")
+    dims = vector_columns.dims_of(column)
+    for name, dim in dims.items():
+        expected = manifest.vectors.get(name, dim)
+        found = vector_columns.first_with_other_dim(column, name, expected)
+        if found is not None:
+            row, other = found
+            record = delta.column("id_int")[row].as_py()
+            if record is None:
+                record = delta.column("id")[row].as_py()
+            raise ValueError(
+                f"record id={record!r}: vector {name!r} has {other} dimensions; this "
+                f"dataset's {name!r} vectors have {expected}. Nothing was stored"
+            )
+    if not dims and (old_rows is None or old_rows.column("vectors").null_count == len(old_rows)):
+        return dims, set()
+    if old_rows is None:
+        return dims, set(dims)
+    is_new = pc.greater_equal(delta.column("_seq"), manifest.records)
+    new_names = set(vector_columns.dims_of(delta.filter(is_new).column("vectors")))
+    replacing = delta.filter(pc.invert(is_new)).column("vectors")
+    return dims, new_names | vector_columns.changed_names(replacing, old_rows.column("vectors"))
 
 
 def _last_per_id(batch: pa.Table) -> pa.Table:

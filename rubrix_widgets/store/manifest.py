@@ -16,9 +16,10 @@ from .._fs import atomic_write_text
 from ..errors import StorageError
 
 MANIFEST = "dataset.json"
-FORMAT = 2  # the newest format this version reads
-# Format 2 adds ``seq_epoch``; a manifest without deletions is still written as format 1,
-# so older versions keep reading every dataset that never had records deleted.
+FORMAT = 3  # the newest format this version reads
+# Format 2 adds ``seq_epoch``, format 3 ``vectors``; a manifest is written in the oldest
+# format that holds it, so older versions keep reading every dataset they can.
+_FORMAT_WITH_DELETES = 2
 _FORMAT_WITHOUT_DELETES = 1
 
 
@@ -72,6 +73,11 @@ class Manifest:
     # deleted records leave in ``_seq``): an index older than this cannot catch up by
     # adding parts, it is rebuilt. 0: never renumbered.
     seq_epoch: int = 0
+    # Named vectors: each name's dimension, and the dataset version that last changed any
+    # vector of that name (what derived data, the nearest-neighbour index and the map, is
+    # built from; annotating a record leaves it).
+    vectors: dict[str, int] = field(default_factory=dict)
+    vector_versions: dict[str, int] = field(default_factory=dict)
 
     @property
     def annotated(self) -> int:
@@ -80,11 +86,13 @@ class Manifest:
 
     def to_json(self) -> str:
         data = asdict(self)
-        if self.seq_epoch:
+        if self.vectors:
             data["format"] = FORMAT
         else:
+            del data["vectors"], data["vector_versions"]
+            data["format"] = _FORMAT_WITH_DELETES if self.seq_epoch else _FORMAT_WITHOUT_DELETES
+        if not self.seq_epoch:
             del data["seq_epoch"]
-            data["format"] = _FORMAT_WITHOUT_DELETES
         data["created_at"] = _iso(self.created_at)
         data["updated_at"] = _iso(self.updated_at)
         for snap in data["snapshots"]:

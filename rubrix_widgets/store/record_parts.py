@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from .._fs import atomic_write
 from ..errors import StorageError
+from ..tasks import VECTORS
 
 
 def write_part(path: Path, table: pa.Table) -> None:
@@ -36,7 +37,7 @@ def write_part(path: Path, table: pa.Table) -> None:
 def read_part(path: Path) -> pa.Table:
     try:
         source = pa.memory_map(str(path), "r")
-        return pa.ipc.open_file(source).read_all()
+        return with_vectors_column(pa.ipc.open_file(source).read_all())
     except FileNotFoundError:
         raise
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
@@ -44,6 +45,17 @@ def read_part(path: Path) -> pa.Table:
             f"the records file {path} is damaged ({exc}); the dataset cannot be read. "
             "Restore the folder from a backup, or load a snapshot with rb.load(name, snapshot=...)"
         ) from exc
+
+
+def with_vectors_column(table: pa.Table) -> pa.Table:
+    """A table written before records had vectors, as today's schema: vectors all null.
+
+    The ``vectors`` column is the schema's last, so appending it is the whole upgrade
+    (no copy of the other columns).
+    """
+    if "vectors" in table.column_names:
+        return table
+    return table.append_column(VECTORS, pa.nulls(len(table), VECTORS.type))
 
 
 def take_batches(batches: list[pa.RecordBatch], starts: np.ndarray, rows: np.ndarray) -> pa.Table:
