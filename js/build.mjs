@@ -8,9 +8,9 @@ import { build, context } from "esbuild";
 const out = "../rubrix_widgets/static";
 // Each bundle and its style sheets, in order. The home shows the list and the page.
 const widgets = {
-  dataset_page: ["theme", "dataset_page"],
+  dataset_page: ["theme", "dataset_page", "embedding_map"],
   dataset_list: ["theme", "dataset_list"],
-  home: ["theme", "dataset_list", "dataset_page", "home"],
+  home: ["theme", "dataset_list", "dataset_page", "embedding_map", "home"],
 };
 const options = {
   entryPoints: Object.keys(widgets).map((w) => `src/${w}.ts`),
