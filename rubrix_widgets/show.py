@@ -21,6 +21,8 @@ def show(
     page_size: int = 20,
     sort: list | None = None,
     filters: dict | None = None,
+    similar_to: dict | None = None,
+    embedder: Any = None,
     **log_options: Any,
 ) -> DatasetPage | Home:
     """The dataset page of ``name``, inline.
@@ -39,6 +41,13 @@ def show(
     query, mode, page_size, sort, filters
         The page's first state (``sort=[["metadata.loss", "desc"]]``,
         ``filters={"predicted_as": ["fresh"]}``); they are the page's traits afterwards.
+    similar_to : dict, optional
+        A neighbourhood to show first (see ``DatasetPage.similar_to``), e.g.
+        ``{"kind": "record", "id": 17, "vector": "mini-lm", "k": 50}``.
+    embedder : callable, optional
+        ``list[str] -> array (n, d)`` for the search bar's "Semantic" switch; its ``name``
+        attribute (if any) names the dataset's vector it makes. Default: the built-in
+        ``rb.SentenceEmbedder`` when its optional extra is installed (built on first use).
     **log_options
         What :func:`rb.log` takes besides records and name (``tags``, ``metadata``, ...).
 
@@ -87,6 +96,8 @@ def show(
         query=query,
         sort=[] if sort is None else sort,
         filters={} if filters is None else filters,
+        similar_to=similar_to,
+        embedder=embedder,
     )
 
 

@@ -316,7 +316,9 @@ def test_initial_page_is_the_first_records_as_rb_load_has_them(shared):
     assert synced(w, "_records") == w._records
     assert synced(w, "total") == N_REVIEWS
     assert "df" not in w.keys  # the frame stays in the kernel
-    json.dumps(w.get_state())  # everything synced is plain JSON
+    state = w.get_state()
+    assert isinstance(state.pop("_map_points"), bytes)  # the map's points: a binary buffer
+    json.dumps(state)  # everything else synced is plain JSON
 
 
 def test_initial_facets_match_pandas_counts_on_rb_load(shared):
@@ -1342,8 +1344,9 @@ def test_unknown_actions_are_answered_with_an_error(reviews):
         assert ack["ok"] is False
         assert ack["error"] == (
             f"unknown action {action!r}; allowed actions: add_label, add_rule, add_span, "
-            "annotate, delete_rule, discard, edit, full_text, hello, redo, remove_span, "
-            "rule_metrics, sync, undo, validate"
+            "annotate, delete_rule, discard, edit, find_similar, full_text, hello, map_text, "
+            "more_like_label, redo, remove_span, rule_metrics, select_on_map, semantic_search, "
+            "sync, undo, validate"
         )
     assert_unchanged(reviews, before)
 

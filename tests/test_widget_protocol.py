@@ -78,6 +78,11 @@ PAGE_INTENTS = {
     "rule_metrics": {"query", "label"},
     "add_rule": {"query", "label"},
     "delete_rule": {"query", "label"},
+    "find_similar": {"seq", "epoch", "vector", "most_similar", "k"},
+    "semantic_search": {"text"},
+    "more_like_label": {"label", "vector", "k"},
+    "select_on_map": {"seqs", "epoch"},
+    "map_text": {"seq", "epoch"},
     "hello": set(),
 }
 LIST_INTENTS = {
@@ -331,6 +336,11 @@ def _every_action(widget) -> list[tuple[str, dict]]:
         "rule_metrics": {"query": "funny", "label": "fresh"},
         "add_rule": {"query": "funny", "label": "fresh"},
         "delete_rule": {"query": "funny", "label": "fresh"},
+        "find_similar": {"seq": seq, "k": 5},
+        "semantic_search": {"text": "funny"},
+        "more_like_label": {"label": "fresh"},
+        "select_on_map": {"seqs": [seq]},
+        "map_text": {"seq": seq},
         "hello": {},
         "refresh": {},
         "check_workspace": {"workspace": "team"},

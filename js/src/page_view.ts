@@ -20,6 +20,7 @@ import { Drafts } from "./drafts";
 import { clean, type FilterBarState, filterChips, filterMenus } from "./filters_bar";
 import { clip, count, setLabelOrder } from "./format";
 import { captureKeys, isTyping, keyTarget } from "./keys";
+import { MapPanel } from "./map_panel";
 import { NerEditor } from "./ner_editor";
 import { type Controls, pager, toolbar, topBar } from "./page_controls";
 import type { Annotation, PageIntent, PageResults, Reply } from "./protocol";
@@ -35,6 +36,13 @@ import {
 } from "./record_card";
 import { RulesPanel } from "./rules_panel";
 import { sidebar } from "./sidebar";
+import {
+  defaultChoice,
+  type SimilarCardProps,
+  type SimilarChoice,
+  scopeChip,
+  semanticSwitch,
+} from "./similar";
 import {
   type Filters,
   type Model,
@@ -75,7 +83,27 @@ const WATCHED: (keyof Traits)[] = [
   "rules",
   "_rules_error",
   "_epoch",
+  "similar_to",
+  "_vector_names",
+  "_semantic",
+  "_similarity",
+  "map_open",
+  "map_vector",
+  "map_colour_by",
+  "_map_points",
+  "_map_legend",
+  "_map_info",
 ];
+/** Intents that change what is shown, not the records: no "Saving…" for them. */
+const READS = new Set<string>([
+  "full_text",
+  "find_similar",
+  "semantic_search",
+  "more_like_label",
+  "select_on_map",
+]);
+const SEARCH_PLACEHOLDER = "Search records (e.g. text:goal AND predicted:ko, score:[0.5 TO *])";
+const SEMANTIC_PLACEHOLDER = "Describe what you are looking for (search by meaning)";
 const NO_RULES: SavedRule[] = [];
 
 type Scope = { seqs: number[] } | { scope: "query" };
@@ -131,6 +159,10 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     schedule: () => this.schedule(),
   });
   private focusNext: string | null = null;
+  private similarMenu: SimilarChoice | null = null; // the open "Find similar" menu
+  private semanticOn = false; // the "Semantic" switch (also on while similar_to is a text)
+  private semanticWrap: HTMLElement;
+  private mapPanel: MapPanel;
   private viewKey = "";
   private metricsAll = false;
   private sideContent: HTMLElement;
@@ -142,11 +174,21 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       type: "search",
       class: "rw-search",
       "aria-label": "Search records",
-      placeholder: "Search records (e.g. text:goal AND predicted:ko, score:[0.5 TO *])",
+      placeholder: SEARCH_PLACEHOLDER,
       spellcheck: "false",
       autocomplete: "off",
       value: model.get("query"),
       oninput: () => this.searchSoon(),
+    });
+    this.semanticWrap = h("span", { class: "rw-semantic-wrap" });
+    this.mapPanel = new MapPanel({
+      get: (name) => this.get(name),
+      set: (values) => this.setTraits(values),
+      select: (seqs) => void this.act({ action: "select_on_map", seqs, epoch: this.renderedEpoch }),
+      text: (seq) =>
+        this.requests
+          .call({ action: "map_text", seq, epoch: this.renderedEpoch })
+          .then((reply) => (reply.ok ? reply.result : null)),
     });
     const part = (cls: string, props: Record<string, unknown> = {}) =>
       h("div", { class: cls, ...props });
@@ -189,10 +231,12 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
             { class: "rw-searchbar" },
             h("span", { class: "rw-search-icon", "aria-hidden": "true" }, "⌕"),
             this.search,
+            this.semanticWrap,
           ),
           p.searchNotes,
           p.filters,
           p.chips,
+          this.mapPanel.root,
           p.toolbar,
           this.alert,
           p.bulk,
@@ -236,6 +280,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     clearInterval(this.syncTimer);
     this.drafts.dispose();
     this.rules?.dispose();
+    this.mapPanel.dispose();
     this.root.remove();
   }
 
@@ -262,7 +307,92 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   private commitSearch(): void {
     if (this.searchTimer) clearTimeout(this.searchTimer);
     this.searchTimer = null;
+    if (this.semantic) {
+      // the box holds the text searched by meaning, not the query language
+      const text = this.search.value.trim();
+      const shown = this.similarTo;
+      const current = shown?.kind === "text" ? shown.text : "";
+      if (text !== current) void this.act({ action: "semantic_search", text: text || null });
+      return;
+    }
     if (this.search.value !== this.get("query")) this.setTraits({ query: this.search.value });
+  }
+
+  private get similarTo() {
+    return this.get("similar_to") ?? null;
+  }
+
+  /** Whether the search box searches by meaning now. */
+  private get semantic(): boolean {
+    return (
+      (this.semanticOn || this.similarTo?.kind === "text") && !!this.get("_semantic")?.available
+    );
+  }
+
+  /** The "Semantic" switch: on, the box's text is embedded (and `query` emptied: the
+   * box is one or the other); off, the neighbourhood goes and the box is the query. */
+  private setSemantic(on: boolean): void {
+    this.semanticOn = on;
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    this.searchTimer = null;
+    const text = this.search.value.trim();
+    if (on) {
+      if (this.get("query")) this.setTraits({ query: "" });
+      if (text) void this.act({ action: "semantic_search", text });
+    } else {
+      this.search.value = "";
+      if (this.similarTo?.kind === "text") this.setTraits({ similar_to: null });
+    }
+    this.search.placeholder = on ? SEMANTIC_PLACEHOLDER : SEARCH_PLACEHOLDER;
+    this.focusNext = "semantic";
+    this.schedule();
+  }
+
+  /** Remove the neighbourhood: the page shows every record matching the search again. */
+  private clearSimilar(): void {
+    if (this.similarTo?.kind === "text") {
+      this.semanticOn = false;
+      this.search.value = this.get("query");
+    }
+    this.setTraits({ similar_to: null });
+    this.focusNext = null;
+  }
+
+  /** The "Find similar" control of a record's card (undefined: the record has no vectors). */
+  private similarProps(record: PageRecord): SimilarCardProps | undefined {
+    const vectors = record.vector_names ?? [];
+    if (!vectors.length) return undefined;
+    const open = this.similarMenu?.seq === record.seq ? this.similarMenu : null;
+    return {
+      vectors,
+      open,
+      onToggle: (on) => {
+        this.similarMenu = on ? defaultChoice(record.seq, vectors) : null;
+        this.focusNext = on
+          ? vectors.length > 1
+            ? `similar-vector:${record.seq}`
+            : `similar-order:${record.seq}`
+          : `similar:${record.seq}`;
+        this.schedule();
+      },
+      onChange: (patch) => {
+        if (this.similarMenu) this.similarMenu = { ...this.similarMenu, ...patch };
+      },
+      onFind: () => {
+        const choice = this.similarMenu;
+        if (!choice) return;
+        this.similarMenu = null;
+        this.focusNext = "chip:similar";
+        void this.act({
+          action: "find_similar",
+          seq: record.seq,
+          epoch: this.renderedEpoch,
+          vector: choice.vector,
+          most_similar: choice.mostSimilar,
+          k: choice.k,
+        });
+      },
+    };
   }
 
   private setFilters(filters: Filters): void {
@@ -278,7 +408,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     pending: number[] = [],
   ): Promise<Reply<PageResults[T["action"]]>> {
     for (const seq of pending) this.pending.add(seq);
-    const writes = intent.action !== "full_text";
+    const writes = !READS.has(intent.action);
     this.alert.textContent = "";
     if (writes) this.status.textContent = "Saving…";
     this.schedule();
@@ -287,7 +417,9 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       if (this.disposed) return reply;
       if (reply.ok) {
         const n = typeof reply.result === "number" ? reply.result : 0;
-        if (writes) {
+        if (READS.has(intent.action) && intent.action !== "full_text") {
+          this.status.textContent = `Showing ${count(n)} record${n === 1 ? "" : "s"}`;
+        } else if (writes) {
           this.status.textContent =
             intent.action === "add_label"
               ? "Label added"
@@ -396,6 +528,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       this.commitSearch();
       return;
     }
+    if (target.closest?.(".rw-map")) return; // the map handles its own keys
     const typing = isTyping(e);
     const mod = e.ctrlKey || e.metaKey;
     if (mod && !e.altKey && !typing && (e.key === "z" || e.key === "Z" || e.key === "y")) {
@@ -403,6 +536,13 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       const redo = e.key === "y" || e.shiftKey;
       if (this.get("_history")[redo ? "can_redo" : "can_undo"])
         void this.act({ action: redo ? "redo" : "undo" });
+      return;
+    }
+    if (e.key === "Escape" && this.similarMenu && target.closest(".rw-similar-wrap")) {
+      e.preventDefault();
+      this.focusNext = `similar:${this.similarMenu.seq}`;
+      this.similarMenu = null;
+      this.schedule();
       return;
     }
     if (target.dataset?.picker && this.ner.onPickerKey(e)) return;
@@ -502,6 +642,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       this.get("sort"),
       this.get("page"),
       this.get("page_size"),
+      this.similarTo,
     ]);
     if (key !== this.viewKey) {
       this.viewKey = key;
@@ -511,10 +652,26 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     }
     const epoch = this.get("_epoch") ?? "";
     if (epoch !== this.renderedEpoch) this.forgetPositions(epoch);
-    const query = this.get("query");
-    if (active !== this.search && this.searchTimer === null && this.search.value !== query) {
-      this.search.value = query;
+    const similar = this.similarTo;
+    const semantic = this.semantic;
+    const boxText = semantic ? (similar?.kind === "text" ? similar.text : null) : this.get("query");
+    if (
+      boxText !== null &&
+      active !== this.search &&
+      this.searchTimer === null &&
+      this.search.value !== boxText
+    ) {
+      this.search.value = boxText;
     }
+    this.search.placeholder = semantic ? SEMANTIC_PLACEHOLDER : SEARCH_PLACEHOLDER;
+    this.search.setAttribute(
+      "aria-label",
+      semantic ? "Search records by meaning" : "Search records",
+    );
+    replaceChildren(
+      this.semanticWrap,
+      semanticSwitch(semantic, this.get("_semantic"), (on) => this.setSemantic(on)),
+    );
     this.root.classList.toggle("rw-annotating", this.annotating);
     setLabelOrder(this.get("_labels") ?? []);
     this.renderTop();
@@ -539,8 +696,10 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     );
     replaceChildren(
       this.parts.chips,
+      scopeChip(similar, () => this.clearSimilar()),
       filterChips(this.get("filters") ?? {}, (f) => this.setFilters(f)),
     );
+    this.mapPanel.render();
     this.renderToolbar();
     this.renderBulk();
     this.renderList();
@@ -577,6 +736,13 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
           this.commitSearch();
         },
         onAddLabel: (label) => void this.act({ action: "add_label", label }),
+        onMoreLike:
+          this.task === TEXT_CLASSIFICATION && (this.get("_vector_names") ?? []).length
+            ? (label) => {
+                this.focusNext = "chip:similar";
+                void this.act({ action: "more_like_label", label });
+              }
+            : undefined,
       }),
     );
     this.rules?.update({
@@ -761,7 +927,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
     const page = this.taskPage;
     const records = this.records;
     const empty =
-      this.get("query").trim() || Object.keys(this.get("filters") ?? {}).length
+      this.get("query").trim() || Object.keys(this.get("filters") ?? {}).length || this.similarTo
         ? "No records match this search."
         : "This dataset has no records yet.";
     let cards: HTMLElement[] = [];
@@ -833,6 +999,8 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
       expanded: this.expanded,
       fullTexts: this.fullTexts,
       showMetadata: this.metadataOpen.has(record.seq),
+      similarity: this.get("_similarity")?.[String(record.seq)] ?? null,
+      similar: this.similarProps(record),
       onSelect: (on) => {
         if (this.scopeAll) {
           this.scopeAll = false;

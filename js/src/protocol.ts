@@ -46,6 +46,11 @@ export type PageIntent =
   | { action: "rule_metrics"; query: string; label: string }
   | { action: "add_rule"; query: string; label: string }
   | { action: "delete_rule"; query: string; label: string | string[] }
+  | { action: "find_similar"; seq: number; epoch: string; vector?: string; most_similar?: boolean; k?: number }
+  | { action: "semantic_search"; text: string | null }
+  | { action: "more_like_label"; label: string; vector?: string; k?: number }
+  | { action: "select_on_map"; seqs: number[]; epoch: string }
+  | { action: "map_text"; seq: number; epoch: string }
   | { action: "hello" };
 
 /** The `result` of each page action: how many records changed, the labels, the text... */
@@ -64,6 +69,11 @@ export interface PageResults {
   rule_metrics: RuleCheck;
   add_rule: boolean;
   delete_rule: true;
+  find_similar: number;
+  semantic_search: number;
+  more_like_label: number;
+  select_on_map: number;
+  map_text: string;
   hello: true;
 }
 

@@ -4,6 +4,7 @@ import { bdi, h } from "./dom";
 import { attributedText, explanationLabels, explanationLegend } from "./explanation";
 import { clip, clipTitle, labelHue, MAX_TITLE, percent, plainValue } from "./format";
 import { type NerProps, nerBody } from "./ner";
+import { findSimilar, type SimilarCardProps, similarityBadge } from "./similar";
 import type {
   PageRecord,
   Text2TextRecord,
@@ -28,6 +29,10 @@ export interface CardCommon {
   expanded: Set<string>; // `${seq}:${key}` of inputs shown in full
   fullTexts: Map<string, string>; // full texts fetched from the kernel
   showMetadata: boolean;
+  /** Its similarity when the page shows a neighbourhood (null: none). */
+  similarity?: number | null;
+  /** Its "Find similar" control (absent: the record has no vectors). */
+  similar?: SimilarCardProps;
   onSelect(on: boolean): void;
   onValidate(): void;
   onDiscard(): void;
@@ -409,7 +414,9 @@ function card(props: CardProps, body: HTMLElement, choices: HTMLElement | null):
       ),
       h("span", { class: `rw-status rw-status-${record.status.toLowerCase()}` }, record.status),
       props.task === TEXT_CLASSIFICATION ? outcome(props.record, annotated) : null,
+      similarityBadge(props.similarity),
       h("span", { class: "rw-spacer" }),
+      props.similar ? findSimilar(record.seq, String(record.id), props.similar) : null,
       metadataKeys.length
         ? h(
             "button",

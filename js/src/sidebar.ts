@@ -16,6 +16,9 @@ export interface SidebarProps {
   schemaLocked: boolean;
   onKeyword(word: string): void;
   onAddLabel(label: string): void;
+  /** "More like <label>": records without annotation nearest to that label's (absent:
+   * the dataset has no vectors). */
+  onMoreLike?(label: string): void;
 }
 
 function progressRegion(p: Progress): HTMLElement {
@@ -58,7 +61,11 @@ function progressRegion(p: Progress): HTMLElement {
   );
 }
 
-function labelCounts(title: string, counts: Counts | undefined): HTMLElement | null {
+function labelCounts(
+  title: string,
+  counts: Counts | undefined,
+  onMoreLike?: (label: string) => void,
+): HTMLElement | null {
   if (!counts?.length) return null;
   const top = Math.max(...counts.map(([, n]) => n), 1);
   return h(
@@ -88,6 +95,20 @@ function labelCounts(title: string, counts: Counts | undefined): HTMLElement | n
             }),
           ),
           h("span", { class: "rw-count" }, count(n)),
+          onMoreLike
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "rw-link rw-more-like",
+                  title: clipTitle(`Records without annotation most like those annotated ${label}`),
+                  "aria-label": `More like ${clip(String(label))}`,
+                  "data-key": `more-like:${String(label)}`,
+                  onclick: () => onMoreLike(String(label)),
+                },
+                "More like",
+              )
+            : null,
         ),
       ),
     ),
@@ -175,7 +196,7 @@ export function sidebar(props: SidebarProps): HTMLElement {
     progressRegion(props.progress),
     props.annotating ? newLabelForm(props) : null,
     metricsSection(props.metrics),
-    labelCounts("Annotated as", props.facets.annotated_as),
+    labelCounts("Annotated as", props.facets.annotated_as, props.onMoreLike),
     labelCounts("Predicted as", props.facets.predicted_as),
     mentionsPanel(props.mentions),
     props.keywords.length

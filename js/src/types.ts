@@ -28,6 +28,7 @@ export interface RecordBase {
   annotation_agent: string | null;
   metadata: Record<string, unknown>;
   event_timestamp: string | null;
+  vector_names: string[];
 }
 
 /** A text classification record: its inputs (cut; `lengths` are the whole lengths), the
@@ -150,6 +151,20 @@ export interface Progress {
   percent: number;
 }
 
+/** The neighbourhood the page is restricted to (the `similar_to` trait; similarity.py). */
+export type SimilarTo =
+  | { kind: "record"; id: string | number; vector: string; most_similar: boolean; k: number }
+  | { kind: "text"; text: string; vector: string; k: number }
+  | { kind: "label"; label: string; vector: string; k: number }
+  | { kind: "selection"; ids: (string | number)[] };
+
+/** Whether the search bar's "Semantic" switch can be used, and why not. */
+export interface SemanticStatus {
+  available: boolean;
+  vector: string | null;
+  reason: string;
+}
+
 // A type alias, not an interface: anywidget's model types want an indexable object type.
 export type Traits = {
   query: string;
@@ -181,6 +196,18 @@ export type Traits = {
   // another writer changed the dataset (the view then asks it to `sync`).
   _acks?: Acks;
   _store_changes?: number;
+  // Finding by meaning (optional: absent in older models and test fakes).
+  similar_to?: SimilarTo | null;
+  _vector_names?: string[];
+  _similarity?: Record<string, number>; // str(seq) -> similarity, of the records shown
+  _semantic?: SemanticStatus;
+  // The "Embedding map" panel (map_panel.ts): the points are one binary buffer.
+  map_open?: boolean;
+  map_vector?: string;
+  map_colour_by?: string;
+  _map_points?: DataView | ArrayBuffer | Uint8Array | null;
+  _map_legend?: string[];
+  _map_info?: { vector?: string; points?: number; shown?: number; error?: string };
 };
 
 /** Precision, recall and F1 (``rubrix_widgets.metrics`` F1 table). */

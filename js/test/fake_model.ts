@@ -138,6 +138,7 @@ function base(): RecordBase {
     annotation_agent: null,
     metadata: { split: "train" },
     event_timestamp: null,
+    vector_names: [],
   };
 }
 

@@ -57,6 +57,11 @@ describe("the protocol's shape", () => {
       "rule_metrics",
       "add_rule",
       "delete_rule",
+      "find_similar",
+      "semantic_search",
+      "more_like_label",
+      "select_on_map",
+      "map_text",
       "hello",
     ]);
     expect(resultKeys("PageResults")).toEqual(actions);

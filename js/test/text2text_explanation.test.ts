@@ -120,7 +120,11 @@ describe("Text2Text records", () => {
     redrawn.setRangeText("Thanks", redrawn.selectionStart!, redrawn.selectionEnd!, "end");
     redrawn.dispatchEvent(new Event("input"));
     button(root, "Validate").click();
-    expect(model.sent.at(-1)).toMatchObject({ action: "annotate", seqs: [0], annotation: "Thanks" });
+    expect(model.sent.at(-1)).toMatchObject({
+      action: "annotate",
+      seqs: [0],
+      annotation: "Thanks",
+    });
   });
 
   it("validates the top prediction when nothing was typed, and keeps typing keys in the text area", () => {

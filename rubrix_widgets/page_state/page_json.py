@@ -115,16 +115,35 @@ def _stamp(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _record_id(row: dict) -> str | int:
+def record_id(row: dict) -> str | int:
+    """A stored row's record id, as the person gave it (int or str)."""
     return row["id"] if row["id_int"] is None else int(row["id_int"])
+
+
+def _vector_names(table: pa.Table) -> list[list[str]]:
+    """The vector names each row has (its ``vectors`` map column), read without turning
+    the vectors themselves into Python floats."""
+    if "vectors" not in table.column_names:
+        return [[] for _ in range(len(table))]
+    column = table.column("vectors").combine_chunks()
+    keys = column.keys.to_pylist()
+    offsets = column.offsets.to_pylist()
+    valid = column.is_valid().to_pylist()
+    return [
+        sorted(keys[offsets[i] : offsets[i + 1]]) if valid[i] else [] for i in range(len(table))
+    ]
 
 
 def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, Any]]:
     """JSON-ready dicts, one per row of ``table`` (whose rows have these seqs).
 
     Straight from Arrow rows: a page is a few dozen records, where building a
-    DataFrame would cost more than the page itself.
+    DataFrame would cost more than the page itself. ``vector_names``: the vectors a
+    record has (its "Find similar" offers them).
     """
+    names = _vector_names(table)
+    if "vectors" in table.column_names:  # 384 floats per record the page never shows
+        table = table.drop_columns(["vectors"])
     out = []
     per_record = min(MAX_TEXT, PAGE_TEXT_BUDGET // max(1, len(table)))
     tokens_per_record = max(200, min(MAX_TOKENS, PAGE_TOKEN_BUDGET // max(1, len(table))))
@@ -132,12 +151,13 @@ def page_json(table: pa.Table, task: str, seqs: np.ndarray) -> list[dict[str, An
         metadata = orjson.loads(row["metadata"]) if row["metadata"] else {}
         record: dict[str, Any] = {
             "seq": int(seqs[i]),
-            "id": _record_id(row),
+            "id": record_id(row),
             "status": row["status"],
             "prediction_agent": row["prediction_agent"],
             "annotation_agent": row["annotation_agent"],
             "metadata": _metadata(metadata),
             "event_timestamp": _stamp(row["event_timestamp"]),
+            "vector_names": names[i],
         }
         if task == TEXT_CLASSIFICATION:
             raw = orjson.loads(row["inputs"]) if row["inputs"] else {"text": row["text"]}

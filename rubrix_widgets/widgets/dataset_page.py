@@ -40,12 +40,23 @@ from anywidget import AnyWidget
 
 from ..errors import NotFoundError, QuerySyntaxError, RubrixWidgetsError, StorageError
 from ..page_state.dataset_session import ActionResult, DatasetSession
+from ..page_state.embedding_map import EmbeddingMapPanel, check_colour_by, hover_text
 from ..page_state.filters import check_filters
 from ..page_state.frame_mirror import FrameMirror
 from ..page_state.kernel_loop import running_loop, soon
 from ..page_state.rules_panel import RulesPanel
 from ..page_state.search_metrics import SearchMetrics
-from ..page_state.seq_epoch import epoch_of
+from ..page_state.semantic import SemanticSearch
+from ..page_state.seq_epoch import check_epoch, epoch_of
+from ..page_state.similarity import (
+    DEFAULT_K,
+    Neighbourhoods,
+    Scope,
+    check_k,
+    check_spec,
+    choose_vector,
+    scoped_page,
+)
 from ..page_state.store_follower import StoreFollower
 from ..search.query_parser import operator_hint
 from ..search.sorting import INDEXED_ORDER, check_sort
@@ -80,8 +91,27 @@ PAGE_KERNEL_OWNED = {
     "_schema_locked": "configure the label schema with rb.configure_dataset instead",
     "_rules_error": "call add_rule or delete_rule instead",
     "_store_changes": "call sync() to show writes made elsewhere instead",
+    "_vector_names": "it lists the dataset's vectors; add some with rb.add_vectors instead",
+    "_semantic": "pass rb.show(name, embedder=...) instead",
+    "_similarity": "call find_similar, semantic_search or more_like_label instead",
+    "_map_points": "set map_open, map_vector or map_colour_by instead",
+    "_map_legend": "set map_colour_by instead",
+    "_map_info": "set map_open, map_vector or map_colour_by instead",
 }
-PAGE_WRITABLE = frozenset({"query", "filters", "sort", "page", "page_size", "mode"})
+PAGE_WRITABLE = frozenset(
+    {
+        "query",
+        "filters",
+        "sort",
+        "page",
+        "page_size",
+        "mode",
+        "similar_to",
+        "map_open",
+        "map_vector",
+        "map_colour_by",
+    }
+)
 SETTLE_DELAY = 0.15  # seconds of quiet after clicks before the index and facets catch up
 
 
@@ -113,6 +143,14 @@ class DatasetPage(WidgetProtocol, AnyWidget):
     page = traitlets.Int(0).tag(sync=True)
     page_size = traitlets.Int(20).tag(sync=True)
     mode = traitlets.Unicode("explore").tag(sync=True)
+    #: the neighbourhood shown (similarity.py): None, or e.g. {"kind": "record", "id": 17,
+    #: "vector": "mini-lm", "most_similar": True, "k": 50}; it restricts and orders the page
+    similar_to = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
+    #: the "Embedding map" panel: shown (its points are computed only then), which vector
+    #: ("" = the first) and what colours its points
+    map_open = traitlets.Bool(False).tag(sync=True)
+    map_vector = traitlets.Unicode("").tag(sync=True)
+    map_colour_by = traitlets.Unicode("annotation").tag(sync=True)
 
     # --- what the kernel computes -------------------------------------------------------
     total = traitlets.Int(0).tag(sync=True)
@@ -136,25 +174,44 @@ class DatasetPage(WidgetProtocol, AnyWidget):
     _schema_locked = traitlets.Bool(False).tag(sync=True)
     _store_changes = traitlets.Int(0).tag(sync=True)  # writes by others in this kernel
     _epoch = traitlets.Unicode("").tag(sync=True)  # of the records' positions (seq_epoch.py)
+    _vector_names: traitlets.List[str] = traitlets.List().tag(sync=True)  # the dataset's
+    _similarity = traitlets.Dict().tag(sync=True)  # str(seq) -> similarity, of the page shown
+    # the map's points: one binary buffer (map_payload.py), never JSON lists
+    _map_points = traitlets.Bytes(b"").tag(sync=True)
+    _map_legend: traitlets.List[str] = traitlets.List().tag(sync=True)
+    _map_info = traitlets.Dict().tag(sync=True)  # {"vector", "points", "shown"} or {"error"}
+    # the "Semantic" switch: {"available": bool, "vector": name | None, "reason": str}
+    _semantic = traitlets.Dict({"available": False, "vector": None, "reason": ""}).tag(sync=True)
 
-    def __init__(self, name: str, page_size: int = 20, mode: str = "explore", **kwargs: Any):
-        known = {"query", "filters", "sort", "page"}
+    def __init__(
+        self,
+        name: str,
+        page_size: int = 20,
+        mode: str = "explore",
+        embedder: Any = None,
+        **kwargs: Any,
+    ):
+        known = {"query", "filters", "sort", "page", "similar_to"}
         unknown = set(kwargs) - known
         if unknown:
             raise TypeError(
                 f"DatasetPage got unexpected arguments {sorted(unknown)}; it takes name, "
-                f"page_size, mode, {', '.join(sorted(known))}"
+                f"page_size, mode, embedder, {', '.join(sorted(known))}"
             )
         session = DatasetSession(name)  # a clear NotFoundError before anything is made
         opened = {"dataset_name": name, "task": session.task}
-        self._start(opened, page_size=page_size, mode=mode, **kwargs)
+        self._start(opened, embedder=embedder, page_size=page_size, mode=mode, **kwargs)
         self._open(session)
 
-    def _start(self, computed: dict[str, Any], **state: Any) -> None:
+    def _start(self, computed: dict[str, Any], embedder: Any = None, **state: Any) -> None:
         """Make the widget with no dataset open (``_open`` opens one); ``computed``:
-        kernel-owned values the browser gets when the comm opens."""
+        kernel-owned values the browser gets when the comm opens; ``embedder``: the
+        "Semantic" switch's (semantic.py)."""
         for key, value in computed.items():
             self.set_trait(key, value)
+        self._semantic_search = SemanticSearch(embedder)
+        self._neighbourhoods: Neighbourhoods | None = None
+        self._map: EmbeddingMapPanel | None = None
         self._session_now: DatasetSession | None = None
         self._follower: StoreFollower | None = None
         self._settle_handle: asyncio.TimerHandle | None = None
@@ -162,8 +219,9 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         self._resetting_page = False
         self._reset_page_state()
         super().__init__(**state)
-        self.observe(self._on_view_change, names=["query", "filters", "sort"])
+        self.observe(self._on_view_change, names=["query", "filters", "sort", "similar_to"])
         self.observe(self._on_page_change, names=["page", "page_size"])
+        self.observe(self._on_map_change, names=["map_open", "map_vector", "map_colour_by"])
         self._listen()
 
     def _reset_page_state(self) -> None:
@@ -180,6 +238,8 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         self._search_metrics = SearchMetrics()
         self._rules = RulesPanel(name)
         self._mirror = FrameMirror(name)
+        self._neighbourhoods = Neighbourhoods(name, session.store.folder, self._embed)
+        self._map = EmbeddingMapPanel(session.store.folder)
         self._publish(dataset_name=name, task=session.task)
         self._update(quick=True)
         soon(self._complete_first_refresh)
@@ -199,6 +259,8 @@ class DatasetPage(WidgetProtocol, AnyWidget):
             self._session_now.store.sync_index()  # clicks on disk: their index catches up
         self._session_now = None
         self._reset_page_state()
+        if self.similar_to is not None:  # a neighbourhood of the dataset that was open
+            self.set_trait("similar_to", None)
 
     @property
     def _session(self) -> DatasetSession:
@@ -226,6 +288,25 @@ class DatasetPage(WidgetProtocol, AnyWidget):
     def _valid_filters(self, proposal):
         try:
             return check_filters(proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("similar_to")
+    def _valid_similar_to(self, proposal):
+        """The shape, and when a dataset is open its records and vectors too: a wrong id
+        or vector is refused here, not shown as an empty page."""
+        try:
+            spec = check_spec(proposal["value"])
+            if spec is not None and self._is_open and self._neighbourhoods is not None:
+                self._neighbourhoods.resolve(self._session.view(), spec)
+            return spec
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("map_colour_by")
+    def _valid_map_colour_by(self, proposal):
+        try:
+            return check_colour_by(proposal["value"])
         except ValueError as exc:
             raise traitlets.TraitError(str(exc)) from None
 
@@ -285,16 +366,30 @@ class DatasetPage(WidgetProtocol, AnyWidget):
 
     def _build_df(self):
         view = self._session.view()
-        compiled, _ = self._session.compile(view, self.query, self.filters)
+        compiled, _, _ = self._search(view)
         return self._mirror.build(view, compiled, self._everything, self._view_key)
+
+    def _search(self, view) -> tuple[Any, list[str], Scope | None]:
+        """The compiled search and filters, restricted to the neighbourhood (``similar_to``)
+        when there is one, its warnings, and the neighbourhood."""
+        compiled, warnings = self._session.compile(view, self.query, self.filters)
+        spec = self.similar_to
+        if spec is None or self._neighbourhoods is None:
+            return compiled, warnings, None
+        scope = self._neighbourhoods.resolve(view, spec)
+        return self._neighbourhoods.restricted(view, compiled, scope), warnings, scope
 
     @property
     def _everything(self) -> bool:
-        return not self.query.strip() and not self.filters
+        return not self.query.strip() and not self.filters and self.similar_to is None
 
     @property
     def _view_key(self) -> tuple:
-        return (self.query, repr(sorted(self.filters.items())))
+        return (
+            self.query,
+            repr(sorted(self.filters.items())),
+            repr(sorted((self.similar_to or {}).items())),
+        )
 
     # --- refreshing what the browser shows ------------------------------------------------
     def _on_view_change(self, change) -> None:
@@ -348,18 +443,29 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         start = time.perf_counter()
         view = self._session.view(index_may_lag=quick and changed is not None)
         self._follow_dataset(view)
+        self._show_vectors(view)
         try:
-            compiled, warnings = self._session.compile(view, self.query, self.filters)
+            compiled, warnings, scope = self._search(view)
         except QuerySyntaxError as exc:
             self._publish(_error=str(exc) + operator_hint(self.query), _warnings=[])
             return
+        except ValueError as exc:  # the neighbourhood's record or vector is gone
+            self._publish(
+                _error=f"{exc} (remove the similarity filter to see every record)",
+                _warnings=[],
+                _records=[],
+                total=0,
+            )
+            return
         with self.hold_sync():  # one update message for every step
-            if not self._show_page(view, compiled, warnings):
+            if not self._show_page(view, compiled, warnings, scope):
                 return  # past the last page: ``page`` moved back, which shows that one
             if not quick:
                 self._show_facets(view, compiled)
             if keywords:
                 self._show_keywords(view, compiled)
+        if not quick:
+            self._show_map(view, None if self._everything else compiled)
         if self._df_wanted:
             self._update_df(view, compiled, changed, settling, base_version)
         logger.debug(
@@ -375,12 +481,54 @@ class DatasetPage(WidgetProtocol, AnyWidget):
             self._uid = uid
         self._shown = (uid, view.manifest.version)
 
-    def _show_page(self, view, compiled, warnings: list) -> bool:
-        """The page of records, the total, progress, labels and history; False (and
-        ``page`` moved to the last page) when the page is past the last one."""
-        records, total, _ = self._session.page(
-            view, compiled, self.sort, self.page, self.page_size, self._everything
+    def _on_map_change(self, change) -> None:
+        if self._is_open:
+            view = self._session.view()
+            compiled = None if self._everything else self._search(view)[0]
+            self._show_map(view, compiled)
+
+    def _show_map(self, view, compiled) -> None:
+        """The embedding map's points, when its panel is open (a projection costs seconds
+        the first time: a page whose map nobody opens never pays it)."""
+        if not self.map_open or self._map is None:
+            return
+        vectors = sorted(view.manifest.vectors)
+        if not vectors:
+            self._publish(_map_points=b"", _map_legend=[], _map_info={"error": "no vectors"})
+            return
+        vector = self.map_vector or vectors[0]
+        if vector not in vectors:
+            error = f"dataset has no vector {vector!r}; its vectors: {', '.join(vectors)}"
+            self._publish(_map_points=b"", _map_legend=[], _map_info={"error": error})
+            return
+        try:
+            data, legend, info = self._map.payload(view, vector, self.map_colour_by, compiled)
+        except ValueError as exc:
+            self._publish(_map_points=b"", _map_legend=[], _map_info={"error": str(exc)})
+            return
+        self._publish(_map_points=data, _map_legend=legend, _map_info=info)
+
+    def _show_vectors(self, view) -> None:
+        """The dataset's vector names, and whether the "Semantic" switch can be used."""
+        vectors = dict(view.manifest.vectors)
+        self._publish(
+            _vector_names=sorted(vectors), _semantic=self._semantic_search.status(vectors)
         )
+
+    def _show_page(self, view, compiled, warnings: list, scope: Scope | None = None) -> bool:
+        """The page of records, the total, progress, labels and history; False (and
+        ``page`` moved to the last page) when the page is past the last one. With a
+        neighbourhood (``scope``) its records are shown most similar first."""
+        if scope is not None:
+            records, total, seqs = scoped_page(
+                view, compiled, scope, self.sort, self.page, self.page_size
+            )
+            similarity = scope.similarities(seqs)
+        else:
+            records, total, _ = self._session.page(
+                view, compiled, self.sort, self.page, self.page_size, self._everything
+            )
+            similarity = {}
         last_page = max(0, (total - 1) // self.page_size)
         if self.page > last_page:
             self.page = last_page  # its observer shows that page
@@ -389,6 +537,7 @@ class DatasetPage(WidgetProtocol, AnyWidget):
             _error="",
             _warnings=warnings,
             _records=records,
+            _similarity=similarity,
             _epoch=epoch_of(view.manifest),
             total=total,
             _progress=self._session.progress(view),
@@ -513,7 +662,7 @@ class DatasetPage(WidgetProtocol, AnyWidget):
     def _all_seqs(self) -> tuple[np.ndarray, str]:
         """Positions of every record matching the search now, and their epoch."""
         view = self._session.view()
-        compiled, _ = self._session.compile(view, self.query, self.filters)
+        compiled, _, _ = self._search(view)
         return self._session.matching_seqs(view, compiled), epoch_of(view.manifest)
 
     def _after(self, result: ActionResult, settle: bool = True) -> ActionResult:
@@ -867,6 +1016,190 @@ class DatasetPage(WidgetProtocol, AnyWidget):
             raise QuerySyntaxError(self._error)
         return self.total
 
+    # --- finding by meaning: the neighbourhood shown (``similar_to``, similarity.py) ------
+    def _embed(self, text: str, vector: str) -> np.ndarray:
+        """The vector of a semantic search text (the page's embedder)."""
+        status = self._semantic_search.status(dict(self._session.store.manifest().vectors))
+        if not status["available"]:
+            raise ValueError(f"semantic search is not available: {status['reason']}")
+        if status["vector"] != vector:
+            raise ValueError(
+                f"the page's embedder makes {status['vector']!r} vectors, not {vector!r}"
+            )
+        return self._semantic_search.embed(text, self._session.store.manifest().vectors[vector])
+
+    def _scope_to(self, spec: dict[str, Any] | None) -> int:
+        """Show the neighbourhood ``spec`` (None: every record); a bad one raises
+        ValueError and changes nothing. Returns how many records the page shows now."""
+        self._require_open()
+        spec = check_spec(spec)
+        if spec is not None and self._neighbourhoods is not None:
+            self._neighbourhoods.resolve(self._session.view(), spec)  # raises before setting
+        self.set_trait("similar_to", spec)
+        if self._error:
+            raise ValueError(self._error)
+        return self.total
+
+    def _vector_for(self, vector_name: str | None) -> str:
+        return choose_vector(
+            dict(self._session.store.manifest().vectors), vector_name, self.dataset_name
+        )
+
+    def find_similar(
+        self, id, vector_name: str | None = None, most_similar: bool = True, k: int = DEFAULT_K
+    ) -> int:
+        """Show the ``k`` records most (or least) similar to record ``id``, most similar
+        first, as the card's "Find similar" does; the search, filters, bulk actions and
+        ``df`` then work within them. ``similar_to = None`` shows every record again.
+
+        Parameters
+        ----------
+        id : str or int
+            The record.
+        vector_name : str, optional
+            Which of the dataset's vectors; needed when it has several.
+        most_similar : bool, default True
+            False: the least similar records.
+        k : int, default 50
+            How many records.
+
+        Returns
+        -------
+        int
+            How many records the page shows (those of the ``k`` that match the search).
+
+        Raises
+        ------
+        ValueError
+            Several vectors and no ``vector_name`` (they are listed), an unknown vector,
+            or a record without that vector.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=i, text=t, vectors={"v": v})
+        ...                 for i, (t, v) in enumerate([("Rain", [1, 0]), ("Snow", [0.9, 0.1]),
+        ...                                             ("Cup final", [0, 1])])], name="news")
+        >>> page.find_similar(0, k=2)
+        2
+        >>> page.page_ids, page.similar_to["kind"]
+        ([0, 1], 'record')
+        """
+        self._require_open()
+        if not isinstance(most_similar, bool):
+            raise ValueError(f"most_similar must be True or False, not {most_similar!r}")
+        spec = {
+            "kind": "record",
+            "id": id,
+            "vector": self._vector_for(vector_name),
+            "most_similar": most_similar,
+            "k": check_k(k),
+        }
+        return self._scope_to(spec)
+
+    def semantic_search(
+        self, text: str | None, vector_name: str | None = None, k: int = DEFAULT_K
+    ) -> int:
+        """Show the ``k`` records nearest in meaning to ``text`` (embedded by the page's
+        embedder: ``rb.show(name, embedder=...)`` or the built-in one), as the search
+        bar's "Semantic" switch does; ``query`` and ``filters`` still apply.
+        ``semantic_search(None)`` shows every record again.
+
+        Returns
+        -------
+        int
+            How many records the page shows.
+
+        Raises
+        ------
+        ValueError
+            When the page has no usable embedder (the reason is given).
+
+        Examples
+        --------
+        >>> embed = lambda texts: [[1.0, 0.0] if "rain" in t else [0.0, 1.0] for t in texts]
+        >>> page = rb.show([rb.TextClassificationRecord(id=i, text=t, vectors={"v": v})
+        ...                 for i, (t, v) in enumerate([("Rain", [0.9, 0.1]),
+        ...                                             ("Cup final", [0.1, 0.9])])],
+        ...                name="news", embedder=embed)
+        >>> page.semantic_search("rain tomorrow", k=1), page.page_ids
+        (1, [0])
+        >>> page.semantic_search(None), page.page_ids
+        (2, [0, 1])
+        """
+        self._require_open()
+        if text is None:
+            return self._scope_to(None)
+        status = self._semantic_search.status(dict(self._session.store.manifest().vectors))
+        if not status["available"]:
+            raise ValueError(f"semantic search is not available: {status['reason']}")
+        if vector_name is not None and vector_name != status["vector"]:
+            raise ValueError(
+                f"the page's embedder makes {status['vector']!r} vectors, not {vector_name!r}"
+            )
+        spec = {"kind": "text", "text": text, "vector": status["vector"], "k": check_k(k)}
+        return self._scope_to(spec)
+
+    def more_like_label(
+        self, label: str, vector_name: str | None = None, k: int = DEFAULT_K
+    ) -> int:
+        """Show the ``k`` records without an annotation (not discarded) nearest to the
+        centroid of the records annotated ``label`` (Prodigy's "teach" loop), as the
+        sidebar's "More like" does.
+
+        Returns
+        -------
+        int
+            How many records the page shows.
+
+        Raises
+        ------
+        ValueError
+            No record annotated ``label`` has the vector; unknown or ambiguous vector.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=i, text=t, vectors={"v": v})
+        ...                 for i, (t, v) in enumerate([("Rain", [1, 0]), ("Snow", [0.9, 0.1]),
+        ...                                             ("Cup final", [0, 1]),
+        ...                                             ("Drizzle", [0.95, 0.05])])], name="news")
+        >>> page.annotate([0], "weather")
+        1
+        >>> page.more_like_label("weather", k=2), page.page_ids
+        (2, [3, 1])
+        """
+        self._require_open()
+        spec = {
+            "kind": "label",
+            "label": label,
+            "vector": self._vector_for(vector_name),
+            "k": check_k(k),
+        }
+        return self._scope_to(spec)
+
+    def select_on_map(self, ids) -> int:
+        """Show only these records (a lasso on the embedding map), in this order; the
+        chip reads "<N> selected on the map". ``similar_to = None`` shows every record.
+
+        Returns
+        -------
+        int
+            How many records the page shows.
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=i, text=t)
+        ...                 for i, t in enumerate(["Rain", "Snow", "Cup final"])], name="news")
+        >>> page.select_on_map([2, 0]), page.page_ids
+        (2, [2, 0])
+        >>> page.similar_to = None
+        >>> page.total
+        3
+        """
+        self._require_open()
+        if isinstance(ids, str | int):
+            ids = [ids]
+        return self._scope_to({"kind": "selection", "ids": [_plain_id(i) for i in ids]})
+
     def add_label(self, label: str) -> list[str]:
         """Add a label to the choices (refused when a label schema forbids it).
 
@@ -1050,6 +1383,45 @@ class DatasetPage(WidgetProtocol, AnyWidget):
         self.delete_rule(query, label)
         return True
 
+    def _id_at(self, seq, epoch) -> Any:
+        """The record id at position ``seq`` of the page drawn at ``epoch``."""
+        manifest, live = self._session.store.records()
+        check_epoch(epoch, manifest, self.dataset_name)
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < live.size:
+            raise ValueError(f"no record at position {seq!r}")
+        return _record_id_of(live.rows(np.array([seq], dtype=np.int64)))[0]
+
+    @action("find_similar", result="number")
+    def _on_find_similar(self, *, seq, epoch, vector=None, most_similar=True, k=DEFAULT_K) -> int:
+        return self.find_similar(self._id_at(seq, epoch), vector, most_similar, k)
+
+    @action("semantic_search", result="number")
+    def _on_semantic_search(self, *, text) -> int:
+        if text is not None and not isinstance(text, str):
+            raise ValueError(f"semantic_search takes a text (str) or null, not {text!r}")
+        return self.semantic_search(text if text and text.strip() else None)
+
+    @action("more_like_label", result="number")
+    def _on_more_like_label(self, *, label, vector=None, k=DEFAULT_K) -> int:
+        return self.more_like_label(label, vector, k)
+
+    @action("map_text", result="string")
+    def _on_map_text(self, *, seq, epoch) -> str:
+        """The text of a point hovered on the map (shown as text)."""
+        self._id_at(seq, epoch)  # checks the epoch and the position
+        return hover_text(self._session.view(), seq)
+
+    @action("select_on_map", result="number")
+    def _on_select_on_map(self, *, seqs, epoch) -> int:
+        checked = self._checked_seqs(seqs)
+        manifest, live = self._session.store.records()
+        check_epoch(epoch, manifest, self.dataset_name)
+        if not len(checked):
+            raise ValueError("select_on_map needs at least one record position")
+        if checked.min() < 0 or checked.max() >= live.size:
+            raise ValueError(f"no records at some of the positions {seqs[:5]!r}")
+        return self.select_on_map(_record_id_of(live.rows(checked)))
+
     def _checked_seqs(self, seqs) -> np.ndarray:
         if not isinstance(seqs, list) or not all(
             isinstance(s, int) and not isinstance(s, bool) for s in seqs
@@ -1058,3 +1430,18 @@ class DatasetPage(WidgetProtocol, AnyWidget):
                 f"an action needs 'seqs', a list of record positions (ints), not {seqs!r}"
             )
         return np.asarray(seqs, dtype=np.int64)
+
+
+def _record_id_of(rows) -> list:
+    """The record ids (as given: int or str) of stored rows."""
+    ids, ints = rows.column("id").to_pylist(), rows.column("id_int").to_pylist()
+    return [i if n is None else int(n) for i, n in zip(ids, ints, strict=True)]
+
+
+def _plain_id(value: Any) -> Any:
+    """A record id as JSON keeps it (numpy ints from a DataFrame become ints)."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValueError(f"a record id is a str or an int, not {value!r}")
+    return value
