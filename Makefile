@@ -70,6 +70,9 @@ bench: setup $(CHROMIUM)
 	$(PY) benchmarks/ner.py
 	$(PY) benchmarks/scale.py
 	$(PY) benchmarks/workflows.py
+	$(PY) benchmarks/vectors.py --n 100000
+	$(PY) benchmarks/embedder.py --write
+	$(PY) benchmarks/map.py
 
 # ruff and mypy on Python; biome (lint + format) and tsc on TypeScript. A fresh
 # `npm install` must leave the committed lockfile as it is.
