@@ -18,8 +18,8 @@ from ..record_table import nested_tuples
 from ..search.search_index import run_search
 from ..store.dataset_store import DatasetView
 from ..tasks import TEXT_CLASSIFICATION
-from ..vectors import map_payload, projection
 from ..vector_columns import vector_of
+from ..vectors import map_payload, projection
 from ..vectors.write import texts_of
 
 COLOUR_BY = ("annotation", "prediction", "status")

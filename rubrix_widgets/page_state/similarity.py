@@ -33,9 +33,9 @@ from ..search import keyword_queries as kq
 from ..search.search_index import run_search
 from ..search.sorting import sorted_page
 from ..store.dataset_store import DatasetView
+from ..vector_columns import vector_of
 from ..vectors import search as vector_search
 from ..vectors.ann_index import normalised
-from ..vector_columns import vector_of
 from .dataset_session import positions
 from .page_json import page_json
 from .seq_epoch import epoch_of
