@@ -24,6 +24,7 @@ from ipywidgets.widgets import widget as ipywidget_module
 
 import rubrix_widgets as rb
 from rubrix_widgets.page_state import semantic
+from rubrix_widgets.page_state.similarity import duplicates_order
 from rubrix_widgets.widgets.dataset_page import DatasetPage
 
 NAME = "reviews"
@@ -453,3 +454,128 @@ def test_without_an_embedder_the_built_in_one_is_used_and_built_only_when_first_
     assert page.semantic_search(text, k=10) == 10
     truth = rb.load(NAME, vector=("mini-lm", rb.SentenceEmbedder()([text])[0]), limit=10)
     assert page.page_ids == truth.id.tolist()
+
+
+# -- near-duplicates ---------------------------------------------------------------------------
+
+DUPS = "copies"
+
+
+@pytest.fixture
+def copies(rotten_tomatoes) -> DatasetPage:
+    """Real review snippets that the corpus holds several times (each copy its own record)
+    among snippets it holds once, embedded by the word embedder: copies get identical
+    vectors."""
+    texts = rotten_tomatoes.text.dropna()
+    repeated = texts[texts.duplicated(keep=False)]
+    assert repeated.nunique() >= 10, "the corpus is expected to repeat some snippets"
+    copied = repeated[repeated.isin(repeated.drop_duplicates().head(15))]
+    single = texts[~texts.duplicated(keep=False)].sample(n=150, random_state=5)
+    chosen = pd.concat([single.head(75), copied, single.tail(75)]).tolist()
+    vectors = WordEmbedder()(chosen)
+    frame = pd.DataFrame(
+        {"id": range(len(chosen)), "text": chosen, "vectors": [{VECTOR: v} for v in vectors]}
+    )
+    rb.log(frame, DUPS, verbose=False)
+    return rb.show(DUPS)
+
+
+def near_pairs(threshold: float) -> dict:
+    """{id: {id of each record at least ``threshold`` similar}}, by numpy over rb.load."""
+    data = rb.load(DUPS)
+    unit = np.stack([v[VECTOR] for v in data.vectors])
+    unit = unit / np.linalg.norm(unit, axis=1, keepdims=True)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -1)
+    ids = data.id.tolist()
+    return {
+        ids[i]: {ids[j] for j in np.nonzero(sims[i] >= threshold - 1e-6)[0]}
+        for i in range(len(ids))
+        if (sims[i] >= threshold - 1e-6).any()
+    }
+
+
+def test_near_duplicates_show_every_record_with_a_copy_next_to_one_of_them(copies):
+    partners = near_pairs(0.95)
+    copies.page_size = 9
+    assert copies.near_duplicates(threshold=0.95) == len(partners)
+    shown = shown_ids(copies)
+    assert sorted(shown) == sorted(partners)
+    for i, record in enumerate(shown):
+        beside = set(shown[max(0, i - 1) : i + 2]) - {record}
+        assert beside & partners[record], f"record {record} is not next to a near-duplicate"
+    assert copies.similar_to == {"kind": "duplicates", "vector": VECTOR, "threshold": 0.95}
+
+
+def test_each_duplicate_sits_beside_its_partner_and_groups_come_most_similar_first():
+    pairs = [(1, 2, 0.99), (3, 4, 0.98), (1, 5, 0.97), (2, 6, 0.96), (5, 7, 0.95), (1, 3, 0.9)]
+    a, b, sims = (np.array(column) for column in zip(*pairs, strict=True))
+    seqs, best = duplicates_order(a, b, sims.astype(np.float32))
+    assert seqs.tolist() == [7, 5, 1, 2, 6, 3, 4]
+    assert best.tolist() == pytest.approx([0.95, 0.97, 0.99, 0.99, 0.96, 0.98, 0.98])
+
+
+def test_near_duplicates_come_most_similar_first_and_each_shows_its_best_similarity(copies):
+    data = rb.load(DUPS)
+    unit = np.stack([v[VECTOR] for v in data.vectors])
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -1)
+    best = dict(zip(data.id.tolist(), sims.max(axis=1).tolist(), strict=True))
+    copies.page_size = 50
+    copies.near_duplicates(threshold=0.4)
+    shown: list[tuple] = []
+    for number in range(copies.total // copies.page_size + 1):
+        copies.page = number
+        shown += [(r["id"], copies._similarity[str(r["seq"])]) for r in copies._records]
+    assert len(shown) == copies.total > 2 * 15
+    for record_id, similarity in shown:
+        assert similarity == pytest.approx(best[record_id], abs=1e-4)
+    assert shown[0][1] == pytest.approx(1.0, abs=1e-4) and shown[1][1] == shown[0][1]
+    assert min(s for _, s in shown) < 0.99  # not only the copies: the order is by similarity
+
+
+def test_discarding_the_copies_in_bulk_follows_the_near_duplicates_and_the_search(copies):
+    copies.near_duplicates()
+    shown = shown_ids(copies)
+    word = re.findall(r"\w+", copies._records[0]["inputs"]["text"])[0]
+    copies.search(word)
+    matching = shown_ids(copies)
+    assert matching and set(matching) <= set(shown)
+    assert sorted(copies.df.id) == sorted(matching)
+    reply = act(copies, "discard", scope="query")
+    assert reply["ok"] and reply["result"] == len(matching)
+    statuses = rb.load(DUPS).set_index("id").status
+    assert set(statuses[statuses == "Discarded"].index) == set(matching)
+
+
+def test_the_browser_starts_near_duplicates_by_setting_similar_to(copies):
+    spec = {"kind": "duplicates", "vector": VECTOR, "threshold": 0.95}
+    copies.comm.deliver({"method": "update", "state": {"similar_to": spec}, "buffer_paths": []})
+    partners = near_pairs(0.95)
+    assert copies.similar_to == spec and copies.total == len(partners)
+    assert {r["id"] for r in synced(copies, "_records")} <= set(partners)
+
+
+def test_near_duplicates_refuse_a_bad_threshold_or_vector_and_keep_the_page(copies):
+    for bad in (0, 1.5, -0.2, "0.9", True, None):
+        with pytest.raises(ValueError, match=r"threshold must be .*\(0, 1\]"):
+            copies.near_duplicates(threshold=bad)
+    with pytest.raises(ValueError, match="no vector named 'nope'; its vectors are: words"):
+        copies.near_duplicates("nope")
+    with pytest.raises(traitlets.TraitError, match=r"threshold must be .*\(0, 1\]"):
+        copies.similar_to = {"kind": "duplicates", "vector": VECTOR, "threshold": 2}
+    with pytest.raises(traitlets.TraitError, match="unknown field"):
+        copies.similar_to = {"kind": "duplicates", "vector": VECTOR, "k": 5}
+    assert copies.similar_to is None and copies.total == len(rb.load(DUPS))
+
+
+def test_a_dataset_without_near_duplicates_shows_none_and_keeps_the_chip():
+    records = [
+        rb.TextClassificationRecord(id=i, text=t, vectors={VECTOR: v})
+        for i, (t, v) in enumerate([("Rain", [1, 0, 0]), ("Cup", [0, 1, 0]), ("Tax", [0, 0, 1])])
+    ]
+    page = rb.show(records, name="apart")
+    assert page.near_duplicates() == 0
+    assert page.page_ids == [] and page.similar_to["kind"] == "duplicates"
+    page.similar_to = None
+    assert page.total == 3

@@ -161,6 +161,7 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
   private focusNext: string | null = null;
   private similarMenu: SimilarChoice | null = null; // the open "Find similar" menu
   private semanticOn = false; // the "Semantic" switch (also on while similar_to is a text)
+  private duplicatesVector = ""; // the vector chosen for "Near-duplicates" ("" : the first)
   private semanticWrap: HTMLElement;
   private mapPanel: MapPanel;
   private viewKey = "";
@@ -743,6 +744,22 @@ export class DatasetPageView extends ViewBase<Traits, PageIntent, PageResults> {
                 void this.act({ action: "more_like_label", label });
               }
             : undefined,
+        duplicates: (this.get("_vector_names") ?? []).length
+          ? {
+              vectors: this.get("_vector_names") ?? [],
+              vector: this.duplicatesVector,
+              onVector: (vector) => {
+                this.duplicatesVector = vector;
+                this.focusNext = "duplicates-vector";
+                this.schedule();
+              },
+              // no intent of its own: the page's neighbourhood is a trait the browser sets
+              onFind: (vector, threshold) => {
+                this.focusNext = "chip:similar";
+                this.setTraits({ similar_to: { kind: "duplicates", vector, threshold } });
+              },
+            }
+          : undefined,
       }),
     );
     this.rules?.update({

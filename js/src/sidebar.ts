@@ -4,6 +4,7 @@
 import { bdi, h } from "./dom";
 import { clip, clipTitle, count, labelHue, MAX_TITLE } from "./format";
 import { type MetricsProps, metricsSection } from "./metrics_panel";
+import { type NearDuplicatesProps, nearDuplicatesSection } from "./similar";
 import type { Counts, Facets, Progress, Traits } from "./types";
 
 export interface SidebarProps {
@@ -19,6 +20,8 @@ export interface SidebarProps {
   /** "More like <label>": records without annotation nearest to that label's (absent:
    * the dataset has no vectors). */
   onMoreLike?(label: string): void;
+  /** The "Near-duplicates" control (absent: the dataset has no vectors). */
+  duplicates?: NearDuplicatesProps;
 }
 
 function progressRegion(p: Progress): HTMLElement {
@@ -198,6 +201,7 @@ export function sidebar(props: SidebarProps): HTMLElement {
     metricsSection(props.metrics),
     labelCounts("Annotated as", props.facets.annotated_as, props.onMoreLike),
     labelCounts("Predicted as", props.facets.predicted_as),
+    props.duplicates ? nearDuplicatesSection(props.duplicates) : null,
     mentionsPanel(props.mentions),
     props.keywords.length
       ? h(

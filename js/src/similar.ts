@@ -7,6 +7,7 @@ import { clip, clipTitle, count } from "./format";
 import type { SimilarTo } from "./types";
 
 export const DEFAULT_K = 50;
+export const DEFAULT_THRESHOLD = 0.95;
 export const MAX_K = 10_000;
 
 /** The choices of one open "Find similar" menu (kept by the page across redraws). */
@@ -158,7 +159,66 @@ export function scopeWords(similar: SimilarTo): [what: string, value: string | n
       return ["More like", similar.label];
     case "selection":
       return [`${count(similar.ids.length)} selected on the map`, null];
+    case "duplicates":
+      return [`Near-duplicates ≥ ${thresholdText(similar.threshold)}`, null];
   }
+}
+
+/** "0.95": a threshold with its significant decimals (at least two). */
+export function thresholdText(threshold: number): string {
+  const text = String(Number(threshold.toFixed(4)));
+  return text.includes(".") && text.split(".")[1].length >= 2 ? text : threshold.toFixed(2);
+}
+
+/** What the sidebar's "Near-duplicates" control needs (absent: the dataset has no vectors). */
+export interface NearDuplicatesProps {
+  vectors: string[]; // the dataset's vectors
+  vector: string; // the one chosen
+  onVector(vector: string): void;
+  /** Show the records in a near-duplicate pair (similar_to kind "duplicates"). */
+  onFind(vector: string, threshold: number): void;
+}
+
+/** The sidebar's "Near-duplicates" section: pick the vector when there are several, then
+ * a button showing the records that have a near copy (to review and discard them). */
+export function nearDuplicatesSection(props: NearDuplicatesProps): HTMLElement {
+  const vector = props.vectors.includes(props.vector) ? props.vector : (props.vectors[0] ?? "");
+  return h(
+    "section",
+    { class: "rw-side-section rw-duplicates", "aria-label": "Near-duplicates" },
+    props.vectors.length > 1
+      ? h(
+          "label",
+          null,
+          "Vector ",
+          h(
+            "select",
+            {
+              "aria-label": "Near-duplicates vector",
+              "data-key": "duplicates-vector",
+              onchange: (e: Event) => props.onVector((e.target as HTMLSelectElement).value),
+            },
+            props.vectors.map((v) =>
+              h("option", { value: v, selected: v === vector }, clip(v, 80)),
+            ),
+          ),
+        )
+      : null,
+    h(
+      "button",
+      {
+        type: "button",
+        class: "rw-link rw-near-duplicates",
+        title: clipTitle(
+          `Records whose ${vector} vector is at least ${thresholdText(DEFAULT_THRESHOLD)} ` +
+            "similar to another's, next to it: review and discard the copies",
+        ),
+        "data-key": "duplicates",
+        onclick: () => props.onFind(vector, DEFAULT_THRESHOLD),
+      },
+      "Near-duplicates",
+    ),
+  );
 }
 
 /** The removable chip of the neighbourhood the page shows (null: none). */

@@ -156,7 +156,8 @@ export type SimilarTo =
   | { kind: "record"; id: string | number; vector: string; most_similar: boolean; k: number }
   | { kind: "text"; text: string; vector: string; k: number }
   | { kind: "label"; label: string; vector: string; k: number }
-  | { kind: "selection"; ids: (string | number)[] };
+  | { kind: "selection"; ids: (string | number)[] }
+  | { kind: "duplicates"; vector: string; threshold: number };
 
 /** Whether the search bar's "Semantic" switch can be used, and why not. */
 export interface SemanticStatus {

@@ -127,6 +127,9 @@ describe("the neighbourhood shown", () => {
       [{ kind: "label", label: "fresh", vector: "v", k: 50 }, "More like fresh×"],
       [{ kind: "selection", ids: [1, 2, 3] }, "3 selected on the map×"],
       [{ kind: "record", id: "a", vector: "v", most_similar: false, k: 5 }, "Least similar to #a×"],
+      [{ kind: "duplicates", vector: "v", threshold: 0.95 }, "Near-duplicates ≥ 0.95×"],
+      [{ kind: "duplicates", vector: "v", threshold: 1 }, "Near-duplicates ≥ 1.00×"],
+      [{ kind: "duplicates", vector: "v", threshold: 0.875 }, "Near-duplicates ≥ 0.875×"],
     ];
     for (const [similar_to, words] of cases) {
       host.cleanup?.();
@@ -194,5 +197,43 @@ describe("More like a label", () => {
     const root = mount(model);
     buttons(root, "More like fresh")[0].click();
     expect(model.intents.at(-1)).toMatchObject({ action: "more_like_label", label: "fresh" });
+  });
+});
+
+describe("Near-duplicates", () => {
+  it("is offered only when the dataset has vectors and sets a duplicates neighbourhood", async () => {
+    const without = mount(new FakeModel({}));
+    expect(buttons(without, "Near-duplicates")).toHaveLength(0);
+    host.cleanup?.();
+    const model = new FakeModel({ _vector_names: ["mini-lm"] });
+    const root = mount(model);
+    expect(root.querySelector('select[aria-label="Near-duplicates vector"]')).toBeNull();
+    buttons(root, "Near-duplicates")[0].click();
+    expect(model.get("similar_to")).toEqual({
+      kind: "duplicates",
+      vector: "mini-lm",
+      threshold: 0.95,
+    });
+    expect(model.intents).toEqual([]); // no intent: the browser sets the trait
+    await flush();
+    expect(chips(root)).toEqual(["Near-duplicates ≥ 0.95×"]);
+    buttons(root, "Remove filter Near-duplicates ≥ 0.95")[0].click();
+    expect(model.get("similar_to")).toBeNull();
+  });
+
+  it("asks which vector when the dataset has several, names untrusted text as text", async () => {
+    const evil = "<img src=x onerror=alert(1)>";
+    const model = new FakeModel({ _vector_names: ["mini-lm", evil] });
+    const root = mount(model);
+    const pick = root.querySelector<HTMLSelectElement>(
+      'select[aria-label="Near-duplicates vector"]',
+    )!;
+    expect(Array.from(pick.options).map((o) => o.textContent)).toEqual(["mini-lm", evil]);
+    expect(root.querySelector("img")).toBeNull();
+    pick.value = evil;
+    pick.dispatchEvent(new Event("change"));
+    await flush(); // the choice survives a redraw
+    buttons(root, "Near-duplicates")[0].click();
+    expect(model.get("similar_to")).toMatchObject({ kind: "duplicates", vector: evil });
   });
 });

@@ -8,6 +8,7 @@ page reload and a view made late (nothing about it is computed only in a message
     {"kind": "text", "text": "refund please", "vector": "mini-lm", "k": 50}
     {"kind": "label", "label": "fresh", "vector": "mini-lm", "k": 50}
     {"kind": "selection", "ids": [3, 8, 21]}
+    {"kind": "duplicates", "vector": "mini-lm", "threshold": 0.95}
 
 :class:`Neighbourhoods` turns it into a :class:`Scope`: the records' positions, most
 similar first, with their similarity (none for a selection). The page then shows the
@@ -34,13 +35,14 @@ from ..search.search_index import run_search
 from ..search.sorting import sorted_page
 from ..store.dataset_store import DatasetView
 from ..vector_columns import vector_of
+from ..vectors import duplicates
 from ..vectors import search as vector_search
 from ..vectors.ann_index import normalised
 from .dataset_session import positions
 from .page_json import page_json
 from .seq_epoch import epoch_of
 
-KINDS = ("record", "text", "label", "selection")
+KINDS = ("record", "text", "label", "selection", "duplicates")
 DEFAULT_K = 50
 MAX_K = 10_000
 _FIELDS = {
@@ -48,7 +50,9 @@ _FIELDS = {
     "text": {"kind", "text", "vector", "k"},
     "label": {"kind", "label", "vector", "k"},
     "selection": {"kind", "ids"},
+    "duplicates": {"kind", "vector", "threshold"},
 }
+DEFAULT_THRESHOLD = 0.95
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ def check_spec(value: Any) -> dict[str, Any] | None:
     if not isinstance(vector, str) or not vector:
         raise ValueError(f"similar_to needs 'vector', a vector name (str), not {vector!r}")
     clean["vector"] = vector
+    if kind == "duplicates":
+        clean["threshold"] = check_threshold(value.get("threshold", DEFAULT_THRESHOLD))
+        return clean
     clean["k"] = check_k(value.get("k", DEFAULT_K))
     if kind == "record":
         if (
@@ -137,6 +144,48 @@ def check_k(k: Any) -> int:
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
         raise ValueError(f"k (how many records) must be an int from 1 to {MAX_K}, not {k!r}")
     return k
+
+
+def check_threshold(threshold: Any) -> float:
+    """A near-duplicate threshold: a cosine similarity in (0, 1]."""
+    try:
+        return duplicates.check_threshold(threshold)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def duplicates_order(
+    a: np.ndarray, b: np.ndarray, sims: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The records of near-duplicate pairs (``a[i]``, ``b[i]``, most similar first), each
+    once, next to its closest duplicate: a pair whose records are both new starts a group,
+    a record first met with one already placed joins its group beside that partner (on the
+    outer side when the partner ends the group, so chains stay side by side). Groups come
+    most similar first. Returns the seqs and each one's best similarity."""
+    groups: list[list[int]] = []
+    group_of: dict[int, int] = {}
+    best: dict[int, float] = {}
+    for seq_a, seq_b, sim in zip(a.tolist(), b.tolist(), sims.tolist(), strict=True):
+        new_a, new_b = seq_a not in group_of, seq_b not in group_of
+        if new_a and new_b:
+            group_of[seq_a] = group_of[seq_b] = len(groups)
+            groups.append([seq_a, seq_b])
+        elif new_a or new_b:
+            seen, new = (seq_b, seq_a) if new_a else (seq_a, seq_b)
+            group = groups[group_of[seen]]
+            at = group.index(seen)
+            # at an end of its group the partner keeps its neighbour: go on the outer side
+            group.insert(0 if at == 0 else at + 1, new)
+            group_of[new] = group_of[seen]
+        else:
+            continue
+        best.setdefault(seq_a, sim)
+        best.setdefault(seq_b, sim)
+    seqs = [seq for group in groups for seq in group]
+    return (
+        np.asarray(seqs, dtype=np.int64),
+        np.asarray([best[s] for s in seqs], dtype=np.float32),
+    )
 
 
 def choose_vector(vectors: dict[str, int], wanted: str | None, dataset: str) -> str:
@@ -185,6 +234,15 @@ class Neighbourhoods:
         kind = spec["kind"]
         if kind == "selection":
             scope = Scope(self._selection(view, spec["ids"]), None, key)
+        elif kind == "duplicates":
+            try:
+                pairs = duplicates.duplicate_pairs(
+                    self.folder, view, spec["vector"], spec["threshold"]
+                )
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+            seqs, sims = duplicates_order(*pairs)
+            scope = Scope(seqs, sims, key)
         else:
             name, k = spec["vector"], spec["k"]
             most, candidates = True, None
@@ -284,9 +342,12 @@ def scoped_page(
 
 __all__ = [
     "DEFAULT_K",
+    "DEFAULT_THRESHOLD",
     "Neighbourhoods",
     "Scope",
     "check_spec",
+    "check_threshold",
     "choose_vector",
+    "duplicates_order",
     "scoped_page",
 ]

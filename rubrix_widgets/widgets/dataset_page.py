@@ -50,10 +50,12 @@ from ..page_state.semantic import SemanticSearch
 from ..page_state.seq_epoch import check_epoch, epoch_of
 from ..page_state.similarity import (
     DEFAULT_K,
+    DEFAULT_THRESHOLD,
     Neighbourhoods,
     Scope,
     check_k,
     check_spec,
+    check_threshold,
     choose_vector,
     scoped_page,
 )
@@ -93,7 +95,7 @@ PAGE_KERNEL_OWNED = {
     "_store_changes": "call sync() to show writes made elsewhere instead",
     "_vector_names": "it lists the dataset's vectors; add some with rb.add_vectors instead",
     "_semantic": "pass rb.show(name, embedder=...) instead",
-    "_similarity": "call find_similar, semantic_search or more_like_label instead",
+    "_similarity": "set similar_to, or call find_similar or near_duplicates, instead",
     "_map_points": "set map_open, map_vector or map_colour_by instead",
     "_map_legend": "set map_colour_by instead",
     "_map_info": "set map_open, map_vector or map_colour_by instead",
@@ -1173,6 +1175,48 @@ class DatasetPage(WidgetProtocol, AnyWidget):
             "label": label,
             "vector": self._vector_for(vector_name),
             "k": check_k(k),
+        }
+        return self._scope_to(spec)
+
+    def near_duplicates(
+        self, vector_name: str | None = None, threshold: float = DEFAULT_THRESHOLD
+    ) -> int:
+        """Show the records in a near-duplicate pair (cosine similarity of their vectors
+        >= ``threshold``), each next to its closest duplicate, the most similar pairs
+        first, as the sidebar's "Near-duplicates" does; the chip reads "Near-duplicates
+        ≥ 0.95". Discard the copies with ``discard`` (or the bulk actions); the search,
+        filters and ``df`` work within them. ``similar_to = None`` shows every record.
+
+        Parameters
+        ----------
+        vector_name : str, optional
+            The vector to compare; needed when the dataset has several.
+        threshold : float, default 0.95
+            The least cosine similarity of a pair, in (0, 1].
+
+        Returns
+        -------
+        int
+            How many records the page shows.
+
+        Raises
+        ------
+        ValueError
+            Unknown or ambiguous vector; a threshold outside (0, 1].
+
+        Examples
+        --------
+        >>> page = rb.show([rb.TextClassificationRecord(id=i, text=t, vectors={"v": v})
+        ...                 for i, (t, v) in enumerate([("Rain", [1, 0]), ("Cup final", [0, 1]),
+        ...                                             ("Rain!", [1, 0.01])])], name="news")
+        >>> page.near_duplicates(threshold=0.99), page.page_ids
+        (2, [0, 2])
+        """
+        self._require_open()
+        spec = {
+            "kind": "duplicates",
+            "vector": self._vector_for(vector_name),
+            "threshold": check_threshold(threshold),
         }
         return self._scope_to(spec)
 
